@@ -1,0 +1,33 @@
+package dev.weft.loop;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * A listening TCP server made by {@link EventLoop#createServer}. Methods run on the loop thread.
+ */
+public interface Server extends AutoCloseable {
+    EventLoop loop();
+
+    /** The bound addresses (with the real port when 0 was asked for). */
+    List<InetSocketAddress> addresses();
+
+    /** Whether it still accepts connections. */
+    boolean isServing();
+
+    /** Stops listening and closes the listening sockets; accepted connections stay open. Idempotent. */
+    @Override
+    void close();
+
+    /** Done once the server is closed and every connection it accepted is gone. */
+    LoopFuture<Void> waitClosed();
+
+    /** Calls {@link Transport#close()} on every live accepted connection. */
+    void closeClients();
+
+    /** Calls {@link Transport#abort()} on every live accepted connection. */
+    void abortClients();
+
+    /** Number of live accepted connections. */
+    int connectionCount();
+}

@@ -1,0 +1,56 @@
+package dev.weft.loop.spi;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+
+/**
+ * A non-blocking socket of a readiness backend: the system calls the shared readiness transports
+ * need. Memory is passed as raw addresses of off-heap memory that the caller owns for the duration
+ * of the call; implementations never retain it.
+ *
+ * <p>Errors are {@link dev.weft.loop.NativeIOException}s (or {@link IOException}s from java.nio)
+ * naming the call; "would block" is never an exception.
+ */
+public interface NetSocket {
+    /** Reads into {@code [address, address+length)}: bytes read, 0 if it would block, -1 at EOF. */
+    int read(long address, int length) throws IOException;
+
+    /** Writes from {@code [address, address+length)}: bytes taken, 0 if it would block. */
+    int write(long address, int length) throws IOException;
+
+    /**
+     * Gathering write from {@code count} {@code struct iovec} entries at {@code iovAddress}
+     * (16 bytes each: base address, then length, both 64-bit). Returns bytes taken, 0 if it would block.
+     */
+    long writev(long iovAddress, int count) throws IOException;
+
+    /** Starts a connect: true if connected at once, false if in progress (wait for WRITABLE). */
+    boolean connect(InetSocketAddress remote) throws IOException;
+
+    /** Completes a connect that was in progress; throws the connect's error if it failed. */
+    void finishConnect() throws IOException;
+
+    void bind(InetSocketAddress local) throws IOException;
+
+    void listen(int backlog) throws IOException;
+
+    /** Accepts one pending connection as a non-blocking socket, or null if none is pending. */
+    NetSocket accept() throws IOException;
+
+    void shutdownOutput() throws IOException;
+
+    <T> void setOption(SocketOption<T> option, T value) throws IOException;
+
+    <T> T getOption(SocketOption<T> option) throws IOException;
+
+    InetSocketAddress localAddress() throws IOException;
+
+    InetSocketAddress remoteAddress() throws IOException;
+
+    /** What {@code Transport.extraInfo("socket")} returns: an fd number or the channel. */
+    Object handle();
+
+    /** Closes the socket. Idempotent. */
+    void close() throws IOException;
+}
