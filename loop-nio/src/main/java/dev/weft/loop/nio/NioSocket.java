@@ -1,0 +1,181 @@
+package dev.weft.loop.nio;
+
+import dev.weft.loop.spi.NetSocket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.nio.ByteBuffer;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/** A socket channel (or server socket channel) behind the {@link NetSocket} calls. */
+final class NioSocket implements NetSocket {
+    final SelectableChannel channel;
+    private final SocketChannel stream;
+    private final ServerSocketChannel listener;
+    private final NioStaging staging;
+    private int backlog = 128;
+    private InetSocketAddress pendingBind;
+
+    NioSocket(SocketChannel ch, NioStaging staging) {
+        this.channel = ch;
+        this.stream = ch;
+        this.listener = null;
+        this.staging = staging;
+    }
+
+    NioSocket(ServerSocketChannel ch, NioStaging staging) {
+        this.channel = ch;
+        this.stream = null;
+        this.listener = ch;
+        this.staging = staging;
+    }
+
+    boolean isListener() {
+        return listener != null;
+    }
+
+    boolean isConnectionPending() {
+        return stream != null && stream.isConnectionPending();
+    }
+
+    @Override
+    public int read(long address, int length) throws IOException {
+        ByteBuffer b = staging.buffer;
+        b.clear().limit(Math.min(length, NioStaging.SIZE));
+        int n = stream.read(b);
+        if (n > 0) {
+            UnsafeBuffer target = staging.target;
+            target.wrap(address, n);
+            target.putBytes(0, staging.view, 0, n);
+        }
+        return n;
+    }
+
+    @Override
+    public int write(long address, int length) throws IOException {
+        int n = Math.min(length, NioStaging.SIZE);
+        UnsafeBuffer src = staging.target;
+        src.wrap(address, n);
+        staging.view.putBytes(0, src, 0, n);
+        ByteBuffer b = staging.buffer;
+        b.clear().limit(n);
+        return stream.write(b);
+    }
+
+    @Override
+    public long writev(long iovAddress, int count) throws IOException {
+        UnsafeBuffer iov = staging.target;
+        int filled = 0;
+        for (int i = 0; i < count && filled < NioStaging.SIZE; i++) {
+            iov.wrap(iovAddress, count * 16);
+            long base = iov.getLong(i * 16);
+            int len = (int) Math.min(iov.getLong(i * 16 + 8), NioStaging.SIZE - filled);
+            UnsafeBuffer src = staging.target;
+            src.wrap(base, len);
+            staging.view.putBytes(filled, src, 0, len);
+            filled += len;
+        }
+        ByteBuffer b = staging.buffer;
+        b.clear().limit(filled);
+        return stream.write(b);
+    }
+
+    @Override
+    public boolean connect(InetSocketAddress remote) throws IOException {
+        return stream.connect(remote);
+    }
+
+    @Override
+    public void finishConnect() throws IOException {
+        if (!stream.finishConnect()) {
+            throw new IOException("connect still in progress after a connect readiness event");
+        }
+    }
+
+    @Override
+    public void bind(InetSocketAddress local) throws IOException {
+        if (listener != null) {
+            // java.nio binds and listens in one call: keep the address until listen().
+            pendingBind = local;
+        } else {
+            stream.bind(local);
+        }
+    }
+
+    @Override
+    public void listen(int backlog) throws IOException {
+        this.backlog = backlog;
+        SocketAddress a = pendingBind;
+        try {
+            listener.bind(a, this.backlog);
+        } catch (IOException e) {
+            IOException named = new IOException("bind/listen on " + a + " failed: " + e.getMessage());
+            named.initCause(e);
+            throw named;
+        }
+    }
+
+    @Override
+    public NetSocket accept() throws IOException {
+        SocketChannel c = listener.accept();
+        if (c == null) {
+            return null;
+        }
+        try {
+            c.configureBlocking(false);
+        } catch (IOException e) {
+            c.close();
+            throw e;
+        }
+        return new NioSocket(c, staging);
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        stream.shutdownOutput();
+    }
+
+    @Override
+    public <T> void setOption(SocketOption<T> option, T value) throws IOException {
+        NetworkChannel ch = (NetworkChannel) channel;
+        if (!ch.supportedOptions().contains(option)) {
+            throw new UnsupportedOperationException("socket option " + option.name() + " is not supported here");
+        }
+        ch.setOption(option, value);
+    }
+
+    @Override
+    public <T> T getOption(SocketOption<T> option) throws IOException {
+        return ((NetworkChannel) channel).getOption(option);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        return (InetSocketAddress) ((NetworkChannel) channel).getLocalAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() throws IOException {
+        return stream == null ? null : (InetSocketAddress) stream.getRemoteAddress();
+    }
+
+    @Override
+    public Object handle() {
+        return channel;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "NioSocket[" + channel + "]";
+    }
+}

@@ -1,0 +1,30 @@
+package dev.weft.loop.nio;
+
+import dev.weft.loop.spi.NetSocket;
+import dev.weft.loop.spi.SocketFactory;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+final class NioSocketFactory implements SocketFactory {
+    private final NioStaging staging;
+
+    NioSocketFactory(NioStaging staging) {
+        this.staging = staging;
+    }
+
+    @Override
+    public NetSocket openStream(StandardProtocolFamily family) throws IOException {
+        SocketChannel ch = SocketChannel.open(family);
+        ch.configureBlocking(false);
+        return new NioSocket(ch, staging);
+    }
+
+    @Override
+    public NetSocket openListener(StandardProtocolFamily family) throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open(family);
+        ch.configureBlocking(false);
+        return new NioSocket(ch, staging);
+    }
+}
