@@ -204,9 +204,9 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
         enter();
         try {
-            if (!future.isDone()) {
-                future.addDoneCallback(f -> stopping = true);
-            }
+            // Futures complete on the loop thread (other threads go through the inbox, which
+            // wakes the poll), so checking after each iteration is enough: no stop callback is
+            // left behind to end a later runForever().
             while (!future.isDone()) {
                 runOnce0();
                 if (stopping && !future.isDone()) {
@@ -275,7 +275,9 @@ public final class EventLoop implements Executor, AutoCloseable {
             ready[readyHead] = null;
             readyHead = (readyHead + 1) & (ready.length - 1);
         }
-        inbox.clear();
+        while (inbox.poll() != null) {
+            // Dropped: the loop is closed.
+        }
         if (defaultExecutor != null) {
             defaultExecutor.shutdown();
         }

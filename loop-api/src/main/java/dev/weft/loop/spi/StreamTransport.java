@@ -68,6 +68,16 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
         driver.opened(this);
     }
 
+    /**
+     * Takes over a registration made by a connect in progress (whose handler forwards here), so
+     * the socket is not deregistered and registered again.
+     */
+    void adoptRegistration(int currentInterest) {
+        registered = true;
+        interest = currentInterest;
+        driver.opened(this);
+    }
+
     /** Calls connectionMade, then starts reading. Runs on the loop thread. */
     void start() {
         started = true;
