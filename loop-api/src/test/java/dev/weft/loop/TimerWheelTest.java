@@ -176,6 +176,23 @@ class TimerWheelTest {
     }
 
     @Test
+    void shouldNotCancelNewTimerWithIdOfTimerCancelledInCurrentTick() {
+        final TimerWheel wheel = new TimerWheel(TICK, START);
+        final long old = wheel.schedule(START + 10, "old");
+        final Recorder recorder = new Recorder();
+        assertEquals(0, wheel.poll(START + 5, recorder, Integer.MAX_VALUE)); // reached its tick, not due
+        assertTrue(wheel.cancel(old));
+        assertEquals(0, wheel.poll(START + 20, recorder, Integer.MAX_VALUE)); // reclaims the slot
+        final long reused = wheel.schedule(START + SECOND, "new");
+        assertEquals(old & 0xFFFF_FFFFL, reused & 0xFFFF_FFFFL, "the slot is reused");
+        assertFalse(wheel.cancel(old));
+        assertEquals(Long.MIN_VALUE, wheel.deadline(old));
+        assertEquals(1, wheel.size());
+        assertEquals(1, wheel.poll(START + SECOND, recorder, Integer.MAX_VALUE));
+        assertEquals(List.of(reused), recorder.ids);
+    }
+
+    @Test
     void shouldFireFarFutureTimersAfterLargeTimeJumps() {
         final TimerWheel wheel = new TimerWheel(TICK, START);
         // 64^6 ms is about 795 days: the last three are beyond the wheel's top level.
