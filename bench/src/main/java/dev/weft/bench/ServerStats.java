@@ -12,11 +12,11 @@ import java.nio.charset.StandardCharsets;
  * {@code ThreadMXBean.getThreadAllocatedBytes} over live threads). Servers run by hand with a
  * terminal on stdin are unaffected; stdin at EOF ends the thread.
  */
-final class ServerStats {
+public final class ServerStats {
     private ServerStats() {
     }
 
-    static void start() {
+    public static void start() {
         Thread t = new Thread(ServerStats::serve, "bench-stats");
         t.setDaemon(true);
         t.start();
