@@ -27,6 +27,10 @@ public final class Main {
                 Main::peers);
         add("peer", "NAME --port P      run one echo server from 'peers' in the foreground",
                 Main::peer);
+        add("loadgen", "--port P --connections C --size S --pipeline D --duration SEC --warmup SEC [--pid PID]",
+                LoadGen::run);
+        add("report", "[--quick] [--out DIR]   run the benchmark matrix, write results.json, report.md, index.html",
+                (argv, from) -> { throw new UsageException("report: not built yet"); });
     }
 
     private static void add(String name, String help, Command c) {
