@@ -87,17 +87,16 @@ public final class WeftEchoServer {
             System.err.println("weft-bench echo-server: " + e.getMessage());
             return 3;
         }
-        try {
-            Server server = loop.runUntilComplete(loop.createServer(Echo::new, host, port, ServerOptions.DEFAULTS));
-            InetSocketAddress a = server.addresses().get(0);
-            System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
-                    + " backend=" + loop.backendName());
-            System.out.flush();
-            dev.weft.bench.ServerStats.start();
+        Server server = loop.runUntilComplete(loop.createServer(Echo::new, host, port, ServerOptions.DEFAULTS));
+        InetSocketAddress a = server.addresses().get(0);
+        System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
+                + " backend=" + loop.backendName());
+        System.out.flush();
+        dev.weft.bench.ServerStats.start();
+        // Serves until the process is killed. Re-entered because runForever() can return at once
+        // when runUntilComplete() left its own stop callback queued (loop core at 9f709fb).
+        while (true) {
             loop.runForever();
-        } finally {
-            loop.close();
         }
-        return 0;
     }
 }
