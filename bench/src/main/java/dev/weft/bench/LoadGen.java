@@ -58,7 +58,7 @@ final class LoadGen {
     static final int STOP = 2;
 
     record Config(String host, int port, int connections, int size, int pipeline, int durationSec,
-                  int warmupSec, long pid, int threads, String mode) {
+                  int warmupSec, long pid, int threads, String mode, boolean markers) {
     }
 
     private volatile int phase = WARMUP;
@@ -72,7 +72,7 @@ final class LoadGen {
     static int run(String[] argv, int from) throws Exception {
         Args a = Args.parse("loadgen", argv, from,
                 Set.of("port", "host", "connections", "size", "pipeline", "duration", "warmup", "pid", "threads", "mode"),
-                Set.of()).expectPositional(0, "");
+                Set.of("markers")).expectPositional(0, "");
         int cores = Runtime.getRuntime().availableProcessors();
         Config cfg = new Config(
                 a.loopbackHost("host", "127.0.0.1"),
@@ -84,7 +84,8 @@ final class LoadGen {
                 a.integer("warmup", 1, 0, 3600),
                 a.integer("pid", -1, -1, Integer.MAX_VALUE),
                 a.integer("threads", cores, 1, 1024),
-                a.choice("mode", "auto", List.of("auto", "nio", "blocking")));
+                a.choice("mode", "auto", List.of("auto", "nio", "blocking")),
+                a.flag("markers"));
         if (cfg.pid() > 0 && !java.nio.file.Files.exists(java.nio.file.Path.of("/proc", String.valueOf(cfg.pid()), "stat"))) {
             throw new UsageException("loadgen: --pid " + cfg.pid() + ": no such process (/proc/" + cfg.pid() + "/stat)");
         }
@@ -150,12 +151,14 @@ final class LoadGen {
         long c0 = sum(workers);
         long t0 = System.nanoTime();
         phase = MEASURE;
+        marker("measure-start");
         sleepUnlessError(cfg.durationSec() * 1000L);
         long c1 = sum(workers);
         long t1 = System.nanoTime();
         ProcStat.Cpu srv1 = cfg.pid() > 0 ? ProcStat.read(cfg.pid()) : null;
         ProcStat.Cpu own1 = ProcStat.self();
         phase = STOP;
+        marker("measure-end");
         for (Worker w : workers) {
             w.join(3000);
         }
@@ -211,6 +214,14 @@ final class LoadGen {
             out.put("error", error.get());
         }
         return out;
+    }
+
+    /** With {@code --markers}, tells the report (reading stdout) when the measured window opens and closes. */
+    private void marker(String line) {
+        if (cfg.markers()) {
+            System.out.println(line);
+            System.out.flush();
+        }
     }
 
     private void sleepUnlessError(long millis) throws InterruptedException {

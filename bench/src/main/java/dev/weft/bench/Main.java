@@ -30,7 +30,7 @@ public final class Main {
         add("loadgen", "--port P --connections C --size S --pipeline D --duration SEC --warmup SEC [--pid PID]",
                 LoadGen::run);
         add("report", "[--quick] [--out DIR]   run the benchmark matrix, write results.json, report.md, index.html",
-                (argv, from) -> { throw new UsageException("report: not built yet"); });
+                Report::run);
     }
 
     private static void add(String name, String help, Command c) {
