@@ -183,6 +183,11 @@ final class Report {
         }
         Map<String, Object> results = results(quick, p, all, chosen, skipped, workloads, runs);
         progress("writing " + out);
+        // What is written is what is read back: check the document as a reader of the file sees it.
+        List<String> problems = ResultsSchema.validate(Json.parse(Json.write(results)));
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("results do not match " + SCHEMA + ": " + problems);
+        }
         ReportWriter.write(out, results);
         progress("done: " + out.resolve("index.html"));
         return 0;
