@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.weft.bench.weft.ExampleEcho;
+import dev.weft.bench.weft.WeftEchoServer;
 
 /**
  * Entry point of {@code weft-bench.jar}: dispatches to a subcommand. Exit status 0 on success, 2 on
@@ -20,7 +22,9 @@ public final class Main {
 
     static {
         add("echo-server", "--backend B --port P [--host 127.0.0.1]   Weft echo server (quiet)",
-                (argv, from) -> weft("WeftEchoServer", argv, from));
+                WeftEchoServer::run);
+        add("example-echo", "--port P [--backend B] [--host 127.0.0.1]   the seed's EchoServer example (talkative, 5 s idle timeout)",
+                ExampleEcho::run);
         add("netty-echo", "--transport epoll|nio|io_uring --port P [--host H]   Netty 4.2 echo server",
                 NettyEcho::run);
         add("peers", "                  list the echo servers (Weft and peers) and why any is unavailable",
@@ -71,26 +75,6 @@ public final class Main {
     private static void usage(java.io.PrintStream out) {
         out.println("usage: java -jar weft-bench.jar SUBCOMMAND [options]");
         HELP.forEach((k, v) -> out.println("  " + k + " " + v));
-    }
-
-    /** Runs a subcommand that needs the Weft modules, found by name so a peers-only jar still works. */
-    private static int weft(String cls, String[] argv, int from) throws Exception {
-        Class<?> c;
-        try {
-            c = Class.forName("dev.weft.bench.weft." + cls);
-        } catch (ClassNotFoundException e) {
-            System.err.println("weft-bench " + argv[0] + ": this jar was built without the Weft modules (-Dbench.peersOnly)");
-            return 3;
-        }
-        try {
-            return (Integer) c.getMethod("run", String[].class, int.class).invoke(null, argv, from);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            Throwable t = e.getCause();
-            if (t instanceof Exception) {
-                throw (Exception) t;
-            }
-            throw e;
-        }
     }
 
     private static int peers(String[] argv, int from) {

@@ -22,19 +22,13 @@ final class Servers {
         return v != null ? v : "dev";
     }
 
-    /** [name, unavailability cause or null] for each Weft backend; empty list + reason when absent. */
-    @SuppressWarnings("unchecked")
+    /** [name, unavailability cause or null] for each Weft backend on the class path. */
     static List<String[]> weftBackends(StringBuilder whyNone) {
-        try {
-            Class<?> c = Class.forName("dev.weft.bench.weft.WeftBackends");
-            return (List<String[]>) c.getMethod("list").invoke(null);
-        } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            whyNone.append("this jar was built without the Weft modules (-Dbench.peersOnly)");
-            return List.of();
-        } catch (ReflectiveOperationException e) {
-            whyNone.append("cannot list Weft backends: ").append(e.getCause() != null ? e.getCause() : e);
-            return List.of();
+        List<String[]> list = dev.weft.bench.weft.WeftBackends.list();
+        if (list.isEmpty()) {
+            whyNone.append("no Weft backend on the class path");
         }
+        return list;
     }
 
     static List<ServerSpec> discover() {

@@ -93,10 +93,8 @@ public final class WeftEchoServer {
                 + " backend=" + loop.backendName());
         System.out.flush();
         dev.weft.bench.ServerStats.start();
-        // Serves until the process is killed. Re-entered because runForever() can return at once
-        // when runUntilComplete() left its own stop callback queued (loop core at 9f709fb).
-        while (true) {
-            loop.runForever();
-        }
+        // Serves until the process is killed.
+        loop.runForever();
+        return 0;
     }
 }
