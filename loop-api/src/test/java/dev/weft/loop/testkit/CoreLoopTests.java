@@ -312,6 +312,18 @@ public abstract class CoreLoopTests extends LoopTestSupport {
         assertEquals(Duration.ofMillis(20), loop.getSlowCallbackThreshold());
     }
 
+    @Test
+    void shouldUseNoCpuWhileIdle() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx.isCurrentThreadCpuTimeSupported());
+        runFor(20);
+        long cpuBefore = mx.getCurrentThreadCpuTime();
+        runFor(500);
+        long cpu = mx.getCurrentThreadCpuTime() - cpuBefore;
+        // A spinning loop burns ~500 ms of CPU here; a blocked one a few hundred microseconds.
+        assertTrue(cpu < TimeUnit.MILLISECONDS.toNanos(50), "idle loop used " + cpu / 1000 + " us of CPU in 500 ms");
+    }
+
     // ------------------------------------------------------------------ futures
 
     @Test
