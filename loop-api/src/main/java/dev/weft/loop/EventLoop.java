@@ -563,16 +563,9 @@ public final class EventLoop implements Executor, AutoCloseable {
         ServerOptions opts = options == null ? ServerOptions.DEFAULTS : options;
         checkThread("createServer");
         LoopFuture<Server> result = createFuture();
-        resolve(host, port).addDoneCallback(r -> {
-            if (result.isDone()) {
-                return;
-            }
-            if (r.isCancelled() || r.peekException() != null) {
-                result.setException(r.isCancelled() ? new IOException("resolution cancelled") : r.exception());
-                return;
-            }
+        resolveThen(host, port, result, addresses -> {
             try {
-                result.setResult(driver.createServer(protocolFactory, dedupe(r.result()), opts));
+                result.setResult(driver.createServer(protocolFactory, dedupe(addresses), opts));
             } catch (IOException | RuntimeException e) {
                 result.setException(e);
             }
@@ -596,6 +589,12 @@ public final class EventLoop implements Executor, AutoCloseable {
         ConnectOptions opts = options == null ? ConnectOptions.DEFAULTS : options;
         checkThread("createConnection");
         LoopFuture<Connection<P>> result = createFuture();
+        resolveThen(host, port, result, addresses -> driver.connect(protocolFactory, addresses, opts, result));
+        return result;
+    }
+
+    /** Resolves, then runs {@code next} unless {@code result} is done; a failed resolution fails it. */
+    private void resolveThen(String host, int port, LoopFuture<?> result, Consumer<List<InetSocketAddress>> next) {
         resolve(host, port).addDoneCallback(r -> {
             if (result.isDone()) {
                 return;
@@ -604,9 +603,8 @@ public final class EventLoop implements Executor, AutoCloseable {
                 result.setException(r.isCancelled() ? new IOException("resolution cancelled") : r.exception());
                 return;
             }
-            driver.connect(protocolFactory, r.result(), opts, result);
+            next.accept(r.result());
         });
-        return result;
     }
 
     private static List<InetSocketAddress> dedupe(List<InetSocketAddress> in) {
