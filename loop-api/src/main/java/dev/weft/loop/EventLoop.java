@@ -139,7 +139,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     public TimerHandle callLater(long delay, TimeUnit unit, Runnable callback) {
         long now = clock.getAsLong();
         long d = Math.max(0, unit.toNanos(delay));
-        return callAt(now + d > now ? now + d : Long.MAX_VALUE, callback);
+        return callAt(d > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + d, callback);
     }
 
     /**
