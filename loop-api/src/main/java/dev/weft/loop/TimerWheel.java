@@ -317,7 +317,8 @@ final class TimerWheel {
             while (slot != NIL) {
                 final int following = next[slot];
                 final long when = tickOf(deadline[slot]);
-                if (when < elapsed) {
+                if (when <= elapsed) {
+                    // The wheel has reached this tick: due now, like a level-0 slot it passed.
                     heapPush(slot);
                 } else {
                     insertInWheel(slot, when);

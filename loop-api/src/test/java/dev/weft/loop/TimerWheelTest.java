@@ -378,6 +378,65 @@ class TimerWheelTest {
         assertEquals(expected, recorder.ids);
     }
 
+    @Test
+    void shouldKeepOrderAndEarliestDeadlineWhenFirstScheduleComesTicksAfterConstruction() {
+        // The loop builds the wheel at start-up and schedules later, before any poll.
+        final long t0 = 1_000_000_000L;
+        final TimerWheel wheel = new TimerWheel(TICK, t0);
+        long now = t0 + 3_200_000L;
+        final String[] names = {"d1", "d5", "d17", "d30", "d2", "d0"};
+        final long[] delays = {TICK, 5 * TICK, 17 * TICK, 30 * TICK, 2 * TICK, 0};
+        final long[] deadlines = new long[names.length];
+        for (int i = 0; i < names.length; i++) {
+            now += 10_000L;
+            deadlines[i] = now + delays[i];
+            wheel.schedule(deadlines[i], names[i]);
+        }
+        assertEarliestWithinTick(wheel, deadlines[5]);
+
+        final Recorder recorder = new Recorder();
+        assertEquals(5, wheel.poll(t0 + 23 * TICK, recorder, Integer.MAX_VALUE));
+        assertEquals(List.of("d0", "d1", "d2", "d5", "d17"), recorder.payloads);
+        assertEquals(1, wheel.size());
+        assertEarliestWithinTick(wheel, deadlines[3]);
+
+        assertEquals(0, wheel.poll(deadlines[3] - 1, recorder, Integer.MAX_VALUE));
+        assertEarliestWithinTick(wheel, deadlines[3]);
+        assertEquals(1, wheel.poll(deadlines[3], recorder, Integer.MAX_VALUE));
+        assertEquals("d30", recorder.payloads.get(5));
+        assertEquals(0, wheel.size());
+        assertEquals(Long.MAX_VALUE, wheel.earliestDeadline());
+    }
+
+    @Test
+    void shouldFireOverflowTimerInThePollThatReachesItsTick() {
+        // 64^6 ticks ahead: the timer waits in the overflow list until the wheel enters its rotation.
+        final long rotation = 1L << 36;
+        final TimerWheel wheel = new TimerWheel(TICK, START);
+        final long late = wheel.schedule(START + rotation * TICK + 700_000L, "late");
+        final long later = wheel.schedule(START + rotation * TICK + 900_000L, "later");
+        final Recorder recorder = new Recorder();
+        // The first poll of the new rotation falls in the timers' own tick.
+        assertEquals(1, wheel.poll(START + rotation * TICK + 800_000L, recorder, Integer.MAX_VALUE));
+        assertEquals(List.of(late), recorder.ids);
+        assertEquals(START + rotation * TICK + 900_000L, wheel.earliestDeadline());
+        assertEquals(1, wheel.poll(START + rotation * TICK + 900_000L, recorder, Integer.MAX_VALUE));
+        assertEquals(List.of(late, later), recorder.ids);
+        assertEquals(Long.MAX_VALUE, wheel.earliestDeadline());
+    }
+
+    @Test
+    void shouldFireZeroDelayTimerScheduledLongAfterConstruction() {
+        final TimerWheel wheel = new TimerWheel(TICK, START);
+        final long now = START + 5 * SECOND + 123_456L;
+        wheel.schedule(now, "now");
+        final long earliest = wheel.earliestDeadline();
+        assertTrue(earliest <= now && now - earliest <= TICK, "earliest " + earliest + " for " + now);
+        final Recorder recorder = new Recorder();
+        assertEquals(1, wheel.poll(Math.max(now, earliest), recorder, Integer.MAX_VALUE));
+        assertEquals(0, wheel.size());
+    }
+
     // ------------------------------------------------------------------------------------------
     // Randomized comparison with a reference model.
 
@@ -390,6 +449,176 @@ class TimerWheelTest {
     void shouldMatchReferenceModelOverRandomOperationsWithTinyTickAndOverflow() {
         // 64^6 ticks of 7 ns are about 8 minutes: the overflow list is busy.
         new ModelRun(new Random(0xC0FFEEL), 7, 123_456_789L, 60_000).run();
+    }
+
+    @Test
+    void shouldMatchLoopModelWithClockAdvancingIrregularly() {
+        for (final long seed : new long[] {1L, 0xBADC0DEL, 0x7E57L, 42L}) {
+            new LoopModel(new Random(seed), TICK, 0, 25_000).run();
+        }
+    }
+
+    @Test
+    void shouldMatchLoopModelWithTinyTickWhereClockJumpsCrossTopLevelRotations() {
+        // 64^6 ticks of 7 ns are about 8 minutes: hour-long jumps enter new rotations, and timers
+        // days ahead wait in the overflow list.
+        for (final long seed : new long[] {3L, 0xD1CEL, 0x1234_5678L, 2024L}) {
+            new LoopModel(new Random(seed), 7, seed * 3 * TICK, 25_000).run();
+        }
+    }
+
+    @Test
+    void shouldMatchLoopModelWhenWheelIsBuiltLongBeforeFirstSchedule() {
+        final long[] lags = {3 * TICK + 200_000L, 5 * SECOND + 77, 2 * HOUR + 13, 3 * DAY + TICK / 3};
+        final long[] seeds = {7L, 0xFEEDL, 99L, 0x5A5AL};
+        for (int i = 0; i < seeds.length; i++) {
+            new LoopModel(new Random(seeds[i]), TICK, lags[i], 25_000).run();
+        }
+    }
+
+    /**
+     * Drives the wheel the way EventLoop.runOnce does: a clock that only moves forward, timers
+     * scheduled relative to it, the earliest deadline checked before every poll, and polls at the
+     * clock's value. The reference is a TreeMap ordered by (deadline, schedule order).
+     */
+    private static final class LoopModel implements TimerWheel.Handler {
+        final Random random;
+        final long tick;
+        final int operations;
+        final TimerWheel wheel;
+        final TreeMap<Key, Long> pending = new TreeMap<>();
+        final Map<Long, Key> keys = new HashMap<>();
+        final List<Long> ids = new ArrayList<>();
+        long now;
+        long seq;
+        long fired;
+
+        LoopModel(final Random random, final long tick, final long lagBeforeFirstSchedule, final int operations) {
+            this.random = random;
+            this.tick = tick;
+            this.operations = operations;
+            final long t0 = 1_000_000_000L + random.nextInt(1_000_000);
+            this.wheel = new TimerWheel(tick, t0);
+            this.now = t0 + lagBeforeFirstSchedule;
+        }
+
+        void run() {
+            for (int op = 0; op < operations; op++) {
+                final int r = random.nextInt(100);
+                if (r < 45) {
+                    schedule();
+                } else if (r < 60) {
+                    cancel();
+                } else {
+                    advance();
+                }
+                checkEarliest();
+                if (r >= 60) {
+                    poll();
+                    checkEarliest();
+                }
+            }
+            while (!pending.isEmpty()) {
+                final long next = wheel.earliestDeadline();
+                assertNotEquals(Long.MAX_VALUE, next, "blocked forever with timers pending");
+                now = Math.max(now, next);
+                poll();
+                checkEarliest();
+            }
+            assertEquals(0, wheel.size());
+            assertTrue(fired > operations / 5, "the run fired timers: " + fired);
+        }
+
+        void schedule() {
+            final int r = random.nextInt(100);
+            final long delay;
+            if (r < 10) {
+                delay = 0;
+            } else if (r < 97) {
+                delay = (long)(random.nextDouble() * 100 * TICK);
+            } else if (r < 98) {
+                delay = random.nextInt(2) * 64L * tick; // a slot boundary: ties across levels
+            } else {
+                delay = (long)(random.nextDouble() * 5 * DAY);
+            }
+            final long deadline = now + delay;
+            final long id = wheel.schedule(deadline, seq);
+            final Key key = new Key(deadline, seq++);
+            pending.put(key, id);
+            keys.put(id, key);
+            ids.add(id);
+        }
+
+        void cancel() {
+            if (ids.isEmpty()) {
+                return;
+            }
+            final long id = ids.get(ids.size() - 1 - random.nextInt(Math.min(ids.size(), 500)));
+            final Key key = keys.remove(id);
+            if (key != null) {
+                pending.remove(key);
+            }
+            assertEquals(key != null, wheel.cancel(id), "cancel");
+        }
+
+        void advance() {
+            final int r = random.nextInt(1000);
+            if (r < 200) {
+                return;
+            } else if (r < 400) {
+                now += random.nextInt((int)tick);
+            } else if (r < 500) {
+                // The loop wakes at the earliest deadline it was given.
+                now = Math.max(now, wheel.earliestDeadline() == Long.MAX_VALUE ? now : wheel.earliestDeadline());
+            } else if (r < 800) {
+                now += (long)(random.nextDouble() * 5 * TICK);
+            } else if (r < 990) {
+                now += (long)(random.nextDouble() * 200 * TICK);
+            } else if (r < 998) {
+                now += (long)(random.nextDouble() * 3 * HOUR);
+            } else {
+                now += (long)(random.nextDouble() * 3 * DAY);
+            }
+        }
+
+        void checkEarliest() {
+            final long earliest = wheel.earliestDeadline();
+            assertEquals(pending.size(), wheel.size(), "size");
+            if (pending.isEmpty()) {
+                assertEquals(Long.MAX_VALUE, earliest, "earliest with nothing pending");
+                return;
+            }
+            final long trueEarliest = pending.firstKey().deadline;
+            assertTrue(earliest <= trueEarliest,
+                () -> "earliest " + earliest + " later than " + trueEarliest + " (now " + now + ")");
+            assertTrue(trueEarliest - earliest <= tick,
+                () -> "earliest " + earliest + " too early for " + trueEarliest + " (now " + now + ")");
+        }
+
+        void poll() {
+            final List<Long> expected = new ArrayList<>();
+            for (final Map.Entry<Key, Long> e : pending.entrySet()) {
+                if (e.getKey().deadline > now) {
+                    break;
+                }
+                expected.add(e.getKey().seq);
+            }
+            final List<Object> actual = new ArrayList<>();
+            final int n = wheel.poll(now, (id, payload) -> {
+                actual.add(payload);
+                final Key key = keys.remove(id);
+                assertTrue(key != null && key.seq == (Long)payload, "fired a timer that was not pending");
+                pending.remove(key);
+            }, Integer.MAX_VALUE);
+            assertEquals(expected, actual, "fired at " + now);
+            assertEquals(expected.size(), n);
+            fired += n;
+        }
+
+        @Override
+        public void onTimer(final long timerId, final Object payload) {
+            throw new AssertionError("unused");
+        }
     }
 
     private static final class Key implements Comparable<Key> {
