@@ -131,6 +131,17 @@ public abstract class CoreLoopTests extends LoopTestSupport {
     }
 
     @Test
+    void shouldRunZeroAndNegativeDelayTimersInTheNextIteration() {
+        List<String> seen = new ArrayList<>();
+        loop.callLater(0, TimeUnit.MILLISECONDS, () -> seen.add("zero"));
+        loop.callLater(-5, TimeUnit.SECONDS, () -> seen.add("negative"));
+        loop.callLater(Long.MAX_VALUE, TimeUnit.DAYS, () -> seen.add("never"));
+        loop.runOnce();
+        assertEquals(List.of("zero", "negative"), seen);
+        assertEquals(1, loop.pendingTimers(), "the far-future timer stays scheduled");
+    }
+
+    @Test
     void shouldNotFireCancelledTimer() {
         AtomicInteger ran = new AtomicInteger();
         TimerHandle h = loop.callLater(5, TimeUnit.MILLISECONDS, ran::incrementAndGet);
@@ -218,6 +229,9 @@ public abstract class CoreLoopTests extends LoopTestSupport {
     void shouldRejectLoopConfinedCallFromAnotherThreadWhileRunning() {
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         whileLoopRuns(() -> {
+            while (!loop.isRunning()) {
+                Thread.onSpinWait();
+            }
             try {
                 loop.callSoon(() -> { });
             } catch (Throwable t) {
