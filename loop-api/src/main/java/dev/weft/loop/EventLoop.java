@@ -275,7 +275,9 @@ public final class EventLoop implements Executor, AutoCloseable {
             ready[readyHead] = null;
             readyHead = (readyHead + 1) & (ready.length - 1);
         }
-        inbox.clear();
+        while (inbox.poll() != null) {
+            // ManyToOneConcurrentLinkedQueue has no clear(): it throws UnsupportedOperationException
+        }
         if (defaultExecutor != null) {
             defaultExecutor.shutdown();
         }
