@@ -204,9 +204,8 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
         enter();
         try {
-            if (!future.isDone()) {
-                future.addDoneCallback(f -> stopping = true);
-            }
+            // No done callback that sets stopping: it would run after this method returned and
+            // make the next runUntilComplete() fail with "the loop stopped".
             while (!future.isDone()) {
                 runOnce0();
                 if (stopping && !future.isDone()) {
