@@ -204,8 +204,9 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
         enter();
         try {
-            // No done callback that sets stopping: it would run after this method returned and
-            // make the next runUntilComplete() fail with "the loop stopped".
+            // Futures complete on the loop thread (other threads go through the inbox, which
+            // wakes the poll), so checking after each iteration is enough: no stop callback is
+            // left behind to end a later runForever().
             while (!future.isDone()) {
                 runOnce0();
                 if (stopping && !future.isDone()) {
@@ -275,7 +276,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             readyHead = (readyHead + 1) & (ready.length - 1);
         }
         while (inbox.poll() != null) {
-            // ManyToOneConcurrentLinkedQueue has no clear(): it throws UnsupportedOperationException
+            // Dropped: the loop is closed.
         }
         if (defaultExecutor != null) {
             defaultExecutor.shutdown();
@@ -562,16 +563,9 @@ public final class EventLoop implements Executor, AutoCloseable {
         ServerOptions opts = options == null ? ServerOptions.DEFAULTS : options;
         checkThread("createServer");
         LoopFuture<Server> result = createFuture();
-        resolve(host, port).addDoneCallback(r -> {
-            if (result.isDone()) {
-                return;
-            }
-            if (r.isCancelled() || r.peekException() != null) {
-                result.setException(r.isCancelled() ? new IOException("resolution cancelled") : r.exception());
-                return;
-            }
+        resolveThen(host, port, result, addresses -> {
             try {
-                result.setResult(driver.createServer(protocolFactory, dedupe(r.result()), opts));
+                result.setResult(driver.createServer(protocolFactory, dedupe(addresses), opts));
             } catch (IOException | RuntimeException e) {
                 result.setException(e);
             }
@@ -595,6 +589,12 @@ public final class EventLoop implements Executor, AutoCloseable {
         ConnectOptions opts = options == null ? ConnectOptions.DEFAULTS : options;
         checkThread("createConnection");
         LoopFuture<Connection<P>> result = createFuture();
+        resolveThen(host, port, result, addresses -> driver.connect(protocolFactory, addresses, opts, result));
+        return result;
+    }
+
+    /** Resolves, then runs {@code next} unless {@code result} is done; a failed resolution fails it. */
+    private void resolveThen(String host, int port, LoopFuture<?> result, Consumer<List<InetSocketAddress>> next) {
         resolve(host, port).addDoneCallback(r -> {
             if (result.isDone()) {
                 return;
@@ -603,9 +603,8 @@ public final class EventLoop implements Executor, AutoCloseable {
                 result.setException(r.isCancelled() ? new IOException("resolution cancelled") : r.exception());
                 return;
             }
-            driver.connect(protocolFactory, r.result(), opts, result);
+            next.accept(r.result());
         });
-        return result;
     }
 
     private static List<InetSocketAddress> dedupe(List<InetSocketAddress> in) {

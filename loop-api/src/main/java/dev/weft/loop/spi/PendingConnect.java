@@ -29,6 +29,7 @@ final class PendingConnect<P extends BaseProtocol> implements Poller.ReadyHandle
     private InetSocketAddress target;
     private boolean registered;
     private IOException lastError;
+    private StreamTransport transport;
 
     PendingConnect(ReadinessDriver driver, Supplier<P> factory, List<InetSocketAddress> addresses,
                    ConnectOptions options, LoopFuture<Connection<P>> result) {
@@ -86,19 +87,15 @@ final class PendingConnect<P extends BaseProtocol> implements Poller.ReadyHandle
 
     @Override
     public void onReady(int readyOps) {
+        if (transport != null) {
+            transport.onReady(readyOps);
+            return;
+        }
         if (result.isDone() || socket == null) {
             return;
         }
         try {
             socket.finishConnect();
-        } catch (IOException e) {
-            failed(e);
-            next();
-            return;
-        }
-        try {
-            driver.poller.deregister(socket);
-            registered = false;
         } catch (IOException e) {
             failed(e);
             next();
@@ -118,13 +115,21 @@ final class PendingConnect<P extends BaseProtocol> implements Poller.ReadyHandle
                 throw new IllegalStateException("the protocol factory returned null");
             }
             t = new StreamTransport(driver, s, protocol, null);
-            t.register();
+            if (registered) {
+                // Keep the registration: this handler forwards to the transport from now on.
+                transport = t;
+                t.adoptRegistration(Poller.WRITABLE);
+            } else {
+                t.register();
+            }
         } catch (Throwable e) {
-            driver.closeSocket(s, false);
+            driver.closeSocket(s, registered);
+            registered = false;
             driver.closed(this);
             result.setException(e);
             return;
         }
+        registered = false;
         driver.closed(this);
         t.start();
         if (!result.isDone()) {

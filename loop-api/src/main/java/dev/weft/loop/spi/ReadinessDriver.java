@@ -46,6 +46,8 @@ public final class ReadinessDriver implements IoDriver {
     final ByteBuffer iovMemory = ByteBuffer.allocateDirect(IOV_MAX * 16);
     final long iovAddress = BufferUtil.address(iovMemory);
     final UnsafeBuffer iov = new UnsafeBuffer(iovMemory);
+    /** Re-pointed at a caller's array or ByteBuffer for the length of one write call. */
+    final UnsafeBuffer writeView = new UnsafeBuffer(0, 0);
 
     /** Everything open: transports, servers, connects in progress. */
     private final Map<Object, Boolean> live = new IdentityHashMap<>();

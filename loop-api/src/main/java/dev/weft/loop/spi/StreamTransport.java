@@ -68,6 +68,16 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
         driver.opened(this);
     }
 
+    /**
+     * Takes over a registration made by a connect in progress (whose handler forwards here), so
+     * the socket is not deregistered and registered again.
+     */
+    void adoptRegistration(int currentInterest) {
+        registered = true;
+        interest = currentInterest;
+        driver.opened(this);
+    }
+
     /** Calls connectionMade, then starts reading. Runs on the loop thread. */
     void start() {
         started = true;
@@ -218,58 +228,33 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     @Override
     public void write(byte[] data, int offset, int length) {
-        loop.assertInLoop("Transport.write");
         Objects.requireNonNull(data, "data");
         checkBounds(offset, length, data.length);
-        checkWritable();
-        if (length == 0) {
-            return;
-        }
-        int done = 0;
-        if (pending.isEmpty()) {
-            int n = Math.min(length, ReadinessDriver.SCRATCH_SIZE);
-            driver.scratch.putBytes(0, data, offset, n);
-            try {
-                done = socket.write(driver.scratchAddress, n);
-            } catch (IOException e) {
-                lose(e);
-                return;
-            }
-        }
-        if (done < length) {
-            pending.append(data, offset + done, length - done);
-            afterQueued();
+        UnsafeBuffer view = driver.writeView;
+        view.wrap(data);
+        try {
+            write(view, offset, length);
+        } finally {
+            view.wrap(0, 0);
         }
     }
 
     @Override
     public void write(ByteBuffer data) {
-        loop.assertInLoop("Transport.write");
         Objects.requireNonNull(data, "data");
-        checkWritable();
-        int pos = data.position();
-        int length = data.remaining();
-        if (length == 0) {
+        if (data.isReadOnly() && !data.isDirect()) {
+            // A read-only heap buffer hides its array: copy (rare path).
+            byte[] copy = new byte[data.remaining()];
+            data.duplicate().get(copy);
+            write(copy, 0, copy.length);
             return;
         }
-        int done = 0;
-        if (pending.isEmpty()) {
-            try {
-                if (data.isDirect()) {
-                    done = socket.write(BufferUtil.address(data) + pos, length);
-                } else {
-                    int n = Math.min(length, ReadinessDriver.SCRATCH_SIZE);
-                    driver.scratch.putBytes(0, data, pos, n);
-                    done = socket.write(driver.scratchAddress, n);
-                }
-            } catch (IOException e) {
-                lose(e);
-                return;
-            }
-        }
-        if (done < length) {
-            pending.append(data, pos + done, length - done);
-            afterQueued();
+        UnsafeBuffer view = driver.writeView;
+        view.wrap(data);
+        try {
+            write(view, data.position(), data.remaining());
+        } finally {
+            view.wrap(0, 0);
         }
     }
 
@@ -285,19 +270,30 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
         }
         checkWritable();
         boolean any = false;
+        UnsafeBuffer view = driver.writeView;
         for (Object p : parts) {
             if (p instanceof DirectBuffer d) {
-                any |= d.capacity() > 0;
                 pending.append(d, 0, d.capacity());
+                any |= d.capacity() > 0;
             } else if (p instanceof byte[] b) {
+                view.wrap(b);
+                pending.append(view, 0, b.length);
                 any |= b.length > 0;
-                pending.append(b, 0, b.length);
             } else {
                 ByteBuffer bb = (ByteBuffer) p;
+                if (bb.isReadOnly() && !bb.isDirect()) {
+                    byte[] copy = new byte[bb.remaining()];
+                    bb.duplicate().get(copy);
+                    view.wrap(copy);
+                    pending.append(view, 0, copy.length);
+                } else {
+                    view.wrap(bb);
+                    pending.append(view, bb.position(), bb.remaining());
+                }
                 any |= bb.hasRemaining();
-                pending.append(bb, bb.position(), bb.remaining());
             }
         }
+        view.wrap(0, 0);
         if (any) {
             flush();
             if (!lost && !pending.isEmpty()) {

@@ -1,0 +1,450 @@
+package dev.weft.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code loadgen}: the TCP echo load generator of the report, in its own process.
+ *
+ * <p><b>Shape.</b> C connections; each keeps D messages of S bytes in flight: it sends D, then one
+ * new message for each one fully echoed (D = 1 is ping-pong). Latency is from queuing a message to
+ * receiving its last byte. Every echoed byte is checked against what was sent: the stream of each
+ * connection is a window over one fixed pseudo-random pattern, so a reordered, lost or corrupted
+ * byte fails the run.
+ *
+ * <p><b>Threads.</b> One per core available to this process (taskset counts). {@code blocking}
+ * mode gives each connection its own thread with blocking sockets (fewest system calls, best for
+ * few connections); {@code nio} spreads connections over one selector per thread (needed for many
+ * connections or when D × S could fill both socket buffers). {@code auto} takes blocking when
+ * connections ≤ threads and D × S ≤ 64 KiB, else nio.
+ *
+ * <p><b>Output.</b> One JSON line: messages per second, latency p50/p99/p99.9 (µs), and with
+ * {@code --pid} the server's user and sys CPU µs per message from {@code /proc/PID/stat} deltas over
+ * the measured window, plus this process's own CPU use so the report can flag client-bound cells.
+ */
+final class LoadGen {
+    static final String SCHEMA = "weft-loadgen/1";
+    /** A prime above the largest read (256 KiB), so any read or message is one contiguous window. */
+    static final int PAT_LEN = 262_147;
+    static final byte[] PATTERN = new byte[2 * PAT_LEN];
+    static final int MAX_SIZE = 256 * 1024;
+
+    static {
+        byte[] p = new byte[PAT_LEN];
+        new Random(0x5eedL).nextBytes(p);
+        System.arraycopy(p, 0, PATTERN, 0, PAT_LEN);
+        System.arraycopy(p, 0, PATTERN, PAT_LEN, PAT_LEN);
+    }
+
+    static final int WARMUP = 0;
+    static final int MEASURE = 1;
+    static final int STOP = 2;
+
+    record Config(String host, int port, int connections, int size, int pipeline, int durationSec,
+                  int warmupSec, long pid, int threads, String mode, boolean markers) {
+    }
+
+    private volatile int phase = WARMUP;
+    private final AtomicReference<String> error = new AtomicReference<>();
+    private final Config cfg;
+
+    LoadGen(Config cfg) {
+        this.cfg = cfg;
+    }
+
+    static int run(String[] argv, int from) throws Exception {
+        Args a = Args.parse("loadgen", argv, from,
+                Set.of("port", "host", "connections", "size", "pipeline", "duration", "warmup", "pid", "threads", "mode"),
+                Set.of("markers")).expectPositional(0, "");
+        int cores = Runtime.getRuntime().availableProcessors();
+        Config cfg = new Config(
+                a.loopbackHost("host", "127.0.0.1"),
+                a.port("port", null, false),
+                a.integer("connections", 1, 1, 10_000),
+                a.size("size", 64, 1, MAX_SIZE),
+                a.integer("pipeline", 1, 1, 1024),
+                a.integer("duration", 5, 1, 3600),
+                a.integer("warmup", 1, 0, 3600),
+                a.integer("pid", -1, -1, Integer.MAX_VALUE),
+                a.integer("threads", cores, 1, 1024),
+                a.choice("mode", "auto", List.of("auto", "nio", "blocking")),
+                a.flag("markers"));
+        if (cfg.pid() > 0 && !java.nio.file.Files.exists(java.nio.file.Path.of("/proc", String.valueOf(cfg.pid()), "stat"))) {
+            throw new UsageException("loadgen: --pid " + cfg.pid() + ": no such process (/proc/" + cfg.pid() + "/stat)");
+        }
+        Map<String, Object> out = new LoadGen(cfg).measure();
+        System.out.println(Json.write(out));
+        return out.containsKey("error") ? 1 : 0;
+    }
+
+    String resolvedMode() {
+        if (!cfg.mode().equals("auto")) {
+            return cfg.mode();
+        }
+        return cfg.connections() <= cfg.threads() && (long) cfg.size() * cfg.pipeline() <= 65536 ? "blocking" : "nio";
+    }
+
+    /** Per-thread counters the coordinator reads. */
+    abstract static class Worker extends Thread {
+        final LogHistogram hist = new LogHistogram();
+        volatile long completed;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+    }
+
+    Map<String, Object> measure() throws Exception {
+        String mode = resolvedMode();
+        InetSocketAddress addr = new InetSocketAddress(cfg.host(), cfg.port());
+        List<Worker> workers = new ArrayList<>();
+        if (mode.equals("blocking")) {
+            for (int c = 0; c < cfg.connections(); c++) {
+                Socket s = new Socket();
+                s.setTcpNoDelay(true);
+                s.connect(addr, 5000);
+                workers.add(new BlockingWorker(s, c));
+            }
+        } else {
+            int n = Math.min(cfg.threads(), cfg.connections());
+            List<List<SocketChannel>> groups = new ArrayList<>();
+            for (int t = 0; t < n; t++) {
+                groups.add(new ArrayList<>());
+            }
+            for (int c = 0; c < cfg.connections(); c++) {
+                SocketChannel ch = SocketChannel.open();
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ch.connect(addr);
+                ch.configureBlocking(false);
+                groups.get(c % n).add(ch);
+            }
+            for (int t = 0; t < n; t++) {
+                workers.add(new NioWorker(groups.get(t), t));
+            }
+        }
+        for (Worker w : workers) {
+            w.start();
+        }
+        sleepUnlessError(cfg.warmupSec() * 1000L);
+
+        long ticks = ProcStat.clockTicks();
+        ProcStat.Cpu srv0 = cfg.pid() > 0 ? ProcStat.read(cfg.pid()) : null;
+        ProcStat.Cpu own0 = ProcStat.self();
+        long c0 = sum(workers);
+        long t0 = System.nanoTime();
+        phase = MEASURE;
+        marker("measure-start");
+        sleepUnlessError(cfg.durationSec() * 1000L);
+        long c1 = sum(workers);
+        long t1 = System.nanoTime();
+        ProcStat.Cpu srv1 = cfg.pid() > 0 ? ProcStat.read(cfg.pid()) : null;
+        ProcStat.Cpu own1 = ProcStat.self();
+        phase = STOP;
+        marker("measure-end");
+        for (Worker w : workers) {
+            w.join(3000);
+        }
+        LogHistogram all = new LogHistogram();
+        for (Worker w : workers) {
+            all.add(w.hist);
+        }
+
+        double secs = (t1 - t0) / 1e9;
+        long msgs = c1 - c0;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("schema", SCHEMA);
+        out.put("host", cfg.host());
+        out.put("port", cfg.port());
+        out.put("connections", cfg.connections());
+        out.put("size", cfg.size());
+        out.put("pipeline", cfg.pipeline());
+        out.put("mode", mode);
+        out.put("threads", workers.size());
+        out.put("warmup_s", cfg.warmupSec());
+        out.put("duration_s", secs);
+        out.put("messages", msgs);
+        out.put("msgs_per_s", msgs / secs);
+        out.put("mib_per_s", msgs * (double) cfg.size() / secs / (1 << 20));
+        Map<String, Object> lat = new LinkedHashMap<>();
+        lat.put("p50", all.percentile(0.50) / 1e3);
+        lat.put("p99", all.percentile(0.99) / 1e3);
+        lat.put("p999", all.percentile(0.999) / 1e3);
+        lat.put("max", all.max() / 1e3);
+        lat.put("mean", all.mean() / 1e3);
+        lat.put("samples", all.count());
+        out.put("latency_us", lat);
+        ProcStat.Cpu own = own1.minus(own0);
+        double ownUtil = (own.userTicks() + own.sysTicks()) / (double) ticks / secs;
+        if (srv0 != null) {
+            ProcStat.Cpu d = srv1.minus(srv0);
+            Map<String, Object> srv = new LinkedHashMap<>();
+            srv.put("pid", cfg.pid());
+            srv.put("user_us_per_msg", msgs == 0 ? null : d.userTicks() * 1e6 / ticks / msgs);
+            srv.put("sys_us_per_msg", msgs == 0 ? null : d.sysTicks() * 1e6 / ticks / msgs);
+            srv.put("util", (d.userTicks() + d.sysTicks()) / (double) ticks / secs);
+            out.put("server_cpu", srv);
+        }
+        Map<String, Object> cl = new LinkedHashMap<>();
+        int cores = Runtime.getRuntime().availableProcessors();
+        cl.put("cores", cores);
+        cl.put("util", ownUtil);
+        // Saturated: the load generator used at least 90% of the cores it may run on.
+        cl.put("saturated", ownUtil >= 0.9 * cores);
+        out.put("client_cpu", cl);
+        out.put("clk_tck", ticks);
+        if (error.get() != null) {
+            out.put("error", error.get());
+        }
+        return out;
+    }
+
+    /** With {@code --markers}, tells the report (reading stdout) when the measured window opens and closes. */
+    private void marker(String line) {
+        if (cfg.markers()) {
+            System.out.println(line);
+            System.out.flush();
+        }
+    }
+
+    private void sleepUnlessError(long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (error.get() == null) {
+            long left = end - System.currentTimeMillis();
+            if (left <= 0) {
+                return;
+            }
+            Thread.sleep(Math.min(left, 50));
+        }
+    }
+
+    private static long sum(List<Worker> workers) {
+        long s = 0;
+        for (Worker w : workers) {
+            s += w.completed;
+        }
+        return s;
+    }
+
+    private void fail(String what) {
+        error.compareAndSet(null, what);
+        phase = STOP;
+    }
+
+    /** Index in {@link #PATTERN} of stream offset {@code off}. */
+    static int patternIndex(long off) {
+        return (int) (off % PAT_LEN);
+    }
+
+    /** True when {@code n} bytes of {@code buf} from {@code from} equal the pattern at stream offset {@code off}. */
+    static boolean matches(byte[] buf, int from, int n, long off) {
+        int p = patternIndex(off);
+        return Arrays.mismatch(buf, from, from + n, PATTERN, p, p + n) < 0;
+    }
+
+    /** One connection on its own thread, blocking reads and writes. */
+    final class BlockingWorker extends Worker {
+        private final Socket socket;
+        private final long[] sentAt = new long[cfg.pipeline()];
+        private final byte[] rbuf = new byte[MAX_SIZE];
+        private final byte[] wbuf = new byte[cfg.size() * cfg.pipeline()];
+
+        BlockingWorker(Socket socket, int id) {
+            super("loadgen-blocking-" + id);
+            this.socket = socket;
+        }
+
+        @Override
+        public void run() {
+            int size = cfg.size();
+            int depth = cfg.pipeline();
+            long sent = 0;
+            long received = 0;
+            long done = 0;
+            try (Socket s = socket) {
+                s.setSoTimeout(200);
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                int w = 0;
+                for (int k = 0; k < depth; k++) {
+                    System.arraycopy(PATTERN, patternIndex(sent * size), wbuf, w, size);
+                    w += size;
+                    sentAt[(int) (sent % depth)] = System.nanoTime();
+                    sent++;
+                }
+                out.write(wbuf, 0, w);
+                while (phase != STOP) {
+                    int n;
+                    try {
+                        n = in.read(rbuf);
+                    } catch (SocketTimeoutException e) {
+                        continue;
+                    }
+                    if (n < 0) {
+                        fail("server closed the connection after " + received + " bytes");
+                        return;
+                    }
+                    if (!matches(rbuf, 0, n, received)) {
+                        fail("echoed bytes differ from those sent at stream offset " + received);
+                        return;
+                    }
+                    received += n;
+                    long now = System.nanoTime();
+                    boolean measuring = phase == MEASURE;
+                    w = 0;
+                    while ((done + 1) * size <= received) {
+                        if (measuring) {
+                            hist.record(now - sentAt[(int) (done % depth)]);
+                        }
+                        done++;
+                        System.arraycopy(PATTERN, patternIndex(sent * size), wbuf, w, size);
+                        w += size;
+                        sentAt[(int) (sent % depth)] = now;
+                        sent++;
+                    }
+                    completed = done;
+                    if (w > 0) {
+                        out.write(wbuf, 0, w);
+                    }
+                }
+            } catch (IOException e) {
+                if (phase != STOP) {
+                    fail("connection failed: " + e);
+                }
+            }
+        }
+    }
+
+    /** Per-connection state of an NIO worker. */
+    final class Conn {
+        final SocketChannel ch;
+        final long[] sentAt = new long[cfg.pipeline()];
+        final ByteBuffer out = ByteBuffer.allocate(cfg.size() * cfg.pipeline());
+        long sent;
+        long received;
+        long done;
+        SelectionKey key;
+
+        Conn(SocketChannel ch) {
+            this.ch = ch;
+            out.flip(); // read mode: nothing pending
+        }
+
+        void queue(long now) {
+            int size = cfg.size();
+            out.compact();
+            out.put(PATTERN, patternIndex(sent * size), size);
+            out.flip();
+            sentAt[(int) (sent % sentAt.length)] = now;
+            sent++;
+        }
+
+        void flush() throws IOException {
+            if (out.hasRemaining()) {
+                ch.write(out);
+            }
+            int ops = out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+            if (key.interestOps() != ops) {
+                key.interestOps(ops);
+            }
+        }
+    }
+
+    /** Several connections on one selector thread. */
+    final class NioWorker extends Worker {
+        private final List<Conn> conns = new ArrayList<>();
+        private final ByteBuffer rbuf = ByteBuffer.allocate(MAX_SIZE);
+
+        NioWorker(List<SocketChannel> channels, int id) {
+            super("loadgen-nio-" + id);
+            for (SocketChannel ch : channels) {
+                conns.add(new Conn(ch));
+            }
+        }
+
+        @Override
+        public void run() {
+            int size = cfg.size();
+            int depth = cfg.pipeline();
+            long total = 0;
+            try (Selector sel = Selector.open()) {
+                long now = System.nanoTime();
+                for (Conn c : conns) {
+                    c.key = c.ch.register(sel, SelectionKey.OP_READ, c);
+                    for (int k = 0; k < depth; k++) {
+                        c.queue(now);
+                    }
+                    c.flush();
+                }
+                byte[] arr = rbuf.array();
+                while (phase != STOP) {
+                    if (sel.select(100) == 0) {
+                        continue;
+                    }
+                    boolean measuring = phase == MEASURE;
+                    for (SelectionKey k : sel.selectedKeys()) {
+                        Conn c = (Conn) k.attachment();
+                        if (k.isReadable()) {
+                            rbuf.clear();
+                            int n = c.ch.read(rbuf);
+                            if (n < 0) {
+                                fail("server closed the connection after " + c.received + " bytes");
+                                return;
+                            }
+                            if (n > 0) {
+                                if (!matches(arr, 0, n, c.received)) {
+                                    fail("echoed bytes differ from those sent at stream offset " + c.received);
+                                    return;
+                                }
+                                c.received += n;
+                                now = System.nanoTime();
+                                while ((c.done + 1) * size <= c.received) {
+                                    if (measuring) {
+                                        hist.record(now - c.sentAt[(int) (c.done % depth)]);
+                                    }
+                                    c.done++;
+                                    total++;
+                                    c.queue(now);
+                                }
+                            }
+                        }
+                        if (k.isValid()) {
+                            c.flush();
+                        }
+                    }
+                    sel.selectedKeys().clear();
+                    completed = total;
+                }
+            } catch (IOException e) {
+                if (phase != STOP) {
+                    fail("connection failed: " + e);
+                }
+            } finally {
+                for (Conn c : conns) {
+                    try {
+                        c.ch.close();
+                    } catch (IOException ignored) {
+                        // closing at the end of the run
+                    }
+                }
+            }
+        }
+    }
+}

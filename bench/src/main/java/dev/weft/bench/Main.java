@@ -1,0 +1,106 @@
+package dev.weft.bench;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import dev.weft.bench.weft.ExampleEcho;
+import dev.weft.bench.weft.WeftEchoServer;
+
+/**
+ * Entry point of {@code weft-bench.jar}: dispatches to a subcommand. Exit status 0 on success, 2 on
+ * a bad command line (the message names the argument), 3 when what was asked cannot run here (an
+ * unavailable backend or peer), 1 on any other failure.
+ */
+public final class Main {
+    interface Command {
+        int run(String[] argv, int from) throws Exception;
+    }
+
+    private static final Map<String, String> HELP = new LinkedHashMap<>();
+    private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        add("echo-server", "--backend B --port P [--host 127.0.0.1]   Weft echo server (quiet)",
+                WeftEchoServer::run);
+        add("example-echo", "--port P [--backend B] [--host 127.0.0.1]   the seed's EchoServer example (talkative, 5 s idle timeout)",
+                ExampleEcho::run);
+        add("netty-echo", "--transport epoll|nio|io_uring --port P [--host H]   Netty 4.2 echo server",
+                NettyEcho::run);
+        add("peers", "                  list the echo servers (Weft and peers) and why any is unavailable",
+                Main::peers);
+        add("peer", "NAME --port P      run one echo server from 'peers' in the foreground",
+                Main::peer);
+        add("loadgen", "--port P --connections C --size S --pipeline D --duration SEC --warmup SEC [--pid PID]",
+                LoadGen::run);
+        add("report", "[--quick] [--out DIR]   run the benchmark matrix, write results.json, report.md, index.html",
+                Report::run);
+    }
+
+    private static void add(String name, String help, Command c) {
+        HELP.put(name, help);
+        COMMANDS.put(name, c);
+    }
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(dispatch(argv));
+    }
+
+    static int dispatch(String[] argv) {
+        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
+            usage(argv.length == 0 ? System.err : System.out);
+            return argv.length == 0 ? 2 : 0;
+        }
+        Command c = COMMANDS.get(argv[0]);
+        if (c == null) {
+            System.err.println("weft-bench: unknown subcommand '" + argv[0] + "' (known: "
+                    + String.join(", ", COMMANDS.keySet()) + ")");
+            return 2;
+        }
+        try {
+            return c.run(argv, 1);
+        } catch (UsageException e) {
+            System.err.println("weft-bench " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            System.err.println("weft-bench " + argv[0] + ": " + e);
+            e.printStackTrace();
+            return 1;
+        }
+    }
+
+    private static void usage(java.io.PrintStream out) {
+        out.println("usage: java -jar weft-bench.jar SUBCOMMAND [options]");
+        HELP.forEach((k, v) -> out.println("  " + k + " " + v));
+    }
+
+    private static int peers(String[] argv, int from) {
+        Args.parse("peers", argv, from, Set.of(), Set.of()).expectPositional(0, "");
+        for (ServerSpec s : Servers.discover()) {
+            System.out.printf("%-16s %-11s %s%n", s.name(), s.available() ? "available" : "unavailable",
+                    s.available() ? s.version() : s.unavailable());
+        }
+        return 0;
+    }
+
+    private static int peer(String[] argv, int from) throws Exception {
+        Args a = Args.parse("peer", argv, from, Set.of("port"), Set.of()).expectPositional(1, "one server NAME");
+        String name = a.positional().get(0);
+        int port = a.port("port", null, true);
+        ServerSpec s = Servers.byName(name);
+        if (s == null) {
+            throw new UsageException("peer: unknown server '" + name + "' (see the 'peers' subcommand)");
+        }
+        if (!s.available()) {
+            System.err.println("weft-bench peer: " + name + " is unavailable: " + s.unavailable());
+            return 3;
+        }
+        List<String> cmd = s.command().apply(port);
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+        return p.waitFor();
+    }
+}

@@ -1,0 +1,449 @@
+package dev.weft.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code report [--quick] [--out DIR]}: runs every TCP echo workload against every available echo
+ * server (Weft backends and peers) and writes {@code results.json}, {@code report.md},
+ * {@code index.html} and charts into DIR.
+ *
+ * <p><b>Method.</b> All servers are started first, pinned to one core (taskset); idle ones sleep in
+ * their poller. Each is warmed up, then repetitions run interleaved: in each repetition every
+ * workload visits every server, in an order that alternates direction between repetitions
+ * (A B C, C B A, ...), so drift of the shared machine spreads evenly. The load generator runs as a
+ * separate process pinned to the other core. Cells report medians and min–max over repetitions.
+ */
+final class Report {
+    static final String SCHEMA = "weft-report/1";
+    static final int QUICK_BUDGET_S = 170;
+    static final int FULL_BUDGET_S = 1140;
+    /** Seconds each load generator run costs beyond warm-up and measurement (JVM start, connect). */
+    static final double RUN_OVERHEAD_S = 1.2;
+
+    record Plan(int reps, int warmupS, int durationS, int serverWarmupS) {
+    }
+
+    private final List<String> pinServer;
+    private final List<String> pinClient;
+    private final boolean pinned;
+    private final Path out;
+    private long started;
+    private int step;
+    private int steps;
+
+    private Report(Path out) {
+        this.out = out;
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean taskset = Proc.which("taskset") != null;
+        pinned = cores >= 2 && taskset;
+        pinServer = pinned ? List.of("taskset", "-c", "0") : List.of();
+        pinClient = pinned ? List.of("taskset", "-c", "1") : List.of();
+    }
+
+    /**
+     * Picks repetitions, warm-up and duration for {@code runs} cells per repetition so the whole run
+     * fits the budget (quick: 1 repetition; default: 3, fewer seconds each when it would not fit).
+     */
+    static Plan plan(boolean quick, int cellsPerRep, int servers) {
+        int reps = quick ? 1 : 3;
+        int warm = quick ? 1 : 2;
+        int serverWarm = quick ? 1 : 3;
+        int budget = quick ? QUICK_BUDGET_S : FULL_BUDGET_S;
+        int duration = quick ? 1 : 5;
+        while (duration > 1 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers) > budget) {
+            duration--;
+        }
+        while (warm > 1 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers) > budget) {
+            warm--;
+        }
+        while (reps > 1 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers) > budget) {
+            reps--;
+        }
+        return new Plan(reps, warm, duration, serverWarm);
+    }
+
+    static double estimate(int reps, int warm, int duration, int serverWarm, int cellsPerRep, int servers) {
+        return reps * cellsPerRep * (warm + duration + RUN_OVERHEAD_S)
+                + servers * (serverWarm + RUN_OVERHEAD_S + 1.5);
+    }
+
+    static int run(String[] argv, int from) throws Exception {
+        Args a = Args.parse("report", argv, from, Set.of("out", "servers", "workloads", "reps", "duration", "warmup"),
+                Set.of("quick")).expectPositional(0, "");
+        boolean quick = a.flag("quick");
+        Path out = Path.of(a.string("out", "weft-report")).toAbsolutePath();
+        List<String> onlyServers = a.string("servers", null) == null ? null : Arrays.asList(a.string("servers", "").split(","));
+        List<String> onlyWorkloads = a.string("workloads", null) == null ? null : Arrays.asList(a.string("workloads", "").split(","));
+        List<Workload> workloads = new ArrayList<>();
+        for (Workload w : Workload.TCP_ECHO) {
+            if (onlyWorkloads == null || onlyWorkloads.contains(w.id())) {
+                workloads.add(w);
+            }
+        }
+        if (onlyWorkloads != null && workloads.size() != onlyWorkloads.size()) {
+            throw new UsageException("report: --workloads takes ids from " + Workload.TCP_ECHO.stream().map(Workload::id).toList()
+                    + ", got " + onlyWorkloads);
+        }
+        System.setProperty("java.awt.headless", "true");
+        Files.createDirectories(out.resolve("logs"));
+        return new Report(out).execute(quick, onlyServers, workloads,
+                a.string("reps", null) == null ? null : a.integer("reps", null, 1, 20),
+                a.string("duration", null) == null ? null : a.integer("duration", null, 1, 600),
+                a.string("warmup", null) == null ? null : a.integer("warmup", null, 0, 600));
+    }
+
+    private int execute(boolean quick, List<String> onlyServers, List<Workload> workloads,
+                        Integer repsOverride, Integer durationOverride, Integer warmupOverride) throws Exception {
+        started = System.nanoTime();
+        progress("finding servers (Weft backends and peers)");
+        List<ServerSpec> all = Servers.discover();
+        if (onlyServers != null) {
+            for (String s : onlyServers) {
+                if (all.stream().noneMatch(x -> x.name().equals(s))) {
+                    throw new UsageException("report: --servers: unknown server '" + s + "' (see 'peers')");
+                }
+            }
+        }
+        Map<String, String> skipped = new LinkedHashMap<>();
+        List<ServerSpec> chosen = new ArrayList<>();
+        for (ServerSpec s : all) {
+            if (onlyServers != null && !onlyServers.contains(s.name())) {
+                continue;
+            }
+            if (s.available()) {
+                chosen.add(s);
+            } else {
+                skipped.put(s.name(), s.unavailable());
+            }
+        }
+        Plan p = plan(quick, workloads.size() * Math.max(1, chosen.size()), chosen.size());
+        p = new Plan(repsOverride != null ? repsOverride : p.reps(), warmupOverride != null ? warmupOverride : p.warmupS(),
+                durationOverride != null ? durationOverride : p.durationS(), p.serverWarmupS());
+        steps = chosen.size() * 2 + p.reps() * workloads.size() * chosen.size();
+        planned = estimate(p.reps(), p.warmupS(), p.durationS(), p.serverWarmupS(), workloads.size() * chosen.size(), chosen.size());
+        progress(String.format("plan: %d servers × %d workloads × %d repetitions, %d s warm-up + %d s measured per run, about %s",
+                chosen.size(), workloads.size(), p.reps(), p.warmupS(), p.durationS(), fmt((long) planned)));
+
+        Map<String, ServerProcess> running = new LinkedHashMap<>();
+        Map<String, List<Map<String, Object>>> runs = new LinkedHashMap<>();
+        try {
+            for (ServerSpec s : chosen) {
+                step++;
+                progress("starting " + s.name());
+                try {
+                    running.put(s.name(), ServerProcess.start(s, pinServer, out.resolve("logs").resolve(s.name() + ".log")));
+                } catch (IOException e) {
+                    skipped.put(s.name(), "did not start: " + e.getMessage());
+                }
+            }
+            for (ServerProcess sp : running.values()) {
+                step++;
+                progress("warming up " + sp.spec.name() + " (" + p.serverWarmupS() + " s of 100 × 64 B)");
+                loadgen(sp, new Workload("warmup", "warm-up", 100, 64, 1), 0, p.serverWarmupS());
+            }
+            List<String> names = new ArrayList<>(running.keySet());
+            for (int r = 0; r < p.reps(); r++) {
+                for (Workload w : workloads) {
+                    List<String> order = new ArrayList<>(names);
+                    if (r % 2 == 1) {
+                        java.util.Collections.reverse(order);
+                    }
+                    for (String n : order) {
+                        step++;
+                        ServerProcess sp = running.get(n);
+                        if (!sp.process.isAlive()) {
+                            progress(n + " exited (" + sp.process.exitValue() + "); restarting it");
+                            sp = ServerProcess.start(sp.spec, pinServer, out.resolve("logs").resolve(n + ".log"));
+                            running.put(n, sp);
+                        }
+                        Map<String, Object> res = loadgen(sp, w, p.warmupS(), p.durationS());
+                        res.put("repetition", r + 1);
+                        runs.computeIfAbsent(w.id() + "|" + n, k -> new ArrayList<>()).add(res);
+                        progress(String.format("%-10s %-15s rep %d/%d: %s", w.id(), n, r + 1, p.reps(), summary(res)));
+                    }
+                }
+            }
+        } finally {
+            for (ServerProcess sp : running.values()) {
+                sp.close();
+            }
+        }
+        Map<String, Object> results = results(quick, p, all, chosen, skipped, workloads, runs);
+        progress("writing " + out);
+        // What is written is what is read back: check the document as a reader of the file sees it.
+        List<String> problems = ResultsSchema.validate(Json.parse(Json.write(results)));
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("results do not match " + SCHEMA + ": " + problems);
+        }
+        ReportWriter.write(out, results);
+        progress("done: " + out.resolve("index.html"));
+        return 0;
+    }
+
+    private double planned;
+
+    private static String summary(Map<String, Object> res) {
+        if (res.containsKey("error")) {
+            return "FAILED: " + res.get("error");
+        }
+        Object m = res.get("msgs_per_s");
+        return String.format("%,.0f msgs/s", m instanceof Number ? ((Number) m).doubleValue() : Double.NaN);
+    }
+
+    private void progress(String what) {
+        long el = (System.nanoTime() - started) / 1_000_000_000L;
+        String left = "";
+        if (planned > 0) {
+            left = ", ~" + fmt(Math.max(0, (long) planned - el)) + " left";
+        }
+        String count = steps > 0 ? "[" + step + "/" + steps + "] " : "";
+        System.err.println(count + what + "  (" + fmt(el) + " elapsed" + left + ")");
+        System.err.flush();
+    }
+
+    static String fmt(long secs) {
+        return secs >= 60 ? String.format("%dm%02ds", secs / 60, secs % 60) : secs + "s";
+    }
+
+    /** Runs the load generator once against {@code sp}; the JSON it printed, plus allocation. */
+    private Map<String, Object> loadgen(ServerProcess sp, Workload w, int warmup, int duration) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(pinClient);
+        cmd.addAll(List.of(Proc.javaBin(), "-Xmx512m", "-XX:+UseParallelGC", "-jar", Proc.selfJar().toString(), "loadgen",
+                "--port", String.valueOf(sp.port), "--connections", String.valueOf(w.connections()),
+                "--size", String.valueOf(w.size()), "--pipeline", String.valueOf(w.pipeline()),
+                "--duration", String.valueOf(duration), "--warmup", String.valueOf(warmup),
+                "--pid", String.valueOf(sp.pid()), "--markers"));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(out.resolve("logs").resolve("loadgen.log").toFile())).start();
+        p.getOutputStream().close();
+        long a0 = -1;
+        long a1 = -1;
+        String json = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String l;
+            while ((l = r.readLine()) != null) {
+                if (l.equals("measure-start")) {
+                    a0 = sp.allocatedBytes();
+                } else if (l.equals("measure-end")) {
+                    a1 = sp.allocatedBytes();
+                } else if (l.startsWith("{")) {
+                    json = l;
+                }
+            }
+        }
+        if (!p.waitFor(duration + warmup + 60L, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        Map<String, Object> res;
+        if (json == null) {
+            res = new LinkedHashMap<>();
+            res.put("error", "loadgen printed no result (exit " + (p.isAlive() ? "none" : p.exitValue()) + "; see logs/loadgen.log)");
+            return res;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> parsed = (Map<String, Object>) Json.parse(json);
+        res = parsed;
+        Object msgs = res.get("messages");
+        if (a0 >= 0 && a1 >= a0 && msgs instanceof Number && ((Number) msgs).longValue() > 0) {
+            res.put("alloc_bytes_per_msg", (a1 - a0) / ((Number) msgs).doubleValue());
+        }
+        return res;
+    }
+
+    // ------------------------------------------------------------------ results
+
+    static Double num(Map<String, Object> m, String... path) {
+        Object o = m;
+        for (String k : path) {
+            if (!(o instanceof Map)) {
+                return null;
+            }
+            o = ((Map<?, ?>) o).get(k);
+        }
+        return o instanceof Number ? ((Number) o).doubleValue() : null;
+    }
+
+    /** Builds the {@value #SCHEMA} document from the raw runs. Pure: no I/O beyond the machine probe. */
+    static Map<String, Object> results(boolean quick, Plan p, List<ServerSpec> all, List<ServerSpec> chosen,
+                                       Map<String, String> skipped, List<Workload> workloads,
+                                       Map<String, List<Map<String, Object>>> runs) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("schema", SCHEMA);
+        doc.put("generated", Instant.now().toString());
+        doc.put("quick", quick);
+        doc.put("machine", Machine.describe());
+        Map<String, Object> method = new LinkedHashMap<>();
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean pin = cores >= 2 && Proc.which("taskset") != null;
+        method.put("pinned", pin);
+        method.put("server_cpu", pin ? "0" : "any");
+        method.put("client_cpu", pin ? "1" : "any");
+        method.put("repetitions", p.reps());
+        method.put("warmup_s", p.warmupS());
+        method.put("duration_s", p.durationS());
+        method.put("server_warmup_s", p.serverWarmupS());
+        method.put("order", "interleaved: every workload visits every server each repetition, direction alternating");
+        method.put("server_jvm_flags", String.join(" ", Servers.JVM_FLAGS));
+        doc.put("method", method);
+
+        List<Object> servers = new ArrayList<>();
+        for (ServerSpec s : all) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", s.name());
+            m.put("kind", s.kind());
+            boolean measured = chosen.contains(s) && !skipped.containsKey(s.name());
+            m.put("measured", measured);
+            m.put("version", s.version());
+            if (skipped.containsKey(s.name())) {
+                m.put("skipped", skipped.get(s.name()));
+            } else if (!chosen.contains(s)) {
+                m.put("skipped", "not selected (--servers)");
+            }
+            servers.add(m);
+        }
+        doc.put("servers", servers);
+
+        List<Object> wl = new ArrayList<>();
+        for (Workload w : workloads) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", w.id());
+            m.put("label", w.label());
+            m.put("connections", w.connections());
+            m.put("size", w.size());
+            m.put("pipeline", w.pipeline());
+            wl.add(m);
+        }
+        doc.put("workloads", wl);
+        doc.put("cells", cells(workloads, runs));
+
+        List<Object> notMeasured = new ArrayList<>();
+        Path wrk = Proc.which("wrk");
+        notMeasured.add(Map.of("what", "HTTP/1.1 keep-alive plaintext",
+                "reason", wrk == null ? "wrk is not installed (Debian package wrk)"
+                        : "wrk is installed (" + wrk + ") but the HTTP servers are not written yet"));
+        notMeasured.add(Map.of("what", "timers (schedule+cancel, expiry of 1M)", "reason", "not written yet"));
+        notMeasured.add(Map.of("what", "JMH suite", "reason", "not written yet"));
+        notMeasured.add(Map.of("what", "TLS echo", "reason", "Weft has no TLS yet"));
+        doc.put("not_measured", notMeasured);
+        return doc;
+    }
+
+    static List<Object> cells(List<Workload> workloads, Map<String, List<Map<String, Object>>> runs) {
+        List<Object> cells = new ArrayList<>();
+        for (Workload w : workloads) {
+            Map<String, Map<String, Object>> byServer = new LinkedHashMap<>();
+            for (Map.Entry<String, List<Map<String, Object>>> e : runs.entrySet()) {
+                String[] k = e.getKey().split("\\|", 2);
+                if (!k[0].equals(w.id())) {
+                    continue;
+                }
+                byServer.put(k[1], cell(w.id(), k[1], e.getValue()));
+            }
+            Double netty = medianOf(byServer.get("netty-epoll"), "msgs_per_s");
+            Double c = medianOf(byServer.get("c-epoll"), "msgs_per_s");
+            Double nettyCpu = medianOf(byServer.get("netty-epoll"), "cpu_us_per_msg");
+            Double cCpu = medianOf(byServer.get("c-epoll"), "cpu_us_per_msg");
+            for (Map<String, Object> cell : byServer.values()) {
+                Double m = medianOf(cell, "msgs_per_s");
+                Double cpu = medianOf(cell, "cpu_us_per_msg");
+                Map<String, Object> ratios = new LinkedHashMap<>();
+                ratios.put("msgs_per_s_vs_netty_epoll", Stats.ratio(m, netty));
+                ratios.put("msgs_per_s_vs_c_epoll", Stats.ratio(m, c));
+                ratios.put("cpu_per_msg_vs_netty_epoll", Stats.ratio(cpu, nettyCpu));
+                ratios.put("cpu_per_msg_vs_c_epoll", Stats.ratio(cpu, cCpu));
+                cell.put("ratios", ratios);
+                cells.add(cell);
+            }
+        }
+        return cells;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Double medianOf(Map<String, Object> cell, String key) {
+        if (cell == null) {
+            return null;
+        }
+        Object med = cell.get("median");
+        return med instanceof Map ? num((Map<String, Object>) med, key) : null;
+    }
+
+    /** One cell: medians, min–max and flags over the repetitions of one workload on one server. */
+    static Map<String, Object> cell(String workload, String server, List<Map<String, Object>> reps) {
+        List<Double> msgs = new ArrayList<>();
+        List<Double> p50 = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
+        List<Double> p999 = new ArrayList<>();
+        List<Double> user = new ArrayList<>();
+        List<Double> sys = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        List<Double> alloc = new ArrayList<>();
+        List<Double> srvUtil = new ArrayList<>();
+        List<Double> cliUtil = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        boolean clientBound = false;
+        for (Map<String, Object> r : reps) {
+            if (r.get("error") != null) {
+                errors.add(String.valueOf(r.get("error")));
+                continue;
+            }
+            msgs.add(num(r, "msgs_per_s"));
+            p50.add(num(r, "latency_us", "p50"));
+            p99.add(num(r, "latency_us", "p99"));
+            p999.add(num(r, "latency_us", "p999"));
+            Double u = num(r, "server_cpu", "user_us_per_msg");
+            Double s = num(r, "server_cpu", "sys_us_per_msg");
+            user.add(u);
+            sys.add(s);
+            cpu.add(u != null && s != null ? u + s : null);
+            alloc.add(num(r, "alloc_bytes_per_msg"));
+            Double su = num(r, "server_cpu", "util");
+            Double cu = num(r, "client_cpu", "util");
+            srvUtil.add(su);
+            cliUtil.add(cu);
+            Object sat = r.get("client_cpu") instanceof Map ? ((Map<?, ?>) r.get("client_cpu")).get("saturated") : null;
+            // Client-bound: the load generator used its whole core while the server had room left.
+            if (Boolean.TRUE.equals(sat) && (su == null || su < 0.9)) {
+                clientBound = true;
+            }
+        }
+        Map<String, Object> cell = new LinkedHashMap<>();
+        cell.put("workload", workload);
+        cell.put("server", server);
+        cell.put("repetitions", reps.size());
+        cell.put("ok", msgs.size());
+        Map<String, Object> med = new LinkedHashMap<>();
+        med.put("msgs_per_s", Stats.median(msgs));
+        med.put("p50_us", Stats.median(p50));
+        med.put("p99_us", Stats.median(p99));
+        med.put("p999_us", Stats.median(p999));
+        med.put("user_us_per_msg", Stats.median(user));
+        med.put("sys_us_per_msg", Stats.median(sys));
+        med.put("cpu_us_per_msg", Stats.median(cpu));
+        med.put("alloc_bytes_per_msg", Stats.median(alloc));
+        med.put("server_util", Stats.median(srvUtil));
+        med.put("client_util", Stats.median(cliUtil));
+        cell.put("median", med);
+        Map<String, Object> range = new LinkedHashMap<>();
+        range.put("msgs_per_s_min", Stats.min(msgs));
+        range.put("msgs_per_s_max", Stats.max(msgs));
+        range.put("p99_us_min", Stats.min(p99));
+        range.put("p99_us_max", Stats.max(p99));
+        cell.put("range", range);
+        cell.put("client_bound", clientBound);
+        cell.put("errors", errors);
+        cell.put("runs", reps);
+        return cell;
+    }
+}

@@ -1,0 +1,278 @@
+package dev.weft.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.VectorGraphicsEncoder;
+import org.knowm.xchart.style.Styler;
+
+/**
+ * Writes a report folder from a {@code weft-report/1} document: {@code results.json},
+ * {@code charts/*.svg} (XChart), {@code report.md} (links the charts) and {@code index.html}
+ * (self-contained: styles and SVG charts inline, opens offline).
+ */
+final class ReportWriter {
+    private ReportWriter() {
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> list(Object o) {
+        return o instanceof List ? (List<Map<String, Object>>) o : List.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Object o) {
+        return o instanceof Map ? (Map<String, Object>) o : Map.of();
+    }
+
+    static void write(Path out, Map<String, Object> doc) throws IOException {
+        Files.createDirectories(out.resolve("charts"));
+        Files.writeString(out.resolve("results.json"), Json.pretty(doc), StandardCharsets.UTF_8);
+        Map<String, String> charts = charts(out.resolve("charts"), doc);
+        Files.writeString(out.resolve("report.md"), markdown(doc, charts), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("index.html"), html(out, doc, charts), StandardCharsets.UTF_8);
+    }
+
+    // ------------------------------------------------------------------ charts
+
+    /** Chart file name (in charts/) to its caption. */
+    static Map<String, String> charts(Path dir, Map<String, Object> doc) throws IOException {
+        Map<String, String> made = new LinkedHashMap<>();
+        List<Map<String, Object>> cells = list(doc.get("cells"));
+        for (Map<String, Object> w : list(doc.get("workloads"))) {
+            String id = String.valueOf(w.get("id"));
+            List<String> names = new ArrayList<>();
+            List<Double> msgs = new ArrayList<>();
+            List<Double> user = new ArrayList<>();
+            List<Double> sys = new ArrayList<>();
+            for (Map<String, Object> c : cells) {
+                if (!id.equals(c.get("workload"))) {
+                    continue;
+                }
+                Map<String, Object> med = map(c.get("median"));
+                names.add(String.valueOf(c.get("server")));
+                msgs.add(orZero(Report.num(med, "msgs_per_s")));
+                user.add(orZero(Report.num(med, "user_us_per_msg")));
+                sys.add(orZero(Report.num(med, "sys_us_per_msg")));
+            }
+            if (names.isEmpty()) {
+                continue;
+            }
+            CategoryChart t = chart(w.get("label") + ": messages per second (median)", "msgs/s");
+            t.getStyler().setLegendVisible(false);
+            t.addSeries("msgs/s", names, msgs);
+            made.put(save(t, dir, "throughput-" + id), "Throughput, " + w.get("label"));
+
+            CategoryChart cpu = chart(w.get("label") + ": server CPU µs per message (median)", "µs / message");
+            cpu.getStyler().setStacked(true);
+            cpu.addSeries("user", names, user);
+            cpu.addSeries("sys", names, sys);
+            made.put(save(cpu, dir, "cpu-" + id), "Server CPU per message, " + w.get("label"));
+        }
+        // Overview: msgs/s relative to Netty epoll, every workload.
+        List<String> ids = new ArrayList<>();
+        for (Map<String, Object> w : list(doc.get("workloads"))) {
+            ids.add(String.valueOf(w.get("id")));
+        }
+        Map<String, List<Double>> series = new LinkedHashMap<>();
+        for (Map<String, Object> c : cells) {
+            String s = String.valueOf(c.get("server"));
+            series.computeIfAbsent(s, k -> {
+                List<Double> l = new ArrayList<>();
+                ids.forEach(i -> l.add(0.0));
+                return l;
+            });
+            int i = ids.indexOf(String.valueOf(c.get("workload")));
+            Double r = Report.num(map(c.get("ratios")), "msgs_per_s_vs_netty_epoll");
+            if (i >= 0 && r != null) {
+                series.get(s).set(i, r);
+            }
+        }
+        if (!series.isEmpty() && cells.stream().anyMatch(c -> "netty-epoll".equals(c.get("server")))) {
+            CategoryChart o = chart("Messages per second relative to Netty epoll (1.0 = Netty epoll)", "× Netty epoll");
+            o.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+            o.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+            series.forEach((s, v) -> o.addSeries(s, ids, v));
+            made.put(save(o, dir, "overview-vs-netty-epoll"), "Throughput relative to Netty epoll, every workload");
+        }
+        return made;
+    }
+
+    private static double orZero(Double d) {
+        return d == null ? 0.0 : d;
+    }
+
+    private static CategoryChart chart(String title, String yTitle) {
+        CategoryChart c = new CategoryChartBuilder().width(900).height(420).title(title).yAxisTitle(yTitle).build();
+        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setPlotGridVerticalLinesVisible(false);
+        c.getStyler().setXAxisLabelRotation(20);
+        c.getStyler().setAvailableSpaceFill(0.7);
+        c.getStyler().setOverlapped(false);
+        return c;
+    }
+
+    private static String save(CategoryChart c, Path dir, String base) throws IOException {
+        VectorGraphicsEncoder.saveVectorGraphic(c, dir.resolve(base).toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+        return base + ".svg";
+    }
+
+    // ------------------------------------------------------------------ text
+
+    static String f(Double d, int decimals) {
+        if (d == null) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%,." + decimals + "f", d);
+    }
+
+    /** Rows of one workload's table: server, msgs/s median (min–max), ratios, latency, CPU, alloc, notes. */
+    static List<List<String>> rows(Map<String, Object> doc, String workload) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Map<String, Object> c : list(doc.get("cells"))) {
+            if (!workload.equals(c.get("workload"))) {
+                continue;
+            }
+            Map<String, Object> med = map(c.get("median"));
+            Map<String, Object> rng = map(c.get("range"));
+            Map<String, Object> rat = map(c.get("ratios"));
+            List<String> notes = new ArrayList<>();
+            if (Boolean.TRUE.equals(c.get("client_bound"))) {
+                notes.add("client-bound");
+            }
+            List<Map<String, Object>> errs = list(c.get("errors"));
+            if (!errs.isEmpty()) {
+                notes.add(errs.size() + " failed run(s): " + errs.get(0));
+            }
+            rows.add(List.of(String.valueOf(c.get("server")),
+                    f(Report.num(med, "msgs_per_s"), 0) + " (" + f(Report.num(rng, "msgs_per_s_min"), 0) + "–"
+                            + f(Report.num(rng, "msgs_per_s_max"), 0) + ")",
+                    f(Report.num(rat, "msgs_per_s_vs_netty_epoll"), 2),
+                    f(Report.num(rat, "msgs_per_s_vs_c_epoll"), 2),
+                    f(Report.num(med, "p50_us"), 0) + " / " + f(Report.num(med, "p99_us"), 0) + " / " + f(Report.num(med, "p999_us"), 0),
+                    f(Report.num(med, "user_us_per_msg"), 2),
+                    f(Report.num(med, "sys_us_per_msg"), 2),
+                    f(Report.num(med, "alloc_bytes_per_msg"), 0),
+                    String.join("; ", notes)));
+        }
+        return rows;
+    }
+
+    static final List<String> HEADER = List.of("server", "msgs/s median (min–max)", "× Netty epoll", "× C epoll",
+            "latency p50 / p99 / p99.9 µs", "user µs/msg", "sys µs/msg", "alloc B/msg", "notes");
+
+    static String markdown(Map<String, Object> doc, Map<String, String> charts) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Weft benchmark report\n\n");
+        sb.append("Generated ").append(doc.get("generated")).append(Boolean.TRUE.equals(doc.get("quick")) ? " (quick run)" : "")
+                .append(". Schema `").append(doc.get("schema")).append("`; raw numbers in `results.json`.\n\n");
+        sb.append("Ratios compare medians from this run only; absolute numbers on a shared machine drift between runs.\n\n");
+        sb.append("## Machine\n\n");
+        map(doc.get("machine")).forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+        sb.append("\n## Method\n\n");
+        map(doc.get("method")).forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+        sb.append("- CPU per message: the server process's utime and stime deltas (/proc/PID/stat) over the measured window, divided by the messages echoed in it\n");
+        sb.append("- client-bound: the load generator used ≥ 90% of its core while the server used < 90% of its own; such a cell measures the client, not the server\n");
+        sb.append("\n## Servers\n\n| server | version | status |\n| --- | --- | --- |\n");
+        for (Map<String, Object> s : list(doc.get("servers"))) {
+            sb.append("| ").append(s.get("name")).append(" | ").append(s.get("version")).append(" | ")
+                    .append(Boolean.TRUE.equals(s.get("measured")) ? "measured" : "skipped: " + s.get("skipped")).append(" |\n");
+        }
+        if (charts.containsKey("overview-vs-netty-epoll.svg")) {
+            sb.append("\n![overview](charts/overview-vs-netty-epoll.svg)\n");
+        }
+        sb.append("\n## TCP echo\n");
+        for (Map<String, Object> w : list(doc.get("workloads"))) {
+            String id = String.valueOf(w.get("id"));
+            sb.append("\n### ").append(w.get("label")).append(" (`").append(id).append("`)\n\n");
+            sb.append("| ").append(String.join(" | ", HEADER)).append(" |\n|");
+            HEADER.forEach(h -> sb.append(" --- |"));
+            sb.append('\n');
+            for (List<String> r : rows(doc, id)) {
+                sb.append("| ").append(String.join(" | ", r)).append(" |\n");
+            }
+            for (String ch : List.of("throughput-" + id + ".svg", "cpu-" + id + ".svg")) {
+                if (charts.containsKey(ch)) {
+                    sb.append("\n![").append(charts.get(ch)).append("](charts/").append(ch).append(")\n");
+                }
+            }
+        }
+        sb.append("\n## Not measured in this run\n\n");
+        for (Map<String, Object> n : list(doc.get("not_measured"))) {
+            sb.append("- ").append(n.get("what")).append(": ").append(n.get("reason")).append('\n');
+        }
+        return sb.toString();
+    }
+
+    static String esc(Object o) {
+        return String.valueOf(o).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static String svg(Path out, String file) throws IOException {
+        String s = Files.readString(out.resolve("charts").resolve(file), StandardCharsets.UTF_8);
+        int start = s.indexOf("<svg");
+        return start >= 0 ? s.substring(start) : s;
+    }
+
+    static String html(Path out, Map<String, Object> doc, Map<String, String> charts) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Weft benchmark report</title>\n<style>\n")
+                .append("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\n")
+                .append("table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}\n")
+                .append("td:first-child,th:first-child,td:last-child{text-align:left}th{background:#f3f3f3}\n")
+                .append(".chart svg{max-width:100%;height:auto}.note{color:#555}.bound{color:#a60}\n</style></head><body>\n");
+        sb.append("<h1>Weft benchmark report</h1>\n<p class=\"note\">Generated ").append(esc(doc.get("generated")))
+                .append(Boolean.TRUE.equals(doc.get("quick")) ? " (quick run)" : "").append(". Raw numbers: <code>results.json</code> (schema <code>")
+                .append(esc(doc.get("schema"))).append("</code>). Ratios compare medians of this run only; absolute numbers on a shared machine drift between runs.</p>\n");
+        sb.append("<h2>Machine</h2>\n<table>");
+        map(doc.get("machine")).forEach((k, v) -> sb.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(v)).append("</td></tr>"));
+        sb.append("</table>\n<h2>Method</h2>\n<table>");
+        map(doc.get("method")).forEach((k, v) -> sb.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(v)).append("</td></tr>"));
+        sb.append("</table>\n<p class=\"note\">CPU per message: the server's utime and stime deltas from /proc/PID/stat over the measured window, ")
+                .append("divided by the messages echoed in it. <span class=\"bound\">client-bound</span>: the load generator used ≥ 90% of its core ")
+                .append("while the server used less than 90% of its own; that cell measures the client.</p>\n");
+        sb.append("<h2>Servers</h2>\n<table><tr><th>server</th><th>version</th><th>status</th></tr>");
+        for (Map<String, Object> s : list(doc.get("servers"))) {
+            sb.append("<tr><td>").append(esc(s.get("name"))).append("</td><td>").append(esc(s.get("version"))).append("</td><td>")
+                    .append(Boolean.TRUE.equals(s.get("measured")) ? "measured" : "skipped: " + esc(s.get("skipped"))).append("</td></tr>");
+        }
+        sb.append("</table>\n");
+        if (charts.containsKey("overview-vs-netty-epoll.svg")) {
+            sb.append("<div class=\"chart\">").append(svg(out, "overview-vs-netty-epoll.svg")).append("</div>\n");
+        }
+        sb.append("<h2>TCP echo</h2>\n");
+        for (Map<String, Object> w : list(doc.get("workloads"))) {
+            String id = String.valueOf(w.get("id"));
+            sb.append("<h3>").append(esc(w.get("label"))).append(" <code>").append(esc(id)).append("</code></h3>\n<table><tr>");
+            HEADER.forEach(h -> sb.append("<th>").append(esc(h)).append("</th>"));
+            sb.append("</tr>");
+            for (List<String> r : rows(doc, id)) {
+                sb.append("<tr>");
+                for (String c : r) {
+                    sb.append("<td").append(c.contains("client-bound") ? " class=\"bound\"" : "").append(">").append(esc(c)).append("</td>");
+                }
+                sb.append("</tr>");
+            }
+            sb.append("</table>\n");
+            for (String ch : List.of("throughput-" + id + ".svg", "cpu-" + id + ".svg")) {
+                if (charts.containsKey(ch)) {
+                    sb.append("<div class=\"chart\">").append(svg(out, ch)).append("</div>\n");
+                }
+            }
+        }
+        sb.append("<h2>Not measured in this run</h2>\n<ul>");
+        for (Map<String, Object> n : list(doc.get("not_measured"))) {
+            sb.append("<li>").append(esc(n.get("what"))).append(": ").append(esc(n.get("reason"))).append("</li>");
+        }
+        sb.append("</ul>\n</body></html>\n");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.weft.bench.weft;
+
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.EventLoopPolicy;
+import dev.weft.loop.Protocol;
+import dev.weft.loop.Server;
+import dev.weft.loop.ServerOptions;
+import dev.weft.loop.TimerHandle;
+import dev.weft.loop.Transport;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.agrona.DirectBuffer;
+
+/**
+ * The echo server of the seed text, on Weft: it says when a connection is made, prints what it
+ * receives, answers {@code "Re: "} followed by the data, and closes a connection that stays silent
+ * for {@link #TIMEOUT}; every piece of data restarts that timer ({@code callLater} + {@code cancel}).
+ *
+ * <p>{@code java -jar weft-bench.jar example-echo --port P [--backend B] [--host 127.0.0.1]}
+ */
+public final class ExampleEcho implements Protocol {
+    public static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final byte[] PREFIX = "Re: ".getBytes(StandardCharsets.US_ASCII);
+
+    private final EventLoop loop;
+    private final PrintStream out;
+    private final Duration timeout;
+    private Transport transport;
+    private TimerHandle idle;
+
+    public ExampleEcho(EventLoop loop, PrintStream out, Duration timeout) {
+        this.loop = loop;
+        this.out = out;
+        this.timeout = timeout;
+    }
+
+    private void timedOut() {
+        out.println("connection timeout, closing.");
+        transport.close();
+    }
+
+    @Override
+    public void connectionMade(Transport t) {
+        out.println("connection made");
+        transport = t;
+        idle = loop.callLater(timeout, this::timedOut);
+    }
+
+    @Override
+    public void dataReceived(DirectBuffer data) {
+        byte[] bytes = new byte[data.capacity()];
+        data.getBytes(0, bytes);
+        out.println("data received: " + new String(bytes, StandardCharsets.UTF_8));
+        transport.write(PREFIX);
+        transport.write(data);
+        idle.cancel();
+        idle = loop.callLater(timeout, this::timedOut);
+    }
+
+    @Override
+    public boolean eofReceived() {
+        return false;
+    }
+
+    @Override
+    public void connectionLost(Throwable cause) {
+        out.println("connection lost: " + cause);
+        idle.cancel();
+    }
+
+    /** {@code example-echo --port P [--backend B] [--host H]}. */
+    public static int run(String[] argv, int from) {
+        String backend = "auto";
+        String host = "127.0.0.1";
+        int port = -1;
+        for (int i = from; i < argv.length; i += 2) {
+            String opt = argv[i];
+            if (i + 1 >= argv.length) {
+                System.err.println("weft-bench example-echo: option " + opt + " needs a value");
+                return 2;
+            }
+            String v = argv[i + 1];
+            switch (opt) {
+                case "--backend" -> backend = v;
+                case "--host" -> host = v;
+                case "--port" -> {
+                    try {
+                        port = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                    if (port < 0 || port > 65535) {
+                        System.err.println("weft-bench example-echo: --port must be an integer in [0, 65535], got '" + v + "'");
+                        return 2;
+                    }
+                }
+                default -> {
+                    System.err.println("weft-bench example-echo: unknown argument '" + opt
+                            + "' (usage: --port P [--backend B] [--host 127.0.0.1])");
+                    return 2;
+                }
+            }
+        }
+        if (port < 0) {
+            System.err.println("weft-bench example-echo: missing --port P");
+            return 2;
+        }
+        EventLoop loop;
+        try {
+            loop = EventLoopPolicy.newEventLoop(backend);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("weft-bench example-echo: " + e.getMessage());
+            return 3;
+        }
+        Server server = loop.runUntilComplete(loop.createServer(
+                () -> new ExampleEcho(loop, System.out, TIMEOUT), host, port, ServerOptions.DEFAULTS));
+        InetSocketAddress a = server.addresses().get(0);
+        System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
+                + " backend=" + loop.backendName());
+        loop.runForever();
+        return 0;
+    }
+}

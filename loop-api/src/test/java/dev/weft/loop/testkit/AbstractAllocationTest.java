@@ -1,0 +1,98 @@
+package dev.weft.loop.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.LoopFuture;
+import dev.weft.loop.Server;
+import dev.weft.loop.ServerOptions;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The hot path allocates nothing: after warm-up, echoing 64-byte messages must cost the loop
+ * thread zero allocated bytes per message, measured with the loop thread's own allocation counter
+ * ({@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes}).
+ */
+@Timeout(120)
+public abstract class AbstractAllocationTest {
+    static final int WARMUP = 30_000;
+    static final int MEASURED = 20_000;
+
+    protected abstract String backend();
+
+    @Test
+    void shouldAllocateNothingPerEchoedMessageAfterWarmUp() throws Exception {
+        java.lang.management.ThreadMXBean std = ManagementFactory.getThreadMXBean();
+        assumeTrue(std instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) std;
+        assumeTrue(mx.isThreadAllocatedMemorySupported(), "needs per-thread allocation counters");
+        mx.setThreadAllocatedMemoryEnabled(true);
+
+        EventLoop loop = EventLoop.builder().backend(backend()).build();
+        CompletableFuture<Integer> portF = new CompletableFuture<>();
+        CompletableFuture<Void> stop = new CompletableFuture<>();
+        long[] loopThreadId = new long[1];
+        Thread loopThread = new Thread(() -> {
+            loopThreadId[0] = Thread.currentThread().getId();
+            LoopFuture<Server> sf = loop.createServer(() -> new TestProtocols.Echo(loop), "127.0.0.1", 0,
+                    ServerOptions.DEFAULTS);
+            Server server = loop.runUntilComplete(sf);
+            portF.complete(server.addresses().get(0).getPort());
+            LoopFuture<Void> stopped = LoopFuture.fromStage(loop, stop);
+            loop.runUntilComplete(stopped);
+            server.close();
+            server.abortClients();
+            loop.runUntilComplete(server.waitClosed());
+            loop.close();
+        }, "weft-loop-under-test");
+        loopThread.start();
+        int port = portF.get(30, TimeUnit.SECONDS);
+        long allocated;
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setTcpNoDelay(true);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] msg = new byte[64];
+            byte[] back = new byte[64];
+            for (int i = 0; i < WARMUP; i++) {
+                pingPong(out, in, msg, back, i);
+            }
+            long before = mx.getThreadAllocatedBytes(loopThreadId[0]);
+            for (int i = 0; i < MEASURED; i++) {
+                pingPong(out, in, msg, back, i);
+            }
+            allocated = mx.getThreadAllocatedBytes(loopThreadId[0]) - before;
+            assertArrayEquals(msg, back);
+        } finally {
+            stop.complete(null);
+            loopThread.join(30_000);
+        }
+        double perMessage = (double) allocated / MEASURED;
+        assertTrue(perMessage < 1.0, "the loop thread allocated " + allocated + " bytes for " + MEASURED
+                + " echoed messages (" + perMessage + " bytes/message); expected 0");
+    }
+
+    private static void pingPong(OutputStream out, InputStream in, byte[] msg, byte[] back, int i) throws Exception {
+        msg[0] = (byte) i;
+        msg[63] = (byte) (i >> 8);
+        out.write(msg);
+        int got = 0;
+        while (got < 64) {
+            int n = in.read(back, got, 64 - got);
+            if (n < 0) {
+                throw new java.io.EOFException("server closed after " + got + " bytes");
+            }
+            got += n;
+        }
+        assertArrayEquals(msg, back);
+    }
+}

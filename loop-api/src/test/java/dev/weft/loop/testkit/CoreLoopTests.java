@@ -1,0 +1,489 @@
+package dev.weft.loop.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.ExceptionContext;
+import dev.weft.loop.Handle;
+import dev.weft.loop.LoopFuture;
+import dev.weft.loop.TimerHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Loop, timer and future semantics every backend must show (the I/O-free half of the suite). */
+@Timeout(60)
+public abstract class CoreLoopTests extends LoopTestSupport {
+
+    @Test
+    void shouldRunCallSoonCallbacksInFifoOrder() {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            int n = i;
+            loop.callSoon(() -> order.add(n));
+        }
+        loop.callSoon(loop::stop);
+        loop.runForever();
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            expected.add(i);
+        }
+        assertEquals(expected, order);
+    }
+
+    @Test
+    void shouldRunCallbacksScheduledByACallbackInTheNextIteration() {
+        List<String> seen = new ArrayList<>();
+        loop.callSoon(() -> {
+            seen.add("a");
+            loop.callSoon(() -> seen.add("c"));
+        });
+        loop.callSoon(() -> seen.add("b"));
+        int work = loop.runOnce();
+        assertEquals(List.of("a", "b"), seen, "only callbacks queued when the phase began run");
+        assertTrue(work >= 2, "runOnce reports the callbacks it ran");
+        loop.runOnce();
+        assertEquals(List.of("a", "b", "c"), seen);
+    }
+
+    @Test
+    void shouldNotRunCancelledHandle() {
+        AtomicInteger ran = new AtomicInteger();
+        Handle h = loop.callSoon(ran::incrementAndGet);
+        h.cancel();
+        assertTrue(h.isCancelled());
+        loop.runOnce();
+        assertEquals(0, ran.get());
+    }
+
+    @Test
+    void shouldFireTimersWithEqualDeadlinesInScheduleOrder() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        loop.close();
+        loop = EventLoop.builder().backend(backend()).clock(now::get).build();
+        List<Integer> order = new ArrayList<>();
+        long deadline = now.get() + 5_000_000;
+        for (int i = 0; i < 50; i++) {
+            int n = i;
+            loop.callAt(deadline, () -> order.add(n));
+        }
+        now.set(deadline);
+        loop.runOnce();
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            expected.add(i);
+        }
+        assertEquals(expected, order);
+    }
+
+    @Test
+    void shouldFireTimersInDeadlineOrderWithAFakeClock() {
+        AtomicLong now = new AtomicLong(0);
+        loop.close();
+        loop = EventLoop.builder().backend(backend()).clock(now::get).build();
+        List<Integer> order = new ArrayList<>();
+        loop.callAt(30_000_000, () -> order.add(3));
+        loop.callAt(10_000_000, () -> order.add(1));
+        loop.callAt(20_000_000, () -> order.add(2));
+        loop.callAt(90_000_000, () -> order.add(9));
+        now.set(29_999_999);
+        loop.runOnce();
+        assertEquals(List.of(1, 2), order, "a timer due later than the clock must not fire");
+        now.set(30_000_000);
+        loop.runOnce();
+        assertEquals(List.of(1, 2, 3), order);
+        assertEquals(1, loop.pendingTimers());
+    }
+
+    @Test
+    void shouldNeverFireTimerEarly() {
+        List<long[]> fired = new ArrayList<>();
+        for (int delay : new int[] {1, 5, 17, 30, 2, 0}) {
+            long scheduled = loop.time();
+            TimerHandle[] h = new TimerHandle[1];
+            h[0] = loop.callLater(delay, TimeUnit.MILLISECONDS, () -> fired.add(new long[] {h[0].when(), loop.time()}));
+            assertTrue(h[0].when() >= scheduled + TimeUnit.MILLISECONDS.toNanos(delay));
+        }
+        runFor(60);
+        assertEquals(6, fired.size());
+        for (long[] f : fired) {
+            assertTrue(f[1] >= f[0], "fired at " + f[1] + " before its deadline " + f[0]);
+        }
+    }
+
+    @Test
+    void shouldNotFireCancelledTimer() {
+        AtomicInteger ran = new AtomicInteger();
+        TimerHandle h = loop.callLater(5, TimeUnit.MILLISECONDS, ran::incrementAndGet);
+        h.cancel();
+        assertTrue(h.isCancelled());
+        runFor(30);
+        assertEquals(0, ran.get());
+        assertEquals(0, loop.pendingTimers());
+    }
+
+    @Test
+    void shouldCancelTimerFromAnotherThread() throws Exception {
+        AtomicInteger ran = new AtomicInteger();
+        TimerHandle h = loop.callLater(200, TimeUnit.MILLISECONDS, ran::incrementAndGet);
+        whileLoopRuns(() -> {
+            h.cancel();
+            return null;
+        });
+        runFor(300);
+        assertEquals(0, ran.get());
+        assertEquals(0, loop.pendingTimers());
+    }
+
+    @Test
+    void shouldScheduleTimerFromAnotherThread() {
+        AtomicReference<Thread> ranOn = new AtomicReference<>();
+        LoopFuture<Void> done = loop.createFuture();
+        Thread me = Thread.currentThread();
+        whileLoopRuns(() -> {
+            loop.callLater(20, TimeUnit.MILLISECONDS, () -> {
+                ranOn.set(Thread.currentThread());
+                done.setResult(null);
+            });
+            return null;
+        });
+        await(done);
+        assertSame(me, ranOn.get(), "timers run on the loop thread");
+    }
+
+    @Test
+    void shouldRunEveryThreadsafeCallbackFromEightThreadsInPerThreadOrder() throws Exception {
+        int threads = 8;
+        int perThread = 10_000;
+        int[] lastSeen = new int[threads];
+        java.util.Arrays.fill(lastSeen, -1);
+        AtomicInteger outOfOrder = new AtomicInteger();
+        int[] total = new int[1];
+        LoopFuture<Void> all = loop.createFuture();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < perThread; i++) {
+                    int n = i;
+                    loop.callSoonThreadsafe(() -> {
+                        if (lastSeen[id] != n - 1) {
+                            outOfOrder.incrementAndGet();
+                        }
+                        lastSeen[id] = n;
+                        if (++total[0] == threads * perThread) {
+                            all.setResult(null);
+                        }
+                    });
+                }
+            });
+            th.start();
+            ts.add(th);
+        }
+        loop.callSoon(start::countDown);
+        await(all);
+        for (Thread th : ts) {
+            th.join();
+        }
+        assertEquals(threads * perThread, total[0], "no callback lost");
+        assertEquals(0, outOfOrder.get(), "each thread's callbacks run in the order it scheduled them");
+    }
+
+    @Test
+    void shouldRejectLoopConfinedCallFromAnotherThreadWhileRunning() {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        whileLoopRuns(() -> {
+            try {
+                loop.callSoon(() -> { });
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+            return null;
+        });
+        assertInstanceOf(IllegalStateException.class, thrown.get());
+        assertTrue(thrown.get().getMessage().contains("loop thread"), thrown.get().getMessage());
+    }
+
+    @Test
+    void shouldFinishTheCurrentBatchWhenStopped() {
+        List<String> seen = new ArrayList<>();
+        loop.callSoon(() -> {
+            seen.add("first");
+            loop.stop();
+            loop.callSoon(() -> seen.add("next-iteration"));
+        });
+        loop.callSoon(() -> seen.add("same-batch"));
+        loop.runForever();
+        assertEquals(List.of("first", "same-batch"), seen);
+        assertFalse(loop.isRunning());
+        loop.callSoon(loop::stop);
+        loop.runForever();
+        assertEquals(List.of("first", "same-batch", "next-iteration"), seen, "a stopped loop can run again");
+    }
+
+    @Test
+    void shouldStopFromAnotherThreadAndWakeAnIdleLoop() {
+        clients.submit(() -> {
+            Thread.sleep(50);
+            loop.stop();
+            return null;
+        });
+        long start = System.nanoTime();
+        loop.runForever();
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "the idle loop was woken");
+        assertFalse(loop.isRunning());
+    }
+
+    @Test
+    void shouldRefuseCloseWhileRunningAndBeIdempotent() {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        loop.callSoon(() -> {
+            try {
+                loop.close();
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+            loop.stop();
+        });
+        loop.runForever();
+        assertInstanceOf(IllegalStateException.class, thrown.get());
+        loop.close();
+        loop.close();
+        assertTrue(loop.isClosed());
+        assertThrows(IllegalStateException.class, () -> loop.callSoon(() -> { }));
+        assertThrows(IllegalStateException.class, loop::runForever);
+    }
+
+    @Test
+    void shouldPassCallbackExceptionsToTheHandlerAndGoOn() {
+        List<ExceptionContext> seen = new ArrayList<>();
+        loop.setExceptionHandler((l, ctx) -> seen.add(ctx));
+        RuntimeException boom = new RuntimeException("boom");
+        AtomicInteger after = new AtomicInteger();
+        loop.callSoon(() -> {
+            throw boom;
+        });
+        loop.callSoon(after::incrementAndGet);
+        loop.callSoon(loop::stop);
+        loop.runForever();
+        assertEquals(1, seen.size());
+        assertSame(boom, seen.get(0).exception());
+        assertInstanceOf(Handle.class, seen.get(0).source());
+        assertEquals(1, after.get(), "the loop goes on after a failing callback");
+    }
+
+    @Test
+    void shouldReportSlowCallbacksInDebugMode() {
+        List<String> warnings = new ArrayList<>();
+        loop.setWarningHandler(warnings::add);
+        loop.setDebug(true);
+        loop.setSlowCallbackThreshold(Duration.ofMillis(20));
+        loop.callSoon(() -> sleep(40));
+        loop.callSoon(() -> { });
+        loop.callSoon(loop::stop);
+        loop.runForever();
+        assertEquals(1, warnings.size(), String.valueOf(warnings));
+        assertTrue(warnings.get(0).contains("took"), warnings.get(0));
+        assertEquals(Duration.ofMillis(20), loop.getSlowCallbackThreshold());
+    }
+
+    @Test
+    void shouldUseNoCpuWhileIdle() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx.isCurrentThreadCpuTimeSupported());
+        runFor(20);
+        long cpuBefore = mx.getCurrentThreadCpuTime();
+        runFor(500);
+        long cpu = mx.getCurrentThreadCpuTime() - cpuBefore;
+        // A spinning loop burns ~500 ms of CPU here; a blocked one a few hundred microseconds.
+        assertTrue(cpu < TimeUnit.MILLISECONDS.toNanos(50), "idle loop used " + cpu / 1000 + " us of CPU in 500 ms");
+    }
+
+    // ------------------------------------------------------------------ futures
+
+    @Test
+    void shouldFailResultOfPendingFuture() {
+        LoopFuture<String> f = loop.createFuture();
+        IllegalStateException e = assertThrows(IllegalStateException.class, f::result);
+        assertTrue(e.getMessage().contains("pending"));
+        assertThrows(IllegalStateException.class, f::exception);
+    }
+
+    @Test
+    void shouldRejectSecondCompletionAndKeepTheFirst() {
+        LoopFuture<String> f = loop.createFuture();
+        f.setResult("one");
+        assertThrows(IllegalStateException.class, () -> f.setResult("two"));
+        assertThrows(IllegalStateException.class, () -> f.setException(new RuntimeException()));
+        assertFalse(f.cancel("late"));
+        assertEquals("one", f.result());
+    }
+
+    @Test
+    void shouldRunDoneCallbacksThroughTheLoopNeverInline() {
+        LoopFuture<String> f = loop.createFuture();
+        List<String> seen = new ArrayList<>();
+        f.addDoneCallback(x -> seen.add("cb1:" + x.result()));
+        f.addDoneCallback(x -> seen.add("cb2"));
+        f.setResult("v");
+        assertTrue(seen.isEmpty(), "callbacks must not run inside setResult");
+        f.addDoneCallback(x -> seen.add("cb3"));
+        assertTrue(seen.isEmpty(), "a callback added to a done future is scheduled, not run");
+        loop.runOnce();
+        assertEquals(List.of("cb1:v", "cb2", "cb3"), seen);
+    }
+
+    @Test
+    void shouldRemoveDoneCallback() {
+        LoopFuture<String> f = loop.createFuture();
+        List<String> seen = new ArrayList<>();
+        java.util.function.Consumer<LoopFuture<String>> cb = x -> seen.add("removed");
+        f.addDoneCallback(cb);
+        f.addDoneCallback(x -> seen.add("kept"));
+        f.addDoneCallback(cb);
+        assertEquals(2, f.removeDoneCallback(cb));
+        f.setResult("v");
+        loop.runOnce();
+        assertEquals(List.of("kept"), seen);
+    }
+
+    @Test
+    void shouldCancelWithMessage() {
+        LoopFuture<String> f = loop.createFuture();
+        AtomicInteger called = new AtomicInteger();
+        f.addDoneCallback(x -> called.incrementAndGet());
+        assertTrue(f.cancel("because"));
+        assertTrue(f.isCancelled());
+        assertTrue(f.isDone());
+        CancellationException e = assertThrows(CancellationException.class, f::result);
+        assertEquals("because", e.getMessage());
+        assertFalse(f.cancel("again"));
+        loop.runOnce();
+        assertEquals(1, called.get());
+    }
+
+    @Test
+    void shouldRethrowFailureFromResult() {
+        LoopFuture<String> f = loop.createFuture();
+        IllegalArgumentException boom = new IllegalArgumentException("x");
+        f.setException(boom);
+        assertSame(boom, assertThrows(IllegalArgumentException.class, f::result));
+        assertSame(boom, f.exception());
+        LoopFuture<String> g = loop.createFuture();
+        java.io.IOException io = new java.io.IOException("io");
+        g.setException(io);
+        CompletionException wrapped = assertThrows(CompletionException.class, g::result);
+        assertSame(io, wrapped.getCause());
+    }
+
+    @Test
+    void shouldBlockGetFromOtherThreadsAndFailOnTheLoopThread() throws Exception {
+        LoopFuture<String> f = loop.createFuture();
+        CompletableFuture<String> got = CompletableFuture.supplyAsync(() -> {
+            try {
+                return f.get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, clients);
+        AtomicReference<Throwable> onLoop = new AtomicReference<>();
+        loop.callLater(30, TimeUnit.MILLISECONDS, () -> {
+            try {
+                f.get();
+            } catch (Throwable t) {
+                onLoop.set(t);
+            }
+            f.setResult("ok");
+        });
+        await(f);
+        assertEquals("ok", got.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalStateException.class, onLoop.get());
+        assertTrue(onLoop.get().getMessage().contains("deadlock"));
+        LoopFuture<String> failed = loop.createFuture();
+        failed.setException(new IllegalStateException("bad"));
+        ExecutionException ee = assertThrows(ExecutionException.class, failed::get);
+        assertEquals("bad", ee.getCause().getMessage());
+    }
+
+    @Test
+    void shouldBridgeToAndFromCompletionStage() throws Exception {
+        CompletableFuture<Integer> external = new CompletableFuture<>();
+        LoopFuture<Integer> in = LoopFuture.fromStage(loop, external);
+        clients.submit(() -> external.complete(41));
+        assertEquals(41, await(in));
+
+        LoopFuture<Integer> out = loop.createFuture();
+        CompletableFuture<Integer> cf = out.toCompletableFuture();
+        loop.callSoon(() -> out.setResult(42));
+        loop.callLater(20, TimeUnit.MILLISECONDS, loop::stop);
+        loop.runForever();
+        assertEquals(42, cf.get(5, TimeUnit.SECONDS));
+
+        CompletableFuture<Integer> failing = new CompletableFuture<>();
+        LoopFuture<Integer> failedIn = LoopFuture.fromStage(loop, failing);
+        failing.completeExceptionally(new IllegalStateException("no"));
+        assertThrows(IllegalStateException.class, () -> await(failedIn));
+
+        LoopFuture<Integer> cancelled = loop.createFuture();
+        CompletableFuture<Integer> ccf = cancelled.toCompletableFuture();
+        cancelled.cancel("stop");
+        loop.runOnce();
+        assertTrue(ccf.isCompletedExceptionally());
+    }
+
+    @Test
+    void shouldReturnResultFromRunUntilComplete() {
+        LoopFuture<String> f = loop.createFuture();
+        loop.callLater(10, TimeUnit.MILLISECONDS, () -> f.setResult("done"));
+        assertEquals("done", loop.runUntilComplete(f));
+        assertFalse(loop.isRunning());
+    }
+
+    @Test
+    void shouldRunExecutorWorkOffTheLoopThread() {
+        Thread loopThread = Thread.currentThread();
+        LoopFuture<Thread> f = loop.runInExecutor(null, Thread::currentThread);
+        Thread worker = await(f);
+        assertNotNull(worker);
+        assertFalse(worker == loopThread);
+        LoopFuture<Object> failing = loop.runInExecutor(null, () -> {
+            throw new java.io.IOException("disk");
+        });
+        CompletionException e = assertThrows(CompletionException.class, () -> await(failing));
+        assertEquals("disk", e.getCause().getMessage());
+        assertNull(loop.runUntilComplete(loop.runInExecutor(null, () -> null)));
+    }
+
+    protected static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

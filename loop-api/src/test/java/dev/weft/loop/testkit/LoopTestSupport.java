@@ -1,0 +1,102 @@
+package dev.weft.loop.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.LoopFuture;
+import java.io.File;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * What every conformance test shares: a loop on the backend under test, blocking clients on other
+ * threads, and the end-of-test check that the loop closes with no live handle and no descriptor
+ * more than before the test (counted in /proc/self/fd where it exists).
+ */
+public abstract class LoopTestSupport {
+    protected EventLoop loop;
+    protected ExecutorService clients;
+    private int fdsBefore;
+
+    /** The backend under test, as named in {@code -Dweft.loop.backend}. */
+    protected abstract String backend();
+
+    protected EventLoop newLoop() {
+        return EventLoop.builder().backend(backend()).build();
+    }
+
+    @BeforeEach
+    void openLoop() {
+        // One throwaway loop first, so descriptors a backend opens once per JVM are not counted.
+        newLoop().close();
+        fdsBefore = openDescriptors();
+        loop = newLoop();
+        clients = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "test-client");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @AfterEach
+    void closeLoopAndCheckLeaks() throws Exception {
+        clients.shutdownNow();
+        clients.awaitTermination(10, TimeUnit.SECONDS);
+        if (loop != null && !loop.isClosed()) {
+            // Let pending connectionLost callbacks run before counting.
+            for (int i = 0; i < 5 && loop.liveHandles() != 0; i++) {
+                LoopFuture<Void> tick = loop.createFuture();
+                loop.callLater(10, TimeUnit.MILLISECONDS, () -> tick.setResult(null));
+                loop.runUntilComplete(tick);
+            }
+            int live = loop.liveHandles();
+            loop.close();
+            assertEquals(0, live, "the loop must close with no live handle");
+        }
+        if (fdsBefore >= 0) {
+            int after = openDescriptors();
+            for (int i = 0; i < 50 && after > fdsBefore; i++) {
+                Thread.sleep(20);
+                after = openDescriptors();
+            }
+            assertEquals(fdsBefore, after, "file descriptors leaked by the test");
+        }
+    }
+
+    /** Open descriptors of this process, or -1 where /proc/self/fd does not exist. */
+    protected static int openDescriptors() {
+        String[] fds = new File("/proc/self/fd").list();
+        return fds == null ? -1 : fds.length - 1;
+    }
+
+    /** Runs {@code work} on a client thread while the loop runs, and returns its result. */
+    protected <T> T whileLoopRuns(Callable<T> work) {
+        CompletableFuture<T> cf = CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, clients);
+        return loop.runUntilComplete(LoopFuture.fromStage(loop, cf));
+    }
+
+    /** Runs the loop until {@code f} completes (with a bound so a broken backend fails, not hangs). */
+    protected <T> T await(LoopFuture<T> f) {
+        return loop.runUntilComplete(f);
+    }
+
+    /** Runs the loop for {@code millis} of loop time. */
+    protected void runFor(long millis) {
+        LoopFuture<Void> done = loop.createFuture();
+        loop.callLater(millis, TimeUnit.MILLISECONDS, () -> done.setResult(null));
+        loop.runUntilComplete(done);
+    }
+}
