@@ -317,6 +317,11 @@ class TaskTest extends TaskTestBase {
             seen[0] = Thread.currentThread();
             Tasks.yieldNow();
             seen[1] = Thread.currentThread();
+            // the loop thread parks right after handing over the turn; give it a moment to get there
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (loopThread.getState() != Thread.State.WAITING && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
             assertEquals(Thread.State.WAITING, loopThread.getState());
             return null;
         });
