@@ -709,6 +709,40 @@ public final class EventLoop implements Executor, AutoCloseable {
         return "EventLoop[" + driver.backendName() + (running ? ", running" : "") + (closed ? ", closed" : "") + "]";
     }
 
+    // ---------------------------------------------------------------- tasks
+
+    /** Tasks of this loop not yet done, in creation order. Loop thread only. */
+    private final java.util.LinkedHashSet<Task<?>> liveTasks = new java.util.LinkedHashSet<>();
+
+    /**
+     * Wraps {@code coroutine} in a task and schedules its first step with {@link #callSoon}. The task
+     * gets a name {@code Task-N}. Loop thread (or a task step) only.
+     */
+    public <T> Task<T> createTask(Coroutine<T> coroutine) {
+        return createTask(coroutine, null);
+    }
+
+    /** As {@link #createTask(Coroutine)}, with a name (null: {@code Task-N}). */
+    public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
+        Objects.requireNonNull(coroutine, "coroutine");
+        checkThread("createTask");
+        checkOpen();
+        Task<T> task = new Task<>(this, coroutine, name);
+        liveTasks.add(task);
+        callSoon(task::firstStep);
+        return task;
+    }
+
+    /** The tasks of this loop that are not done yet, in creation order (a snapshot). Loop thread only. */
+    public java.util.Set<Task<?>> allTasks() {
+        checkThread("allTasks");
+        return java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(liveTasks));
+    }
+
+    void taskDone(Task<?> task) {
+        liveTasks.remove(task);
+    }
+
     private record CancelTimer(TimerHandle handle) {
     }
 

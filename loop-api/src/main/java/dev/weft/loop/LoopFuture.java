@@ -76,7 +76,7 @@ public class LoopFuture<T> implements Future<T> {
             throw newCancellation();
         }
         if (exception != null) {
-            exceptionRetrieved = true;
+            markExceptionRetrieved();
             throw rethrowable(exception);
         }
         return result;
@@ -94,7 +94,7 @@ public class LoopFuture<T> implements Future<T> {
         if (s == CANCELLED) {
             throw newCancellation();
         }
-        exceptionRetrieved = true;
+        markExceptionRetrieved();
         return exception;
     }
 
@@ -231,7 +231,7 @@ public class LoopFuture<T> implements Future<T> {
             throw newCancellation();
         }
         if (exception != null) {
-            exceptionRetrieved = true;
+            markExceptionRetrieved();
             throw new ExecutionException(exception);
         }
         return result;
@@ -244,7 +244,7 @@ public class LoopFuture<T> implements Future<T> {
             if (f.isCancelled()) {
                 cf.completeExceptionally(f.newCancellation());
             } else if (f.exception != null) {
-                f.exceptionRetrieved = true;
+                f.markExceptionRetrieved();
                 cf.completeExceptionally(f.exception);
             } else {
                 cf.complete(f.result);
@@ -293,6 +293,17 @@ public class LoopFuture<T> implements Future<T> {
     /** Whether someone looked at the failure (result(), exception(), get()). */
     final boolean exceptionRetrieved() {
         return exceptionRetrieved;
+    }
+
+    private void markExceptionRetrieved() {
+        if (!exceptionRetrieved) {
+            exceptionRetrieved = true;
+            onExceptionRetrieved();
+        }
+    }
+
+    /** Hook run the first time the failure is looked at (tasks use it for unretrieved-failure reports). */
+    void onExceptionRetrieved() {
     }
 
     /** The raw failure without marking it retrieved; null if none. */

@@ -1,0 +1,10 @@
+package dev.weft.loop.queue;
+
+/** {@link Queue#getNowait()} on an empty queue. */
+public final class QueueEmpty extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public QueueEmpty() {
+        super("the queue is empty");
+    }
+}

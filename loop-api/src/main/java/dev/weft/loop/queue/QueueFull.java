@@ -1,0 +1,10 @@
+package dev.weft.loop.queue;
+
+/** {@link Queue#putNowait} on a full queue. */
+public final class QueueFull extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public QueueFull(int maxSize) {
+        super("the queue is full (maxSize " + maxSize + ")");
+    }
+}

@@ -1,0 +1,19 @@
+package dev.weft.loop.stream;
+
+/**
+ * No separator within the reader's limit. The bytes stay in the reader's buffer;
+ * {@link #consumed()} tells how many a caller may read to get past them.
+ */
+public final class LimitOverrunException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int consumed;
+
+    public LimitOverrunException(String message, int consumed) {
+        super(message);
+        this.consumed = consumed;
+    }
+
+    public int consumed() {
+        return consumed;
+    }
+}

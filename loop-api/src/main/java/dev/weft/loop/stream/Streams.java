@@ -1,0 +1,65 @@
+package dev.weft.loop.stream;
+
+import dev.weft.loop.Connection;
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.Server;
+import dev.weft.loop.ServerOptions;
+import dev.weft.loop.Task;
+import dev.weft.loop.Tasks;
+
+/**
+ * asyncio's stream functions: {@link #openConnection} and {@link #startServer} give tasks a
+ * {@link StreamReader} and a {@link StreamWriter} over any backend's TCP transports. Inside a task.
+ */
+public final class Streams {
+    private Streams() {
+    }
+
+    /** Runs once per accepted connection, as a task of its own. */
+    @FunctionalInterface
+    public interface ClientHandler {
+        void handle(StreamReader reader, StreamWriter writer) throws Exception;
+    }
+
+    /** A connected reader and writer. */
+    public record StreamPair(StreamReader reader, StreamWriter writer) {
+    }
+
+    /** Connects to {@code host:port} and returns the stream pair (reader limit {@link StreamReader#DEFAULT_LIMIT}). */
+    public static StreamPair openConnection(String host, int port) {
+        return openConnection(host, port, StreamReader.DEFAULT_LIMIT);
+    }
+
+    /** As {@link #openConnection(String, int)}, with a reader limit. */
+    public static StreamPair openConnection(String host, int port, int limit) {
+        EventLoop loop = loopOfCurrentTask("openConnection");
+        StreamReader reader = new StreamReader(limit);
+        Connection<StreamProtocol> c = Tasks.await(
+                loop.createConnection(() -> new StreamProtocol(loop, reader, null), host, port, null));
+        return new StreamPair(reader, c.protocol().writer());
+    }
+
+    /**
+     * Listens on {@code host:port} (port 0: any free port) and runs {@code handler} as a new task for
+     * each connection. A handler's failure goes to the loop's exception handler and closes its
+     * connection.
+     */
+    public static Server startServer(ClientHandler handler, String host, int port) {
+        return startServer(handler, host, port, StreamReader.DEFAULT_LIMIT, null);
+    }
+
+    /** As {@link #startServer(ClientHandler, String, int)}, with a reader limit and server options. */
+    public static Server startServer(ClientHandler handler, String host, int port, int limit, ServerOptions options) {
+        EventLoop loop = loopOfCurrentTask("startServer");
+        return Tasks.await(loop.createServer(() -> new StreamProtocol(loop, new StreamReader(limit), handler),
+                host, port, options));
+    }
+
+    private static EventLoop loopOfCurrentTask(String what) {
+        Task<?> t = Task.current();
+        if (t == null) {
+            throw new IllegalStateException("Streams." + what + " must be called inside a task");
+        }
+        return t.loop();
+    }
+}
