@@ -29,8 +29,6 @@ class StreamTest extends TaskTestBase {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("needs a client connect on nio: PendingConnect.connected -> NioPoller.register throws"
-            + " CancelledKeyException (the connect key was cancelled in the same select); enable once the backend is fixed")
     void shouldStreamLinesThroughAnEchoServer() {
         List<String> got = run(() -> {
             Server server = Streams.startServer((r, w) -> {
@@ -102,8 +100,6 @@ class StreamTest extends TaskTestBase {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("needs a client connect on nio: PendingConnect.connected -> NioPoller.register throws"
-            + " CancelledKeyException (the connect key was cancelled in the same select); enable once the backend is fixed")
     void shouldFailALongLineWithTheDefaultLimitOverASocket() {
         run(() -> {
             Server server = Streams.startServer((r, w) -> {
@@ -136,8 +132,6 @@ class StreamTest extends TaskTestBase {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("needs a client connect on nio: PendingConnect.connected -> NioPoller.register throws"
-            + " CancelledKeyException (the connect key was cancelled in the same select); enable once the backend is fixed")
     void shouldLeaveTheStreamUsableAfterCancellationAtEveryAwaitPoint() {
         run(() -> {
             Server server = Streams.startServer((r, w) -> {
