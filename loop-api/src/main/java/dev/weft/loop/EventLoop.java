@@ -275,7 +275,10 @@ public final class EventLoop implements Executor, AutoCloseable {
             ready[readyHead] = null;
             readyHead = (readyHead + 1) & (ready.length - 1);
         }
-        inbox.clear();
+        // ManyToOneConcurrentLinkedQueue.clear() throws UnsupportedOperationException: drain instead.
+        while (inbox.poll() != null) {
+            // dropped with the loop
+        }
         if (defaultExecutor != null) {
             defaultExecutor.shutdown();
         }
