@@ -12,11 +12,18 @@ public class NativeIOException extends IOException {
 
     private final String call;
     private final int errorNumber;
+    private final String errorName;
 
     public NativeIOException(String call, int errorNumber, String errorName, String description) {
         super(call + " failed: " + errorName + " (" + errorNumber + "): " + description);
         this.call = call;
         this.errorNumber = errorNumber;
+        this.errorName = errorName;
+    }
+
+    /** The symbolic name of the error ({@code "ECONNREFUSED"}): the same on every OS, unlike the number. */
+    public String errorName() {
+        return errorName;
     }
 
     /** The system call (with its subject, for example the address), as in the message. */

@@ -163,9 +163,10 @@ final class ListenerServer implements Server {
 
     static boolean isOutOfResources(IOException e) {
         if (e instanceof NativeIOException n) {
-            String m = n.getMessage();
-            return m.contains("EMFILE") || m.contains("ENFILE") || m.contains("ENOBUFS") || m.contains("ENOMEM");
+            String name = n.errorName();
+            return name.equals("EMFILE") || name.equals("ENFILE") || name.equals("ENOBUFS") || name.equals("ENOMEM");
         }
+        // java.nio gives only the text of strerror(3).
         String m = String.valueOf(e.getMessage());
         return m.contains("Too many open files") || m.contains("No buffer space") || m.contains("Cannot allocate memory");
     }

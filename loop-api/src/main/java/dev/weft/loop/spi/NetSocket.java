@@ -28,8 +28,12 @@ public interface NetSocket {
     /** Starts a connect: true if connected at once, false if in progress (wait for WRITABLE). */
     boolean connect(InetSocketAddress remote) throws IOException;
 
-    /** Completes a connect that was in progress; throws the connect's error if it failed. */
-    void finishConnect() throws IOException;
+    /**
+     * Completes a connect that was in progress: true once connected, false if still in progress (a
+     * spurious readiness event: wait for {@link Poller#WRITABLE} again); throws the connect's error
+     * if it failed.
+     */
+    boolean finishConnect() throws IOException;
 
     void bind(InetSocketAddress local) throws IOException;
 

@@ -95,7 +95,9 @@ final class PendingConnect<P extends BaseProtocol> implements Poller.ReadyHandle
             return;
         }
         try {
-            socket.finishConnect();
+            if (!socket.finishConnect()) {
+                return; // spurious wake-up: still connecting, stay registered for WRITABLE
+            }
         } catch (IOException e) {
             failed(e);
             next();
@@ -153,6 +155,12 @@ final class PendingConnect<P extends BaseProtocol> implements Poller.ReadyHandle
     }
 
     private static boolean isRefusedOrUnreachable(IOException e) {
+        if (e instanceof dev.weft.loop.NativeIOException n) {
+            String name = n.errorName();
+            return name.equals("ECONNREFUSED") || name.equals("ENETUNREACH") || name.equals("EHOSTUNREACH")
+                    || name.equals("ETIMEDOUT");
+        }
+        // java.nio gives only the text of strerror(3).
         String m = String.valueOf(e.getMessage());
         return m.contains("ECONNREFUSED") || m.contains("ENETUNREACH") || m.contains("EHOSTUNREACH")
                 || m.contains("ETIMEDOUT") || m.contains("refused");

@@ -91,10 +91,8 @@ final class NioSocket implements NetSocket {
     }
 
     @Override
-    public void finishConnect() throws IOException {
-        if (!stream.finishConnect()) {
-            throw new IOException("connect still in progress after a connect readiness event");
-        }
+    public boolean finishConnect() throws IOException {
+        return stream.finishConnect();
     }
 
     @Override

@@ -145,7 +145,7 @@ public final class PosixSocket implements NetSocket {
     }
 
     @Override
-    public void finishConnect() throws IOException {
+    public boolean finishConnect() throws IOException {
         int err = getIntOption(ABI.SOL_SOCKET, ABI.SO_ERROR, "SO_ERROR");
         if (err != 0) {
             throw Posix.error("connect(" + connectTarget + ")", err);
@@ -155,11 +155,12 @@ public final class PosixSocket implements NetSocket {
         if (LibC.getpeername(fd, s.addr(), s.addrLen()) != 0) {
             int e = Native.getLastError();
             if (e == ABI.ENOTCONN) {
-                throw new IOException("connect(" + connectTarget + ") still in progress after a readiness event");
+                return false;
             }
             throw Posix.error("getpeername(fd " + fd + ")", e);
         }
         remote = connectTarget;
+        return true;
     }
 
     @Override

@@ -1,0 +1,10 @@
+package dev.weft.loop.epoll;
+
+import dev.weft.loop.testkit.LoopConformanceTest;
+
+class EpollConformanceTest extends LoopConformanceTest {
+    @Override
+    protected String backend() {
+        return "epoll";
+    }
+}
