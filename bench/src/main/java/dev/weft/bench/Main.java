@@ -33,6 +33,8 @@ public final class Main {
                 Main::peer);
         add("loadgen", "--port P --connections C --size S --pipeline D --duration SEC --warmup SEC [--pid PID]",
                 LoadGen::run);
+        add("jmh", "[REGEX] [--quick] [--json FILE] [--list]   the JMH suite (-prof gc) in forked JVMs",
+                Jmh::run);
         add("report", "[--quick] [--out DIR]   run the benchmark matrix, write results.json, report.md, index.html",
                 Report::run);
     }
