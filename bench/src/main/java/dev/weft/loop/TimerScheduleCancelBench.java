@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <ul>
  *   <li>{@code weft-wheel}: {@link TimerWheel#schedule} / {@link TimerWheel#cancel} directly.</li>
- *   <li>{@code weft-loop}: {@link EventLoop#callLater} / {@link TimerHandle#cancel} on a loop that is
- *       not running (the calling thread acts as the loop thread), so a handle object per timer.</li>
+ *   <li>{@code weft-loop}: {@link EventLoop#callLater} / {@link TimerHandle#cancel} on the loop
+ *       thread: the batch is one {@code callSoon} callback run by {@code runOnce()} on the benchmark
+ *       thread (a handle object per timer).</li>
  *   <li>{@code netty-loop}: {@code schedule} / {@code cancel(false)} on Netty's NIO event loop, run
  *       on the loop thread (the batch is one task submitted to it: one hand-off per batch).</li>
  *   <li>{@code netty-hwt}: {@code HashedWheelTimer.newTimeout} / {@code Timeout.cancel} (1 ms tick)
@@ -55,6 +56,7 @@ public class TimerScheduleCancelBench {
     private IoEventLoop netty;
     private HashedWheelTimer hwt;
     private Runnable nettyBatch;
+    private final Runnable weftBatch = this::weftScheduleCancel;
     private static final TimerTask HWT_NOOP = t -> { };
 
     @Setup(Level.Trial)
@@ -108,6 +110,15 @@ public class TimerScheduleCancelBench {
         }
     }
 
+    private void weftScheduleCancel() {
+        for (int i = 0; i < delays.length; i++) {
+            handles[i] = loop.callLater(delays[i], TimeUnit.NANOSECONDS, TimerBenchSupport.NOOP);
+        }
+        for (int i = 0; i < delays.length; i++) {
+            handles[i].cancel();
+        }
+    }
+
     private void nettyScheduleCancel() {
         for (int i = 0; i < delays.length; i++) {
             nettyFutures[i] = netty.schedule(TimerBenchSupport.NOOP, delays[i], TimeUnit.NANOSECONDS);
@@ -133,11 +144,10 @@ public class TimerScheduleCancelBench {
                 }
             }
             case "weft-loop" -> {
-                for (int i = 0; i < delays.length; i++) {
-                    handles[i] = loop.callLater(delays[i], TimeUnit.NANOSECONDS, TimerBenchSupport.NOOP);
-                }
-                for (int i = 0; i < delays.length; i++) {
-                    handles[i].cancel();
+                loop.callSoon(weftBatch);
+                loop.runOnce();
+                if (!handles[delays.length - 1].cancelled) {
+                    throw new IllegalStateException("the batch did not run");
                 }
             }
             case "netty-loop" -> netty.submit(nettyBatch).get();
