@@ -29,6 +29,11 @@ final class ReportWriter {
     }
 
     @SuppressWarnings("unchecked")
+    static List<Object> listOf(Object o) {
+        return (List<Object>) o;
+    }
+
+    @SuppressWarnings("unchecked")
     static Map<String, Object> map(Object o) {
         return o instanceof Map ? (Map<String, Object>) o : Map.of();
     }

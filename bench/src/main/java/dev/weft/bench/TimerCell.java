@@ -297,4 +297,50 @@ final class TimerCell {
         System.out.println(Json.write(l));
         System.out.flush();
     }
+
+    static final List<String> PHASES = List.of("schedule_cancel", "expiry");
+
+    /**
+     * The cells from the JSON lines of every impl's runs: per impl and phase, the median and
+     * min–max of ops/s and the median allocation per op over the measured (non-warm-up) runs, and
+     * the ratio of ops/s to Netty's event loop.
+     */
+    static List<Object> cells(List<Map<String, Object>> lines) {
+        Map<String, List<Map<String, Object>>> byKey = new LinkedHashMap<>();
+        for (Map<String, Object> l : lines) {
+            if (Boolean.TRUE.equals(l.get("warmup"))) {
+                continue;
+            }
+            byKey.computeIfAbsent(l.get("impl") + "|" + l.get("phase"), k -> new ArrayList<>()).add(l);
+        }
+        List<Object> cells = new ArrayList<>();
+        Map<String, Double> medians = new LinkedHashMap<>();
+        for (Map.Entry<String, List<Map<String, Object>>> e : byKey.entrySet()) {
+            String[] k = e.getKey().split("\\|", 2);
+            List<Double> ops = new ArrayList<>();
+            List<Double> alloc = new ArrayList<>();
+            for (Map<String, Object> l : e.getValue()) {
+                ops.add(Report.num(l, "ops_per_s"));
+                alloc.add(Report.num(l, "alloc_bytes_per_op"));
+            }
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("impl", k[0]);
+            c.put("phase", k[1]);
+            c.put("count", e.getValue().get(0).get("count"));
+            c.put("repetitions", e.getValue().size());
+            c.put("ops_per_s", Stats.median(ops));
+            c.put("ops_per_s_min", Stats.min(ops));
+            c.put("ops_per_s_max", Stats.max(ops));
+            c.put("alloc_bytes_per_op", Stats.median(alloc));
+            medians.put(e.getKey(), Stats.median(ops));
+            cells.add(c);
+        }
+        for (Object o : cells) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> c = (Map<String, Object>) o;
+            c.put("ops_per_s_vs_netty_loop", Stats.ratio(medians.get(c.get("impl") + "|" + c.get("phase")),
+                    medians.get("netty-loop|" + c.get("phase"))));
+        }
+        return cells;
+    }
 }
