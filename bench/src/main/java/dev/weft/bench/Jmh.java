@@ -33,7 +33,7 @@ final class Jmh {
 
         /** A rough duration of one benchmark (one parameter combination), fork start included. */
         double secondsPerBenchmark() {
-            return forks * (1.5 + warmupIterations * seconds(warmupTime) + iterations * seconds(time));
+            return forks * (1.2 + warmupIterations * seconds(warmupTime) + iterations * seconds(time));
         }
 
         private static double seconds(String t) {

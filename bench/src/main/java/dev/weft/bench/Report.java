@@ -40,7 +40,7 @@ final class Report {
         }
 
         double estimate(int servers) {
-            return servers * (2.0 + warmupS + 0.3) + reps * servers * (durationS + 0.3);
+            return servers * (1.0 + warmupS + 0.3) + reps * servers * (durationS + 0.3);
         }
     }
 
@@ -51,7 +51,7 @@ final class Report {
 
     /** Seconds the timers cell takes: one JVM per implementation. */
     static double timersEstimate(boolean quick) {
-        return TimerCell.IMPLS.size() * (quick ? 5.0 : 9.0);
+        return TimerCell.IMPLS.size() * (quick ? 3.5 : 8.0);
     }
 
     /** Benchmark and parameter combinations in the JMH suite for {@code backends} Weft backends. */
@@ -87,7 +87,7 @@ final class Report {
      */
     static Plan plan(boolean quick, int cellsPerRep, int servers) {
         int reps = quick ? 1 : 3;
-        int warm = quick ? 1 : 2;
+        int warm = quick ? 0 : 2; // quick: the servers were warmed up once already
         int serverWarm = quick ? 1 : 3;
         int budget = quick ? QUICK_BUDGET_S : FULL_BUDGET_S;
         int duration = quick ? 1 : 5;
