@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import dev.weft.bench.weft.ExampleEcho;
+import dev.weft.bench.weft.WeftHttpServer;
 import dev.weft.bench.weft.WeftEchoServer;
 
 /**
@@ -33,6 +34,14 @@ public final class Main {
                 Main::peer);
         add("loadgen", "--port P --connections C --size S --pipeline D --duration SEC --warmup SEC [--pid PID]",
                 LoadGen::run);
+        add("timers", "--impl weft-loop|netty-loop|netty-hwt [--count N] [--reps R]   1M timers: schedule+cancel, expiry (JSON lines)",
+                TimerCell::run);
+        add("http-server", "--backend B --port P [--host 127.0.0.1]   Weft HTTP/1.1 plaintext server (Hello, World!)",
+                WeftHttpServer::run);
+        add("netty-http", "--transport epoll|nio|io_uring --port P   Netty 4.2 HTTP/1.1 plaintext server (HttpServerCodec)",
+                NettyHttp::run);
+        add("jmh", "[REGEX] [--quick] [--json FILE] [--list]   the JMH suite (-prof gc) in forked JVMs",
+                Jmh::run);
         add("report", "[--quick] [--out DIR]   run the benchmark matrix, write results.json, report.md, index.html",
                 Report::run);
     }

@@ -27,9 +27,37 @@ import java.util.concurrent.TimeUnit;
  * separate process pinned to the other core. Cells report medians and min–max over repetitions.
  */
 final class Report {
-    static final String SCHEMA = "weft-report/1";
-    static final int QUICK_BUDGET_S = 170;
-    static final int FULL_BUDGET_S = 1140;
+    static final String SCHEMA = "weft-report/2";
+    /** Seconds for the TCP echo matrix; the rest of the 3- and 20-minute totals is for the other parts. */
+    static final int QUICK_BUDGET_S = 85;
+    static final int FULL_BUDGET_S = 800;
+    static final List<String> PARTS = List.of("echo", "timers", "http", "jmh");
+
+    /** Repetitions, warm-up and measured seconds of the HTTP cell. */
+    record HttpPlan(int reps, int warmupS, int durationS) {
+        static HttpPlan of(boolean quick) {
+            return quick ? new HttpPlan(1, 1, 2) : new HttpPlan(3, 2, 5);
+        }
+
+        double estimate(int servers) {
+            return servers * (1.0 + warmupS + 0.3) + reps * servers * (durationS + 0.3);
+        }
+    }
+
+    /** Measured repetitions of the timers cell (after one warm-up in the same JVM). */
+    static int timerReps(boolean quick) {
+        return quick ? 1 : 3;
+    }
+
+    /** Seconds the timers cell takes: one JVM per implementation. */
+    static double timersEstimate(boolean quick) {
+        return TimerCell.IMPLS.size() * (quick ? 3.5 : 8.0);
+    }
+
+    /** Benchmark and parameter combinations in the JMH suite for {@code backends} Weft backends. */
+    static int jmhCombinations(int backends) {
+        return 17 + 2 * Math.max(1, backends);
+    }
     /** Seconds each load generator run costs beyond warm-up and measurement (JVM start, connect). */
     static final double RUN_OVERHEAD_S = 1.2;
 
@@ -59,7 +87,7 @@ final class Report {
      */
     static Plan plan(boolean quick, int cellsPerRep, int servers) {
         int reps = quick ? 1 : 3;
-        int warm = quick ? 1 : 2;
+        int warm = quick ? 0 : 2; // quick: the servers were warmed up once already
         int serverWarm = quick ? 1 : 3;
         int budget = quick ? QUICK_BUDGET_S : FULL_BUDGET_S;
         int duration = quick ? 1 : 5;
@@ -81,15 +109,24 @@ final class Report {
     }
 
     static int run(String[] argv, int from) throws Exception {
-        Args a = Args.parse("report", argv, from, Set.of("out", "servers", "workloads", "reps", "duration", "warmup"),
+        Args a = Args.parse("report", argv, from, Set.of("out", "servers", "workloads", "reps", "duration", "warmup", "parts"),
                 Set.of("quick")).expectPositional(0, "");
         boolean quick = a.flag("quick");
         Path out = Path.of(a.string("out", "weft-report")).toAbsolutePath();
         List<String> onlyServers = a.string("servers", null) == null ? null : Arrays.asList(a.string("servers", "").split(","));
         List<String> onlyWorkloads = a.string("workloads", null) == null ? null : Arrays.asList(a.string("workloads", "").split(","));
+        List<String> parts = a.string("parts", null) == null ? PARTS : Arrays.asList(a.string("parts", "").split(","));
+        for (String part : parts) {
+            if (!PARTS.contains(part)) {
+                throw new UsageException("report: --parts takes names from " + PARTS + ", got '" + part + "'");
+            }
+        }
         List<Workload> workloads = new ArrayList<>();
         for (Workload w : Workload.TCP_ECHO) {
-            if (onlyWorkloads == null || onlyWorkloads.contains(w.id())) {
+            if (!parts.contains("echo")) {
+                break;
+            }
+            if (onlyWorkloads == null ? !quick || Workload.QUICK.contains(w.id()) : onlyWorkloads.contains(w.id())) {
                 workloads.add(w);
             }
         }
@@ -99,13 +136,13 @@ final class Report {
         }
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(out.resolve("logs"));
-        return new Report(out).execute(quick, onlyServers, workloads,
+        return new Report(out).execute(quick, parts, onlyServers, workloads,
                 a.string("reps", null) == null ? null : a.integer("reps", null, 1, 20),
                 a.string("duration", null) == null ? null : a.integer("duration", null, 1, 600),
                 a.string("warmup", null) == null ? null : a.integer("warmup", null, 0, 600));
     }
 
-    private int execute(boolean quick, List<String> onlyServers, List<Workload> workloads,
+    private int execute(boolean quick, List<String> parts, List<String> onlyServers, List<Workload> workloads,
                         Integer repsOverride, Integer durationOverride, Integer warmupOverride) throws Exception {
         started = System.nanoTime();
         progress("finding servers (Weft backends and peers)");
@@ -120,7 +157,7 @@ final class Report {
         Map<String, String> skipped = new LinkedHashMap<>();
         List<ServerSpec> chosen = new ArrayList<>();
         for (ServerSpec s : all) {
-            if (onlyServers != null && !onlyServers.contains(s.name())) {
+            if ((onlyServers != null && !onlyServers.contains(s.name())) || workloads.isEmpty()) {
                 continue;
             }
             if (s.available()) {
@@ -134,8 +171,29 @@ final class Report {
                 durationOverride != null ? durationOverride : p.durationS(), p.serverWarmupS());
         steps = chosen.size() * 2 + p.reps() * workloads.size() * chosen.size();
         planned = estimate(p.reps(), p.warmupS(), p.durationS(), p.serverWarmupS(), workloads.size() * chosen.size(), chosen.size());
-        progress(String.format("plan: %d servers × %d workloads × %d repetitions, %d s warm-up + %d s measured per run, about %s",
+        progress(String.format("plan: TCP echo: %d servers × %d workloads × %d repetitions, %d s warm-up + %d s measured per run, about %s",
                 chosen.size(), workloads.size(), p.reps(), p.warmupS(), p.durationS(), fmt((long) planned)));
+        int backends = Jmh.backends().size();
+        HttpPlan hp = HttpPlan.of(quick);
+        int httpServers = 0;
+        List<ServerSpec> httpSpecs = List.of();
+        if (parts.contains("http") && Proc.which("wrk") != null) {
+            httpSpecs = HttpCell.discover();
+            httpServers = (int) httpSpecs.stream().filter(ServerSpec::available).count();
+        }
+        if (parts.contains("timers")) {
+            steps += TimerCell.IMPLS.size();
+            planned += timersEstimate(quick);
+        }
+        if (httpServers > 0) {
+            steps += httpServers * (2 + hp.reps());
+            planned += hp.estimate(httpServers);
+        }
+        if (parts.contains("jmh")) {
+            steps += jmhCombinations(backends);
+            planned += jmhCombinations(backends) * Jmh.Settings.of(quick).secondsPerBenchmark();
+        }
+        progress(String.format("plan: all parts (%s) about %s", String.join(", ", parts), fmt((long) planned)));
 
         Map<String, ServerProcess> running = new LinkedHashMap<>();
         Map<String, List<Map<String, Object>>> runs = new LinkedHashMap<>();
@@ -181,7 +239,35 @@ final class Report {
                 sp.close();
             }
         }
+        Map<String, Object> timers = parts.contains("timers") ? runTimers(quick) : skippedPart("not selected (--parts)");
+        Map<String, Object> http = parts.contains("http") ? runHttp(quick, hp, httpSpecs) : skippedPart("not selected (--parts)");
+        Map<String, Object> jmh = parts.contains("jmh") ? runJmh(quick) : skippedPart("not selected (--parts)");
         Map<String, Object> results = results(quick, p, all, chosen, skipped, workloads, runs);
+        results.put("timers", timers);
+        results.put("http", http);
+        results.put("jmh", jmh);
+        List<Object> notMeasured = ReportWriter.listOf(results.get("not_measured"));
+        if (quick && parts.contains("echo")) {
+            List<String> left = new ArrayList<>();
+            for (Workload w : Workload.TCP_ECHO) {
+                if (workloads.stream().noneMatch(x -> x.id().equals(w.id()))) {
+                    left.add(w.id());
+                }
+            }
+            if (!left.isEmpty()) {
+                notMeasured.add(0, Map.of("what", "TCP echo " + String.join(", ", left),
+                        "reason", "left out of the quick run to keep it within 3 minutes; the default run measures them"));
+            }
+        }
+        Map<String, Map<String, Object>> sections = new LinkedHashMap<>();
+        sections.put("timers (schedule+cancel, expiry of 1M)", timers);
+        sections.put("HTTP/1.1 keep-alive plaintext", http);
+        sections.put("JMH suite", jmh);
+        for (Map.Entry<String, Map<String, Object>> e : sections.entrySet()) {
+            if (e.getValue().get("skipped") != null) {
+                notMeasured.add(Map.of("what", e.getKey(), "reason", e.getValue().get("skipped")));
+            }
+        }
         progress("writing " + out);
         // What is written is what is read back: check the document as a reader of the file sees it.
         List<String> problems = ResultsSchema.validate(Json.parse(Json.write(results)));
@@ -262,6 +348,172 @@ final class Report {
         return res;
     }
 
+    static Map<String, Object> skippedPart(String why) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("skipped", why);
+        return m;
+    }
+
+    /** The timers cell: one pinned JVM per implementation running {@code timers}. */
+    private Map<String, Object> runTimers(boolean quick) {
+        int reps = timerReps(quick);
+        List<Map<String, Object>> lines = new ArrayList<>();
+        Map<String, Object> errors = new LinkedHashMap<>();
+        for (String impl : TimerCell.IMPLS) {
+            step++;
+            progress("timers: " + impl + " (1M timers: schedule+cancel, expiry; warm-up + " + reps + " repetition(s))");
+            List<String> cmd = new ArrayList<>(pinServer);
+            cmd.add(Proc.javaBin());
+            cmd.addAll(Servers.JVM_FLAGS);
+            cmd.addAll(List.of("-jar", Proc.selfJar().toString(), "timers", "--impl", impl, "--reps", String.valueOf(reps)));
+            Proc.Result r = Proc.run(cmd, 300);
+            int got = 0;
+            for (String l : r.out().split("\n")) {
+                if (l.startsWith("{")) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> m = (Map<String, Object>) Json.parse(l);
+                    lines.add(m);
+                    got++;
+                }
+            }
+            if (r.exit() != 0 || got == 0) {
+                errors.put(impl, "exit " + r.exit() + ": " + (r.out().length() > 300 ? r.out().substring(0, 300) : r.out()));
+            }
+        }
+        Map<String, Object> sec = new LinkedHashMap<>();
+        sec.put("count", 1_000_000);
+        sec.put("repetitions", reps);
+        sec.put("method", "one JVM per implementation (" + String.join(" ", Servers.JVM_FLAGS) + ")"
+                + (pinned ? ", pinned to CPU 0" : "") + "; a warm-up repetition, then the median of the measured ones. "
+                + "schedule_cancel: 1M timers 1-2 s ahead in random order, then cancelled in schedule order (op = schedule + cancel). "
+                + "expiry: 1M timers due within 10 ms in random order, until every callback ran (op = schedule + fire). "
+                + "Weft and Netty's loop work on the loop thread; HashedWheelTimer (1 ms tick) is fed from the main thread "
+                + "and its worker fires and removes (both threads counted, both on the same CPU). "
+                + "Allocation: ThreadMXBean bytes of the working thread(s) / 1M.");
+        sec.put("cells", TimerCell.cells(lines));
+        sec.put("errors", errors);
+        sec.put("runs", lines);
+        return sec;
+    }
+
+    /** The HTTP cell: every available HTTP server started pinned, warmed up, then interleaved wrk runs. */
+    private Map<String, Object> runHttp(boolean quick, HttpPlan hp, List<ServerSpec> specs) throws IOException {
+        Path wrk = Proc.which("wrk");
+        if (wrk == null) {
+            return skippedPart("wrk is not installed (Debian package wrk)");
+        }
+        Map<String, String> skipped = new LinkedHashMap<>();
+        Map<String, ServerProcess> running = new LinkedHashMap<>();
+        Map<String, List<Map<String, Object>>> runs = new LinkedHashMap<>();
+        Path wrkLog = out.resolve("logs").resolve("wrk.log");
+        try {
+            for (ServerSpec s : specs) {
+                if (!s.available()) {
+                    skipped.put(s.name(), s.unavailable());
+                    continue;
+                }
+                step++;
+                progress("http: starting " + s.name());
+                try {
+                    running.put(s.name(), ServerProcess.start(s, pinServer, out.resolve("logs").resolve("http-" + s.name() + ".log")));
+                } catch (IOException e) {
+                    skipped.put(s.name(), "did not start: " + e.getMessage());
+                }
+            }
+            for (ServerProcess sp : running.values()) {
+                step++;
+                progress("http: warming up " + sp.spec.name() + " (" + hp.warmupS() + " s of wrk)");
+                HttpCell.wrk(wrk, pinClient, sp, hp.warmupS(), wrkLog);
+            }
+            List<String> names = new ArrayList<>(running.keySet());
+            for (int r = 0; r < hp.reps(); r++) {
+                List<String> order = new ArrayList<>(names);
+                if (r % 2 == 1) {
+                    java.util.Collections.reverse(order);
+                }
+                for (String n : order) {
+                    step++;
+                    Map<String, Object> res = HttpCell.wrk(wrk, pinClient, running.get(n), hp.durationS(), wrkLog);
+                    res.put("repetition", r + 1);
+                    runs.computeIfAbsent(n, k -> new ArrayList<>()).add(res);
+                    Double rps = num(res, "requests_per_s");
+                    progress(String.format("http %-12s rep %d/%d: %s", n, r + 1, hp.reps(),
+                            res.containsKey("error") ? "FAILED: " + res.get("error") : String.format("%,.0f req/s", rps)));
+                }
+            }
+        } finally {
+            for (ServerProcess sp : running.values()) {
+                sp.close();
+            }
+        }
+        Map<String, Object> sec = new LinkedHashMap<>();
+        sec.put("tool", HttpCell.wrkVersion(wrk));
+        sec.put("command", "wrk -t" + HttpCell.THREADS + " -c" + HttpCell.CONNECTIONS + " -d" + hp.durationS() + "s --latency http://127.0.0.1:PORT/"
+                + (pinned ? " (taskset -c 1; servers on CPU 0)" : ""));
+        sec.put("repetitions", hp.reps());
+        sec.put("warmup_s", hp.warmupS());
+        sec.put("duration_s", hp.durationS());
+        List<Object> servers = new ArrayList<>();
+        for (ServerSpec s : specs) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", s.name());
+            m.put("kind", s.kind());
+            m.put("version", s.version());
+            m.put("measured", runs.containsKey(s.name()));
+            if (skipped.containsKey(s.name())) {
+                m.put("skipped", skipped.get(s.name()));
+            }
+            servers.add(m);
+        }
+        sec.put("servers", servers);
+        sec.put("cells", HttpCell.cells(runs));
+        return sec;
+    }
+
+    /** The JMH suite in its own JVMs (JMH forks one per benchmark), with -prof gc. */
+    private Map<String, Object> runJmh(boolean quick) throws IOException, InterruptedException {
+        Jmh.Settings s = Jmh.Settings.of(quick);
+        Path json = out.resolve("logs").resolve("jmh.json");
+        Files.deleteIfExists(json);
+        String[] current = {"", ""};
+        int rc;
+        try (java.io.BufferedWriter log = Files.newBufferedWriter(out.resolve("logs").resolve("jmh.log"), StandardCharsets.UTF_8)) {
+            rc = Jmh.runSuite(null, s, json, l -> {
+                try {
+                    log.write(l);
+                    log.write('\n');
+                } catch (IOException ignored) {
+                    // the log is a convenience; the JSON is the result
+                }
+                if (l.startsWith("# Benchmark: ")) {
+                    current[0] = l.substring(13).replace("dev.weft.bench.jmh.", "").replace("dev.weft.loop.", "");
+                    current[1] = "";
+                } else if (l.startsWith("# Parameters: ")) {
+                    current[1] = " " + l.substring(14);
+                } else if (l.startsWith("# Fork: 1 of")) {
+                    step++;
+                    progress("jmh: " + current[0] + current[1]);
+                }
+            });
+        }
+        Map<String, Object> sec = new LinkedHashMap<>();
+        if (!Files.exists(json)) {
+            return skippedPart("JMH wrote no results (exit " + rc + "; see logs/jmh.log)");
+        }
+        List<JmhResults.Entry> es = JmhResults.parse(Files.readString(json, StandardCharsets.UTF_8));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("forks", s.forks());
+        settings.put("warmup", s.warmupIterations() + " × " + s.warmupTime());
+        settings.put("measurement", s.iterations() + " × " + s.time());
+        settings.put("profilers", "gc");
+        settings.put("fork_jvm_flags", String.join(" ", Jmh.FORK_FLAGS) + " " + String.join(" ", Servers.JVM_FLAGS));
+        settings.put("pinned", "no (cross-thread benchmarks need both cores)");
+        sec.put("settings", settings);
+        sec.put("exit", rc);
+        sec.put("benchmarks", JmhResults.toJson(es));
+        return sec;
+    }
+
     // ------------------------------------------------------------------ results
 
     static Double num(Map<String, Object> m, String... path) {
@@ -309,7 +561,7 @@ final class Report {
             if (skipped.containsKey(s.name())) {
                 m.put("skipped", skipped.get(s.name()));
             } else if (!chosen.contains(s)) {
-                m.put("skipped", "not selected (--servers)");
+                m.put("skipped", workloads.isEmpty() ? "no TCP echo workload selected" : "not selected (--servers)");
             }
             servers.add(m);
         }
@@ -328,13 +580,10 @@ final class Report {
         doc.put("workloads", wl);
         doc.put("cells", cells(workloads, runs));
 
+        doc.put("timers", skippedPart("not run"));
+        doc.put("http", skippedPart("not run"));
+        doc.put("jmh", skippedPart("not run"));
         List<Object> notMeasured = new ArrayList<>();
-        Path wrk = Proc.which("wrk");
-        notMeasured.add(Map.of("what", "HTTP/1.1 keep-alive plaintext",
-                "reason", wrk == null ? "wrk is not installed (Debian package wrk)"
-                        : "wrk is installed (" + wrk + ") but the HTTP servers are not written yet"));
-        notMeasured.add(Map.of("what", "timers (schedule+cancel, expiry of 1M)", "reason", "not written yet"));
-        notMeasured.add(Map.of("what", "JMH suite", "reason", "not written yet"));
         notMeasured.add(Map.of("what", "TLS echo", "reason", "Weft has no TLS yet"));
         doc.put("not_measured", notMeasured);
         return doc;

@@ -29,6 +29,11 @@ final class ReportWriter {
     }
 
     @SuppressWarnings("unchecked")
+    static List<Object> listOf(Object o) {
+        return (List<Object>) o;
+    }
+
+    @SuppressWarnings("unchecked")
     static Map<String, Object> map(Object o) {
         return o instanceof Map ? (Map<String, Object>) o : Map.of();
     }
@@ -96,6 +101,7 @@ final class ReportWriter {
                 series.get(s).set(i, r);
             }
         }
+        extraCharts(dir, doc, made);
         if (!series.isEmpty() && cells.stream().anyMatch(c -> "netty-epoll".equals(c.get("server")))) {
             CategoryChart o = chart("Messages per second relative to Netty epoll (1.0 = Netty epoll)", "× Netty epoll");
             o.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
@@ -104,6 +110,139 @@ final class ReportWriter {
             made.put(save(o, dir, "overview-vs-netty-epoll"), "Throughput relative to Netty epoll, every workload");
         }
         return made;
+    }
+
+    /** Charts of the timers, HTTP and JMH sections. */
+    static void extraCharts(Path dir, Map<String, Object> doc, Map<String, String> made) throws IOException {
+        List<Map<String, Object>> tcells = list(map(doc.get("timers")).get("cells"));
+        if (!tcells.isEmpty()) {
+            List<String> impls = new ArrayList<>();
+            tcells.forEach(c -> {
+                if (!impls.contains(String.valueOf(c.get("impl")))) {
+                    impls.add(String.valueOf(c.get("impl")));
+                }
+            });
+            CategoryChart t = chart("1M timers: operations per second (median)", "ops/s");
+            for (String phase : TimerCell.PHASES) {
+                List<Double> v = new ArrayList<>();
+                for (String impl : impls) {
+                    Double x = null;
+                    for (Map<String, Object> c : tcells) {
+                        if (impl.equals(c.get("impl")) && phase.equals(c.get("phase"))) {
+                            x = Report.num(c, "ops_per_s");
+                        }
+                    }
+                    v.add(orZero(x));
+                }
+                t.addSeries(phase, impls, v);
+            }
+            made.put(save(t, dir, "timers"), "1M timers: schedule+cancel and expiry, ops/s");
+        }
+        List<Map<String, Object>> hcells = list(map(doc.get("http")).get("cells"));
+        if (!hcells.isEmpty()) {
+            List<String> names = new ArrayList<>();
+            List<Double> rps = new ArrayList<>();
+            for (Map<String, Object> c : hcells) {
+                names.add(String.valueOf(c.get("server")));
+                rps.add(orZero(Report.num(map(c.get("median")), "requests_per_s")));
+            }
+            CategoryChart h = chart("HTTP/1.1 keep-alive plaintext: requests per second (median)", "requests/s");
+            h.getStyler().setLegendVisible(false);
+            h.addSeries("req/s", names, rps);
+            made.put(save(h, dir, "http-throughput"), "HTTP/1.1 plaintext, requests per second");
+        }
+        Map<String, List<Map<String, Object>>> byClass = new LinkedHashMap<>();
+        for (Map<String, Object> b : list(map(doc.get("jmh")).get("benchmarks"))) {
+            byClass.computeIfAbsent(String.valueOf(b.get("class")), k -> new ArrayList<>()).add(b);
+        }
+        for (Map.Entry<String, List<Map<String, Object>>> e : byClass.entrySet()) {
+            List<String> labels = new ArrayList<>();
+            List<Double> score = new ArrayList<>();
+            String unit = String.valueOf(e.getValue().get(0).get("unit"));
+            for (Map<String, Object> b : e.getValue()) {
+                labels.add(String.valueOf(b.get("label")));
+                score.add(orZero(Report.num(b, "score")));
+            }
+            CategoryChart j = chart("JMH " + e.getKey() + " (" + unit + ", lower is better)", unit);
+            j.getStyler().setLegendVisible(false);
+            j.addSeries(unit, labels, score);
+            made.put(save(j, dir, "jmh-" + e.getKey()), "JMH " + e.getKey());
+        }
+    }
+
+    /** A titled table of the report beyond TCP echo, with its note and chart files. */
+    record Section(String title, String note, List<String> header, List<List<String>> rows, List<String> charts) {
+    }
+
+    static List<Section> extraSections(Map<String, Object> doc, Map<String, String> charts) {
+        List<Section> out = new ArrayList<>();
+        Map<String, Object> timers = map(doc.get("timers"));
+        if (timers.get("skipped") == null && !timers.isEmpty()) {
+            List<List<String>> rows = new ArrayList<>();
+            for (Map<String, Object> c : list(timers.get("cells"))) {
+                rows.add(List.of(String.valueOf(c.get("impl")), String.valueOf(c.get("phase")),
+                        f(Report.num(c, "ops_per_s"), 0) + " (" + f(Report.num(c, "ops_per_s_min"), 0) + "–" + f(Report.num(c, "ops_per_s_max"), 0) + ")",
+                        f(Report.num(c, "ops_per_s_vs_netty_loop"), 2),
+                        f(Report.num(c, "alloc_bytes_per_op"), 1)));
+            }
+            Map<String, Object> errs = map(timers.get("errors"));
+            out.add(new Section("Timers: 1M schedule+cancel and expiry", timers.get("method")
+                    + (errs.isEmpty() ? "" : " Failures: " + errs), List.of("implementation", "phase", "ops/s median (min–max)",
+                    "× Netty loop", "alloc B/op"), rows, present(charts, "timers.svg")));
+        }
+        Map<String, Object> http = map(doc.get("http"));
+        if (http.get("skipped") == null && !http.isEmpty()) {
+            List<List<String>> rows = new ArrayList<>();
+            for (Map<String, Object> c : list(http.get("cells"))) {
+                Map<String, Object> med = map(c.get("median"));
+                Map<String, Object> rng = map(c.get("range"));
+                List<Map<String, Object>> errs = list(c.get("errors"));
+                rows.add(List.of(String.valueOf(c.get("server")),
+                        f(Report.num(med, "requests_per_s"), 0) + " (" + f(Report.num(rng, "requests_per_s_min"), 0) + "–"
+                                + f(Report.num(rng, "requests_per_s_max"), 0) + ")",
+                        f(Report.num(c, "requests_per_s_vs_netty_epoll"), 2),
+                        f(Report.num(med, "p50_us"), 0) + " / " + f(Report.num(med, "p99_us"), 0),
+                        f(Report.num(med, "user_us_per_req"), 2), f(Report.num(med, "sys_us_per_req"), 2),
+                        f(Report.num(med, "alloc_bytes_per_req"), 0),
+                        errs.isEmpty() ? "" : String.valueOf(errs.get(0))));
+            }
+            StringBuilder note = new StringBuilder("Driven by ").append(http.get("tool")).append(": ").append(http.get("command"))
+                    .append("; ").append(http.get("repetitions")).append(" repetition(s) of ").append(http.get("duration_s"))
+                    .append(" s after ").append(http.get("warmup_s")).append(" s of warm-up. Servers: ");
+            List<String> sv = new ArrayList<>();
+            for (Map<String, Object> sp : list(http.get("servers"))) {
+                sv.add(sp.get("name") + " (" + sp.get("version") + (Boolean.TRUE.equals(sp.get("measured")) ? ")" : "; skipped: " + sp.get("skipped") + ")"));
+            }
+            note.append(String.join("; ", sv)).append(". Weft and Python parse request boundaries only (CRLF CRLF) and answer with a fixed "
+                    + "response; Netty runs its full HttpServerCodec; Node runs its http module (adds Date and Connection headers).");
+            out.add(new Section("HTTP/1.1 keep-alive plaintext (Hello, World!)", note.toString(),
+                    List.of("server", "req/s median (min–max)", "× Netty epoll", "latency p50 / p99 µs", "user µs/req", "sys µs/req",
+                            "alloc B/req", "notes"), rows, present(charts, "http-throughput.svg")));
+        }
+        Map<String, Object> jmh = map(doc.get("jmh"));
+        if (jmh.get("skipped") == null && !jmh.isEmpty()) {
+            List<List<String>> rows = new ArrayList<>();
+            List<String> chartFiles = new ArrayList<>();
+            for (Map<String, Object> b : list(jmh.get("benchmarks"))) {
+                Double err = Report.num(b, "score_error");
+                rows.add(List.of(String.valueOf(b.get("class")), String.valueOf(b.get("label")),
+                        f(Report.num(b, "score"), 2) + (err == null ? "" : " ± " + f(err, 2)), String.valueOf(b.get("unit")),
+                        f(Report.num(b, "alloc_bytes_per_op"), 1)));
+                String file = "jmh-" + b.get("class") + ".svg";
+                if (charts.containsKey(file) && !chartFiles.contains(file)) {
+                    chartFiles.add(file);
+                }
+            }
+            out.add(new Section("JMH microbenchmarks", "Settings: " + jmh.get("settings") + ". alloc B/op is -prof gc's "
+                    + "gc.alloc.rate.norm. What each benchmark compares is in its class comment (bench/src/main/java/dev/weft/"
+                    + "{loop,bench/jmh}/*Bench.java); batched benchmarks divide by the batch size.",
+                    List.of("class", "benchmark", "score ± 99.9% error", "unit", "alloc B/op"), rows, chartFiles));
+        }
+        return out;
+    }
+
+    private static List<String> present(Map<String, String> charts, String file) {
+        return charts.containsKey(file) ? List.of(file) : List.of();
     }
 
     private static double orZero(Double d) {
@@ -205,6 +344,18 @@ final class ReportWriter {
                 }
             }
         }
+        for (Section sec : extraSections(doc, charts)) {
+            sb.append("\n## ").append(sec.title()).append("\n\n").append(sec.note()).append("\n\n");
+            sb.append("| ").append(String.join(" | ", sec.header())).append(" |\n|");
+            sec.header().forEach(h -> sb.append(" --- |"));
+            sb.append('\n');
+            for (List<String> r : sec.rows()) {
+                sb.append("| ").append(String.join(" | ", r)).append(" |\n");
+            }
+            for (String ch : sec.charts()) {
+                sb.append("\n![").append(charts.get(ch)).append("](charts/").append(ch).append(")\n");
+            }
+        }
         sb.append("\n## Not measured in this run\n\n");
         for (Map<String, Object> n : list(doc.get("not_measured"))) {
             sb.append("- ").append(n.get("what")).append(": ").append(n.get("reason")).append('\n');
@@ -266,6 +417,20 @@ final class ReportWriter {
                 if (charts.containsKey(ch)) {
                     sb.append("<div class=\"chart\">").append(svg(out, ch)).append("</div>\n");
                 }
+            }
+        }
+        for (Section sec : extraSections(doc, charts)) {
+            sb.append("<h2>").append(esc(sec.title())).append("</h2>\n<p class=\"note\">").append(esc(sec.note())).append("</p>\n<table><tr>");
+            sec.header().forEach(h -> sb.append("<th>").append(esc(h)).append("</th>"));
+            sb.append("</tr>");
+            for (List<String> r : sec.rows()) {
+                sb.append("<tr>");
+                r.forEach(c -> sb.append("<td>").append(esc(c)).append("</td>"));
+                sb.append("</tr>");
+            }
+            sb.append("</table>\n");
+            for (String ch : sec.charts()) {
+                sb.append("<div class=\"chart\">").append(svg(out, ch)).append("</div>\n");
             }
         }
         sb.append("<h2>Not measured in this run</h2>\n<ul>");

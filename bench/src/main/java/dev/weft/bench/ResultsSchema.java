@@ -5,12 +5,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checks a document against the {@code weft-report/1} schema: the fields a reader of
+ * Checks a document against the {@code weft-report/2} schema: the fields a reader of
  * {@code results.json} may rely on, with their types. Returns the problems found (empty: valid).
- * Version 1: top level {@code schema, generated, quick, machine, method, servers[], workloads[],
- * cells[], not_measured[]}; each cell {@code workload, server, repetitions, ok, median{...},
- * range{...}, ratios{...}, client_bound, errors[], runs[]}, each cell naming a listed workload and a
- * measured server.
+ * Top level {@code schema, generated, quick, machine, method, servers[], workloads[], cells[],
+ * timers{}, http{}, jmh{}, not_measured[]}; each TCP echo cell {@code workload, server, repetitions,
+ * ok, median{...}, range{...}, ratios{...}, client_bound, errors[], runs[]}, each cell naming a
+ * listed workload and a measured server.
+ *
+ * <p>Version 2 adds three sections, each either {@code {"skipped": reason}} or:
+ * {@code timers{count, repetitions, method, cells[{impl, phase, count, repetitions, ops_per_s,
+ * ops_per_s_min, ops_per_s_max, alloc_bytes_per_op, ops_per_s_vs_netty_loop}], errors{}, runs[]}};
+ * {@code http{tool, command, repetitions, warmup_s, duration_s, servers[{name, kind, version,
+ * measured, skipped?}], cells[{server, repetitions, ok, median{...}, range{...}, errors[], runs[],
+ * requests_per_s_vs_netty_epoll}]}}; {@code jmh{settings{}, exit, benchmarks[{benchmark, class,
+ * label, params{}, mode, score, score_error, unit, alloc_bytes_per_op}]}}.
  */
 final class ResultsSchema {
     static final List<String> MEDIAN_KEYS = List.of("msgs_per_s", "p50_us", "p99_us", "p999_us",
@@ -18,7 +26,144 @@ final class ResultsSchema {
     static final List<String> RATIO_KEYS = List.of("msgs_per_s_vs_netty_epoll", "msgs_per_s_vs_c_epoll",
             "cpu_per_msg_vs_netty_epoll", "cpu_per_msg_vs_c_epoll");
 
+    static final List<String> HTTP_MEDIAN_KEYS = List.of("requests_per_s", "p50_us", "p99_us", "user_us_per_req",
+            "sys_us_per_req", "alloc_bytes_per_req", "server_util");
+
     private ResultsSchema() {
+    }
+
+    /** True when the section is present and says why it was skipped (then nothing else is checked). */
+    private static boolean skippedSection(List<String> p, Map<?, ?> doc, String key) {
+        if (!type(p, doc, key, Map.class, "")) {
+            return true;
+        }
+        Map<?, ?> m = (Map<?, ?>) doc.get(key);
+        if (m.containsKey("skipped")) {
+            if (!(m.get("skipped") instanceof String)) {
+                p.add(key + ".skipped: expected String (why the part did not run)");
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static void numberOrNull(List<String> p, Map<?, ?> m, String key, String at) {
+        if (!m.containsKey(key)) {
+            p.add(at + key + ": missing");
+        } else if (m.get(key) != null && !(m.get(key) instanceof Number)) {
+            p.add(at + key + ": expected a number or null");
+        }
+    }
+
+    private static void timers(List<String> p, Map<?, ?> doc) {
+        if (skippedSection(p, doc, "timers")) {
+            return;
+        }
+        Map<?, ?> t = (Map<?, ?>) doc.get("timers");
+        type(p, t, "count", Number.class, "timers.");
+        type(p, t, "method", String.class, "timers.");
+        type(p, t, "errors", Map.class, "timers.");
+        type(p, t, "runs", List.class, "timers.");
+        if (type(p, t, "cells", List.class, "timers.")) {
+            int i = 0;
+            for (Object o : (List<?>) t.get("cells")) {
+                String at = "timers.cells[" + i++ + "].";
+                if (!(o instanceof Map)) {
+                    p.add(at + " is not an object");
+                    continue;
+                }
+                Map<?, ?> c = (Map<?, ?>) o;
+                if (type(p, c, "impl", String.class, at) && !TimerCell.IMPLS.contains(c.get("impl"))) {
+                    p.add(at + "impl '" + c.get("impl") + "' is not one of " + TimerCell.IMPLS);
+                }
+                if (type(p, c, "phase", String.class, at) && !TimerCell.PHASES.contains(c.get("phase"))) {
+                    p.add(at + "phase '" + c.get("phase") + "' is not one of " + TimerCell.PHASES);
+                }
+                type(p, c, "repetitions", Number.class, at);
+                for (String k : List.of("ops_per_s", "ops_per_s_min", "ops_per_s_max", "alloc_bytes_per_op", "ops_per_s_vs_netty_loop")) {
+                    numberOrNull(p, c, k, at);
+                }
+            }
+        }
+    }
+
+    private static void http(List<String> p, Map<?, ?> doc) {
+        if (skippedSection(p, doc, "http")) {
+            return;
+        }
+        Map<?, ?> h = (Map<?, ?>) doc.get("http");
+        type(p, h, "tool", String.class, "http.");
+        type(p, h, "command", String.class, "http.");
+        type(p, h, "repetitions", Number.class, "http.");
+        List<String> measured = new ArrayList<>();
+        if (type(p, h, "servers", List.class, "http.")) {
+            int i = 0;
+            for (Object o : (List<?>) h.get("servers")) {
+                String at = "http.servers[" + i++ + "].";
+                if (!(o instanceof Map)) {
+                    p.add(at + " is not an object");
+                    continue;
+                }
+                Map<?, ?> s = (Map<?, ?>) o;
+                type(p, s, "name", String.class, at);
+                type(p, s, "version", String.class, at);
+                if (type(p, s, "measured", Boolean.class, at)) {
+                    if (Boolean.TRUE.equals(s.get("measured"))) {
+                        measured.add(String.valueOf(s.get("name")));
+                    } else if (!(s.get("skipped") instanceof String)) {
+                        p.add(at + "skipped: a server not measured must say why");
+                    }
+                }
+            }
+        }
+        if (type(p, h, "cells", List.class, "http.")) {
+            int i = 0;
+            for (Object o : (List<?>) h.get("cells")) {
+                String at = "http.cells[" + i++ + "].";
+                if (!(o instanceof Map)) {
+                    p.add(at + " is not an object");
+                    continue;
+                }
+                Map<?, ?> c = (Map<?, ?>) o;
+                if (type(p, c, "server", String.class, at) && !measured.contains(c.get("server"))) {
+                    p.add(at + "server '" + c.get("server") + "' is not a measured HTTP server");
+                }
+                type(p, c, "repetitions", Number.class, at);
+                type(p, c, "ok", Number.class, at);
+                type(p, c, "errors", List.class, at);
+                type(p, c, "runs", List.class, at);
+                type(p, c, "range", Map.class, at);
+                numbersOrNull(p, c, "median", HTTP_MEDIAN_KEYS, at);
+                numberOrNull(p, c, "requests_per_s_vs_netty_epoll", at);
+            }
+        }
+    }
+
+    private static void jmh(List<String> p, Map<?, ?> doc) {
+        if (skippedSection(p, doc, "jmh")) {
+            return;
+        }
+        Map<?, ?> j = (Map<?, ?>) doc.get("jmh");
+        type(p, j, "settings", Map.class, "jmh.");
+        if (type(p, j, "benchmarks", List.class, "jmh.")) {
+            int i = 0;
+            for (Object o : (List<?>) j.get("benchmarks")) {
+                String at = "jmh.benchmarks[" + i++ + "].";
+                if (!(o instanceof Map)) {
+                    p.add(at + " is not an object");
+                    continue;
+                }
+                Map<?, ?> b = (Map<?, ?>) o;
+                type(p, b, "benchmark", String.class, at);
+                type(p, b, "class", String.class, at);
+                type(p, b, "label", String.class, at);
+                type(p, b, "params", Map.class, at);
+                type(p, b, "score", Number.class, at);
+                type(p, b, "unit", String.class, at);
+                numberOrNull(p, b, "score_error", at);
+                numberOrNull(p, b, "alloc_bytes_per_op", at);
+            }
+        }
     }
 
     static List<String> validate(Object root) {
@@ -100,6 +245,9 @@ final class ResultsSchema {
                 numbersOrNull(p, c, "ratios", RATIO_KEYS, at);
             }
         }
+        timers(p, doc);
+        http(p, doc);
+        jmh(p, doc);
         type(p, doc, "not_measured", List.class, "");
         return p;
     }

@@ -1,0 +1,165 @@
+package dev.weft.bench.weft;
+
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.EventLoopPolicy;
+import dev.weft.loop.Protocol;
+import dev.weft.loop.Server;
+import dev.weft.loop.ServerOptions;
+import dev.weft.loop.Transport;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * {@code http-server --backend B --port P [--host 127.0.0.1]}: the minimal HTTP/1.1 keep-alive
+ * "plaintext" server of the report, on the Weft Protocol API. It answers every request with the
+ * same fixed {@code 200 OK}, {@code Hello, World!} response, in order, pipelined requests included.
+ *
+ * <p><b>What it parses.</b> Only request boundaries: a request ends at the first empty line
+ * ({@code CRLF CRLF}). The scan runs over the read view byte by byte, with the part of a boundary
+ * seen at the end of one read carried into the next, so it allocates nothing per request or per
+ * read. Requests with a body (Content-Length, chunked) are not supported: wrk's GET has none. The
+ * responses for the requests completed by one read go out in one write (up to
+ * {@value #MAX_BATCH} at a time) from a buffer built once.
+ */
+public final class WeftHttpServer {
+    static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\n"
+            + "Server: weft\r\n"
+            + "Content-Type: text/plain\r\n"
+            + "Content-Length: 13\r\n"
+            + "\r\n"
+            + "Hello, World!").getBytes(StandardCharsets.US_ASCII);
+    static final int MAX_BATCH = 32;
+
+    private WeftHttpServer() {
+    }
+
+    /**
+     * Counts requests ending in a byte stream: the number of {@code CRLF CRLF} sequences, fed in
+     * pieces. Not thread-safe; one per connection.
+     */
+    static final class RequestCounter {
+        /** How many bytes of "\r\n\r\n" the stream currently ends with (0..3). */
+        private int matched;
+
+        /** Bytes {@code [offset, offset + length)} of {@code data}; returns the requests completed in them. */
+        int feed(DirectBuffer data, int offset, int length) {
+            int m = matched;
+            int n = 0;
+            for (int i = offset, end = offset + length; i < end; i++) {
+                byte b = data.getByte(i);
+                if (b == '\r') {
+                    m = (m == 2) ? 3 : 1;
+                } else if (b == '\n' && (m == 1 || m == 3)) {
+                    if (m == 3) {
+                        n++;
+                        m = 0;
+                    } else {
+                        m = 2;
+                    }
+                } else {
+                    m = 0;
+                }
+            }
+            matched = m;
+            return n;
+        }
+    }
+
+    static final class Http implements Protocol {
+        private final UnsafeBuffer responses;
+        private final RequestCounter counter = new RequestCounter();
+        private Transport transport;
+
+        Http(UnsafeBuffer responses) {
+            this.responses = responses;
+        }
+
+        @Override
+        public void connectionMade(Transport t) {
+            transport = t;
+        }
+
+        @Override
+        public void dataReceived(DirectBuffer data) {
+            int n = counter.feed(data, 0, data.capacity());
+            while (n > 0) {
+                int k = Math.min(n, MAX_BATCH);
+                transport.write(responses, 0, k * RESPONSE.length);
+                n -= k;
+            }
+        }
+
+        @Override
+        public void connectionLost(Throwable cause) {
+            transport = null;
+        }
+    }
+
+    /** {@code MAX_BATCH} copies of the response, in direct memory, shared by every connection. */
+    static UnsafeBuffer responses() {
+        UnsafeBuffer b = new UnsafeBuffer(ByteBuffer.allocateDirect(RESPONSE.length * MAX_BATCH));
+        for (int i = 0; i < MAX_BATCH; i++) {
+            b.putBytes(i * RESPONSE.length, RESPONSE);
+        }
+        return b;
+    }
+
+    public static int run(String[] argv, int from) throws Exception {
+        String backend = null;
+        String host = "127.0.0.1";
+        Integer port = null;
+        for (int i = from; i < argv.length; i++) {
+            String opt = argv[i];
+            if (!opt.equals("--backend") && !opt.equals("--port") && !opt.equals("--host")) {
+                System.err.println("weft-bench http-server: unknown argument '" + opt
+                        + "' (usage: --backend B --port P [--host 127.0.0.1])");
+                return 2;
+            }
+            if (i + 1 >= argv.length) {
+                System.err.println("weft-bench http-server: option " + opt + " needs a value");
+                return 2;
+            }
+            String v = argv[++i];
+            switch (opt) {
+                case "--backend" -> backend = v.toLowerCase(Locale.ROOT);
+                case "--host" -> host = v;
+                default -> {
+                    try {
+                        port = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                    if (port < 0 || port > 65535) {
+                        System.err.println("weft-bench http-server: --port must be an integer in [0, 65535], got '" + v + "'");
+                        return 2;
+                    }
+                }
+            }
+        }
+        if (backend == null || port == null) {
+            System.err.println("weft-bench http-server: missing " + (backend == null ? "--backend B" : "--port P")
+                    + " (usage: --backend B --port P [--host 127.0.0.1])");
+            return 2;
+        }
+        EventLoop loop;
+        try {
+            loop = EventLoopPolicy.newEventLoop(backend);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("weft-bench http-server: " + e.getMessage());
+            return 3;
+        }
+        UnsafeBuffer responses = responses();
+        Server server = loop.runUntilComplete(loop.createServer(() -> new Http(responses), host, port, ServerOptions.DEFAULTS));
+        InetSocketAddress a = server.addresses().get(0);
+        System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
+                + " backend=" + loop.backendName());
+        System.out.flush();
+        dev.weft.bench.ServerStats.start();
+        loop.runForever();
+        return 0;
+    }
+}
