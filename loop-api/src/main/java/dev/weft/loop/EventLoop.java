@@ -165,7 +165,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     void timerCancelled(TimerHandle h) {
-        if (inLoopThread()) {
+        if (inLoopThread() || loopThread == null) {
             if (h.timerId != TimerWheel.NULL_TIMER) {
                 timers.cancel(h.timerId);
                 h.timerId = TimerWheel.NULL_TIMER;

@@ -153,6 +153,16 @@ public abstract class CoreLoopTests extends LoopTestSupport {
     }
 
     @Test
+    void shouldTakeACancelledTimerOutOfTheWheelAtOnceWhileTheLoopIsNotRunning() {
+        for (int i = 0; i < 1000; i++) {
+            loop.callLater(1, TimeUnit.HOURS, () -> { }).cancel();
+        }
+        assertEquals(0, loop.pendingTimers(), "cancels must not queue up until the loop runs");
+        loop.callSoon(() -> { });
+        assertEquals(1, loop.runOnce(), "one callback ran and nothing was left in the inbox");
+    }
+
+    @Test
     void shouldCancelTimerFromAnotherThread() throws Exception {
         AtomicInteger ran = new AtomicInteger();
         TimerHandle h = loop.callLater(200, TimeUnit.MILLISECONDS, ran::incrementAndGet);
