@@ -111,14 +111,23 @@ public final class Tasks {
     /**
      * Awaits {@code future} for at most {@code timeout} (null: no limit). On timeout the future is
      * cancelled (a task: its body gets the cancellation) and {@link TimeoutException} is thrown once
-     * it has finished. Inside a task only.
+     * it has finished. If the future completed in the same loop iteration as the timeout, its
+     * outcome wins: a result already taken from a stream or queue is returned, never dropped.
+     * Inside a task only.
      */
     public static <T> T waitFor(LoopFuture<T> future, Duration timeout) throws TimeoutException {
         Objects.requireNonNull(future, "future");
         if (timeout == null) {
             return await(future);
         }
-        return timeout(timeout, scope -> await(future));
+        try {
+            return timeout(timeout, scope -> await(future));
+        } catch (TimeoutException e) {
+            if (future.isDone() && !future.isCancelled()) {
+                return future.result();
+            }
+            throw e;
+        }
     }
 
     /**

@@ -143,7 +143,11 @@ class TasksToolkitTest extends TaskTestBase {
     @Test
     void shouldCancelTheRestAndReportAllFailuresFromATaskGroup() {
         List<String> log = new ArrayList<>();
+        // Both failing tasks wake on one future, so both fail in the same iteration, before the
+        // group (whose reaction goes through the loop) can cancel either.
+        LoopFuture<Void> go = loop.createFuture();
         TaskGroupException e = assertThrows(TaskGroupException.class, () -> run(() -> TaskGroup.run(g -> {
+            loop.callLater(2, java.util.concurrent.TimeUnit.MILLISECONDS, () -> go.setResult(null));
             g.createTask(() -> {
                 try {
                     Tasks.sleep(10_000);
@@ -154,11 +158,11 @@ class TasksToolkitTest extends TaskTestBase {
                 return null;
             });
             g.createTask(() -> {
-                Tasks.sleep(2);
+                Tasks.await(go);
                 throw new IllegalStateException("one");
             });
             g.createTask(() -> {
-                Tasks.sleep(2);
+                Tasks.await(go);
                 throw new IllegalArgumentException("two");
             });
             Tasks.sleep(10_000);  // the body is interrupted too

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 public abstract class AbstractAllocationTest {
     static final int WARMUP = 30_000;
     static final int MEASURED = 20_000;
+    static final int WINDOWS = 3;
 
     protected abstract String backend();
 
@@ -56,7 +57,8 @@ public abstract class AbstractAllocationTest {
         }, "weft-loop-under-test");
         loopThread.start();
         int port = portF.get(30, TimeUnit.SECONDS);
-        long allocated;
+        long allocated = Long.MAX_VALUE;
+        long[] windows = new long[WINDOWS];
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setTcpNoDelay(true);
             OutputStream out = s.getOutputStream();
@@ -66,19 +68,30 @@ public abstract class AbstractAllocationTest {
             for (int i = 0; i < WARMUP; i++) {
                 pingPong(out, in, msg, back, i);
             }
-            long before = mx.getThreadAllocatedBytes(loopThreadId[0]);
-            for (int i = 0; i < MEASURED; i++) {
-                pingPong(out, in, msg, back, i);
+            // Steady state is what is claimed: a one-off allocation in a window (a JIT tier change,
+            // a table growing once) is still warm-up, while a per-message allocation shows in every
+            // window (16 B a message would be 320 KB a window). So up to three windows are measured
+            // and one of them must be clean.
+            for (int w = 0; w < WINDOWS; w++) {
+                long before = mx.getThreadAllocatedBytes(loopThreadId[0]);
+                for (int i = 0; i < MEASURED; i++) {
+                    pingPong(out, in, msg, back, i);
+                }
+                windows[w] = mx.getThreadAllocatedBytes(loopThreadId[0]) - before;
+                allocated = Math.min(allocated, windows[w]);
+                if (windows[w] < MEASURED) {
+                    break;
+                }
             }
-            allocated = mx.getThreadAllocatedBytes(loopThreadId[0]) - before;
             assertArrayEquals(msg, back);
         } finally {
             stop.complete(null);
             loopThread.join(30_000);
         }
         double perMessage = (double) allocated / MEASURED;
-        assertTrue(perMessage < 1.0, "the loop thread allocated " + allocated + " bytes for " + MEASURED
-                + " echoed messages (" + perMessage + " bytes/message); expected 0");
+        assertTrue(perMessage < 1.0, "the loop thread allocated at least " + allocated + " bytes per " + MEASURED
+                + " echoed messages in every window " + java.util.Arrays.toString(windows) + " (" + perMessage
+                + " bytes/message); expected 0");
     }
 
     private static void pingPong(OutputStream out, InputStream in, byte[] msg, byte[] back, int i) throws Exception {
