@@ -106,6 +106,10 @@ fi
 REPORTS="$ROOT/loop-iocp/target/wine-reports"
 rm -rf "$REPORTS"
 echo "running dev.weft.loop.iocp tests under $("$WINE" --version) on $("$WINE" "$WINE_JAVA" -version 2>&1 | head -n 1)"
+# Run from drive C: of the prefix. From a Linux folder (drive Z:) a path like /proc/self/fd would
+# resolve to Z:\proc\self\fd, the Wine process's Linux descriptors, which the suite would take for
+# Windows handles; on C: it does not exist, as on Windows.
+cd "$WINEPREFIX/drive_c" || exit 1
 timeout -k 10 "${WEFT_WINE_TIMEOUT:-1200}" "$WINE" "$WINE_JAVA" "@$(to_windows "$ARGS")" \
   org.junit.platform.console.ConsoleLauncher execute \
   --disable-banner --disable-ansi-colors --fail-if-no-tests \

@@ -80,6 +80,8 @@ final class WinConstants {
     static final int TCP_NODELAY = 0x0001;
     static final int IPV6_V6ONLY = 27;
 
+    /** {@code _IOW('f', 126, u_long)}. */
+    static final int FIONBIO = 0x8004667E;
     /** {@code _WSAIORW(IOC_WS2, 6)}. */
     static final int SIO_GET_EXTENSION_FUNCTION_POINTER = 0xC8000006;
 

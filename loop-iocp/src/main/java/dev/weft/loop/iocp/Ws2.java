@@ -43,6 +43,12 @@ final class Ws2 {
 
     static native int getsockopt(long socket, int level, int name, long value, long lengthAddress);
 
+    /** Plain send; on a socket in non-blocking mode it fails with WSAEWOULDBLOCK instead of waiting. */
+    static native int send(long socket, long buffer, int length, int flags);
+
+    /** {@code ioctlsocket(s, FIONBIO, &1)} puts the socket in non-blocking mode (overlapped calls ignore it). */
+    static native int ioctlsocket(long socket, int command, long argumentAddress);
+
     static native int WSAIoctl(long socket, int code, long in, int inLength, long out, int outLength,
                                long bytesReturnedAddress, long overlapped, long completionRoutine);
 
