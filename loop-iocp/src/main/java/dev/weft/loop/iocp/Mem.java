@@ -7,6 +7,8 @@ import org.agrona.UnsafeApi;
  * endian, as the structs it reads). No bounds checks; callers own the ranges they touch.
  */
 final class Mem {
+    private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
+
     private Mem() {
     }
 
@@ -14,13 +16,20 @@ final class Mem {
     static long allocate(long size) {
         long address = UnsafeApi.allocateMemory(size);
         UnsafeApi.setMemory(address, size, (byte) 0);
+        LIVE.incrementAndGet();
         return address;
     }
 
     static void free(long address) {
         if (address != 0) {
             UnsafeApi.freeMemory(address);
+            LIVE.decrementAndGet();
         }
+    }
+
+    /** Blocks allocated and not yet freed, in this process (for tests that check what is kept or leaked). */
+    static long liveAllocations() {
+        return LIVE.get();
     }
 
     static void zero(long address, long size) {
