@@ -30,6 +30,8 @@ import static dev.weft.loop.iocp.WinConstants.*;
  */
 final class IocpServer implements Server {
     static final int ACCEPTS = 8;
+    /** Delay before an accept slot whose AcceptEx failed (not a reset) is tried again. */
+    static final long ACCEPT_RETRY_MS = 100;
     /** AcceptEx wants room for each address plus 16 bytes. */
     static final int ADDRESS_ROOM = SOCKADDR_STORAGE_SIZE + 16;
 
@@ -126,7 +128,9 @@ final class IocpServer implements Server {
             try {
                 s = WinSock.open(family);
             } catch (NativeIOException e) {
-                loop.callExceptionHandler(new ExceptionContext("cannot make a socket to accept into", e, IocpServer.this));
+                loop.callExceptionHandler(new ExceptionContext("cannot make a socket to accept into; retrying in "
+                        + ACCEPT_RETRY_MS + " ms", e, IocpServer.this));
+                loop.callLater(ACCEPT_RETRY_MS, java.util.concurrent.TimeUnit.MILLISECONDS, () -> accept(i));
                 return;
             }
             accepting[i] = s;
@@ -147,9 +151,17 @@ final class IocpServer implements Server {
             if (error != 0 || closed) {
                 WinSock.close(s);
                 if (!closed && error != ERROR_OPERATION_ABORTED) {
-                    // The client went away before the accept finished (WSAECONNRESET and the like):
-                    // that connection is lost, the next may be fine.
-                    accept(i);
+                    if (WinError.isReset(error)) {
+                        // The client went away before the accept finished: that connection is
+                        // lost, the next may be fine.
+                        accept(i);
+                    } else {
+                        // Out of resources or a broken listener: re-posting at once would fail
+                        // again on every poll. Report it and retry this slot later.
+                        loop.callExceptionHandler(new ExceptionContext("AcceptEx failed; retrying in "
+                                + ACCEPT_RETRY_MS + " ms", WinError.exception("AcceptEx", error), IocpServer.this));
+                        loop.callLater(ACCEPT_RETRY_MS, java.util.concurrent.TimeUnit.MILLISECONDS, () -> accept(i));
+                    }
                 }
                 maybeFree();
                 return;
