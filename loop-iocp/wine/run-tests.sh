@@ -6,7 +6,7 @@
 #                                --select-class dev.weft.loop.iocp.LoopbackTcpTest]
 #
 # 1. loop-iocp/wine/setup.sh makes Wine and the JRE ready (or the run is skipped).
-# 2. Maven builds, on Linux, loop-api (and its test-jar, which holds the conformance suite) and
+# 2. Maven builds afresh (clean), on Linux, loop-api (and its test-jar, which holds the conformance suite) and
 #    loop-iocp (classes and test classes), and writes loop-iocp's test class path.
 # 3. The Windows JRE runs org.junit.platform.console.ConsoleLauncher (junit-platform-console-standalone
 #    1.11.4) with those jars, JNA and Agrona on its class path, selecting package dev.weft.loop.iocp.
@@ -48,7 +48,7 @@ BUILD_LOG="$OUT/build.log"
 # Offline first (dependencies are usually in ~/.m2 already), then online once if something is missing.
 build() {
   "$MVN" "$@" -q -B -f "$ROOT/pom.xml" -pl loop-iocp -am -DskipTests \
-    package "$DEPENDENCY_PLUGIN:build-classpath" \
+    clean package "$DEPENDENCY_PLUGIN:build-classpath" \
     -Dmdep.outputFile=target/wine/classpath.txt -DincludeScope=test \
     -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian \
     >"$BUILD_LOG" 2>&1 \

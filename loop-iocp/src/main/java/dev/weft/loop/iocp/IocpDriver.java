@@ -116,11 +116,34 @@ final class IocpDriver implements IoDriver {
         return work;
     }
 
+    /**
+     * The error code of a finished socket operation from its NTSTATUS, as WSAGetOverlappedResult
+     * would report it: the Winsock code for the socket statuses (RtlNtStatusToDosError would turn a
+     * reset into ERROR_NETNAME_DELETED), the Win32 code for the others.
+     */
     static int toWin32(int ntStatus) {
-        if (ntStatus == STATUS_CANCELLED) {
-            return ERROR_OPERATION_ABORTED;
+        switch (ntStatus) {
+            case STATUS_CANCELLED:
+                return ERROR_OPERATION_ABORTED;
+            case STATUS_CONNECTION_RESET:
+            case STATUS_CONNECTION_DISCONNECTED:
+            case STATUS_REMOTE_DISCONNECT:
+                return WSAECONNRESET;
+            case STATUS_CONNECTION_ABORTED:
+            case STATUS_LOCAL_DISCONNECT:
+                return WSAECONNABORTED;
+            case STATUS_CONNECTION_REFUSED:
+                return WSAECONNREFUSED;
+            case STATUS_NETWORK_UNREACHABLE:
+                return WSAENETUNREACH;
+            case STATUS_HOST_UNREACHABLE:
+            case STATUS_PORT_UNREACHABLE:
+                return WSAEHOSTUNREACH;
+            case STATUS_IO_TIMEOUT:
+                return WSAETIMEDOUT;
+            default:
+                return Ntdll.RtlNtStatusToDosError(ntStatus);
         }
-        return Ntdll.RtlNtStatusToDosError(ntStatus);
     }
 
     private int runDeferred() {

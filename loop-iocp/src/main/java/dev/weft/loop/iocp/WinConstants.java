@@ -131,6 +131,16 @@ final class WinConstants {
 
     static final int STATUS_SUCCESS = 0;
     static final int STATUS_CANCELLED = 0xC0000120;
+    static final int STATUS_IO_TIMEOUT = 0xC00000B5;
+    static final int STATUS_LOCAL_DISCONNECT = 0xC000013B;
+    static final int STATUS_REMOTE_DISCONNECT = 0xC000013C;
+    static final int STATUS_CONNECTION_DISCONNECTED = 0xC000020C;
+    static final int STATUS_CONNECTION_RESET = 0xC000020D;
+    static final int STATUS_CONNECTION_REFUSED = 0xC0000236;
+    static final int STATUS_NETWORK_UNREACHABLE = 0xC000023C;
+    static final int STATUS_HOST_UNREACHABLE = 0xC000023D;
+    static final int STATUS_PORT_UNREACHABLE = 0xC000023F;
+    static final int STATUS_CONNECTION_ABORTED = 0xC0000241;
 
     /** Lays out a GUID as Windows stores it: Data1..Data3 little-endian, Data4 as bytes. */
     private static byte[] guid(int d1, short d2, short d3, int... d4) {

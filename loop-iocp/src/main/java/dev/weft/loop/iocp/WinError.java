@@ -70,9 +70,27 @@ final class WinError {
             n = 0;
         }
         if (n <= 0) {
-            return "Windows error " + error;
+            // Wine's FormatMessageW has no text for the Winsock codes.
+            String known = winsockText(error);
+            return known != null ? known : "Windows error " + error;
         }
         return new String(text, 0, n).trim();
+    }
+
+    private static String winsockText(int error) {
+        switch (error) {
+            case WSAEADDRINUSE: return "Address already in use";
+            case WSAEADDRNOTAVAIL: return "Cannot assign requested address";
+            case WSAENETUNREACH: return "Network is unreachable";
+            case WSAECONNABORTED: return "Software caused connection abort";
+            case WSAECONNRESET: return "Connection reset by peer";
+            case WSAENOTCONN: return "Socket is not connected";
+            case WSAESHUTDOWN: return "Cannot send after socket shutdown";
+            case WSAETIMEDOUT: return "Connection timed out";
+            case WSAECONNREFUSED: return "Connection refused";
+            case WSAEHOSTUNREACH: return "No route to host";
+            default: return null;
+        }
     }
 
     /** Whether {@code error} means the peer reset or aborted the connection. */
