@@ -1,0 +1,315 @@
+package dev.weft.loop.iocp;
+
+import com.sun.jna.Function;
+import dev.weft.loop.BaseProtocol;
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.ExceptionContext;
+import dev.weft.loop.LoopFuture;
+import dev.weft.loop.NativeIOException;
+import dev.weft.loop.Server;
+import dev.weft.loop.ServerOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import static dev.weft.loop.iocp.WinConstants.*;
+
+/**
+ * A TCP server of the IOCP backend: per address one listening socket with {@value #ACCEPTS}
+ * AcceptEx operations kept in flight, each on a socket made in advance. An accepted socket gets
+ * SO_UPDATE_ACCEPT_CONTEXT (so getpeername and shutdown work), joins the port and becomes an
+ * {@link IocpTransport}; a new AcceptEx replaces the one that completed.
+ *
+ * <p><b>Windows socket options.</b> Windows' SO_REUSEADDR lets another socket steal a port in use,
+ * which is not what the POSIX option means; Windows already allows binding a port with connections in
+ * TIME_WAIT. So {@code reuseAddress} sets nothing here, and {@code reusePort} is refused as
+ * unsupported.
+ */
+final class IocpServer implements Server {
+    static final int ACCEPTS = 8;
+    /** Delay before an accept slot whose AcceptEx failed (not a reset) is tried again. */
+    static final long ACCEPT_RETRY_MS = 100;
+    /** AcceptEx wants room for each address plus 16 bytes. */
+    static final int ADDRESS_ROOM = SOCKADDR_STORAGE_SIZE + 16;
+
+    private final IocpDriver driver;
+    private final EventLoop loop;
+    private final Supplier<? extends BaseProtocol> factory;
+    private final ServerOptions options;
+    private final List<Listener> listeners = new ArrayList<>();
+    private final List<InetSocketAddress> addresses = new ArrayList<>();
+    private final Set<IocpTransport> clients = new LinkedHashSet<>();
+    private final List<LoopFuture<Void>> waiters = new ArrayList<>();
+    private boolean serving;
+
+    private IocpServer(IocpDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
+        this.driver = driver;
+        this.loop = driver.loop;
+        this.factory = factory;
+        this.options = options;
+    }
+
+    static IocpServer open(IocpDriver driver, Supplier<? extends BaseProtocol> factory,
+                           List<InetSocketAddress> addresses, ServerOptions options) throws IOException {
+        if (options.reusePort()) {
+            throw new UnsupportedOperationException("unsupported on iocp: SO_REUSEPORT (Windows has no such option)");
+        }
+        IocpServer s = new IocpServer(driver, factory, options);
+        try {
+            for (InetSocketAddress a : addresses) {
+                if (a.isUnresolved()) {
+                    throw new IOException("cannot listen on unresolved address " + a);
+                }
+                s.listeners.add(s.new Listener(a));
+            }
+        } catch (IOException | RuntimeException e) {
+            s.closeListeners();
+            throw e;
+        }
+        s.serving = true;
+        for (Listener l : s.listeners) {
+            s.addresses.add(l.address);
+            for (int i = 0; i < ACCEPTS; i++) {
+                l.accept(i);
+            }
+        }
+        driver.opened(s);
+        return s;
+    }
+
+    /** One listening socket and its AcceptEx slots. */
+    private final class Listener implements Completion {
+        // Per slot: OVERLAPPED, two address rooms; then a DWORD for AcceptEx's byte count.
+        private static final int SLOT = OVERLAPPED_SIZE + 2 * ADDRESS_ROOM;
+
+        final long socket;
+        final short family;
+        final int key;
+        final InetSocketAddress address;
+        final Function acceptEx;
+        final long block;
+        final long[] accepting = new long[ACCEPTS];
+        final boolean[] pending = new boolean[ACCEPTS];
+        boolean closed;
+        boolean freed;
+
+        Listener(InetSocketAddress bindTo) throws IOException {
+            family = WinSock.family(bindTo);
+            long s = WinSock.open(family);
+            int k;
+            try {
+                if (options.receiveBufferSize() > 0) {
+                    WinSock.setInt(s, SOL_SOCKET, SO_RCVBUF, options.receiveBufferSize(), "SO_RCVBUF");
+                }
+                WinSock.bind(s, bindTo);
+                WinSock.listen(s, options.backlog());
+                acceptEx = WinSock.acceptEx(s, family);
+                k = driver.register(s, this);
+            } catch (IOException | RuntimeException e) {
+                WinSock.close(s);
+                throw e;
+            }
+            socket = s;
+            key = k;
+            address = WinSock.localAddress(s);
+            block = Mem.allocate((long) SLOT * ACCEPTS + 8);
+            java.util.Arrays.fill(accepting, INVALID_SOCKET);
+        }
+
+        /** Posts an AcceptEx in slot {@code i} on a fresh socket. */
+        void accept(int i) {
+            if (closed || !serving) {
+                return;
+            }
+            long s;
+            try {
+                s = WinSock.open(family);
+            } catch (NativeIOException e) {
+                loop.callExceptionHandler(new ExceptionContext("cannot make a socket to accept into; retrying in "
+                        + ACCEPT_RETRY_MS + " ms", e, IocpServer.this));
+                loop.callLater(ACCEPT_RETRY_MS, java.util.concurrent.TimeUnit.MILLISECONDS, () -> accept(i));
+                return;
+            }
+            accepting[i] = s;
+            long ov = block + (long) i * SLOT;
+            Mem.zero(ov, OVERLAPPED_SIZE);
+            pending[i] = true;
+            int rc = WinSock.acceptEx(acceptEx, socket, s, ov + OVERLAPPED_SIZE, ADDRESS_ROOM,
+                    block + (long) SLOT * ACCEPTS, ov);
+            driver.started(this, ov, rc == 0 ? 0 : -1, rc);
+        }
+
+        @Override
+        public void complete(long overlapped, int error, int bytes) {
+            int i = (int) ((overlapped - block) / SLOT);
+            pending[i] = false;
+            long s = accepting[i];
+            accepting[i] = INVALID_SOCKET;
+            if (error != 0 || closed) {
+                WinSock.close(s);
+                if (!closed && error != ERROR_OPERATION_ABORTED) {
+                    if (WinError.isReset(error)) {
+                        // The client went away before the accept finished: that connection is
+                        // lost, the next may be fine.
+                        accept(i);
+                    } else {
+                        // Out of resources or a broken listener: re-posting at once would fail
+                        // again on every poll. Report it and retry this slot later.
+                        loop.callExceptionHandler(new ExceptionContext("AcceptEx failed; retrying in "
+                                + ACCEPT_RETRY_MS + " ms", WinError.exception("AcceptEx", error), IocpServer.this));
+                        loop.callLater(ACCEPT_RETRY_MS, java.util.concurrent.TimeUnit.MILLISECONDS, () -> accept(i));
+                    }
+                }
+                maybeFree();
+                return;
+            }
+            accepted(this, s);
+            accept(i);
+        }
+
+        @Override
+        public void closeNow() {
+            close();
+        }
+
+        void close() {
+            if (!closed) {
+                closed = true;
+                // Cancels the AcceptEx operations; each completes with ERROR_OPERATION_ABORTED.
+                WinSock.close(socket);
+            }
+            maybeFree();
+        }
+
+        private void maybeFree() {
+            if (freed || !closed) {
+                return;
+            }
+            for (boolean p : pending) {
+                if (p) {
+                    return;
+                }
+            }
+            freed = true;
+            Mem.free(block);
+            driver.release(key);
+        }
+    }
+
+    private void accepted(Listener listener, long s) {
+        int key = -1;
+        try {
+            WinSock.updateContext(s, SO_UPDATE_ACCEPT_CONTEXT, listener.socket);
+            if (options.tcpNoDelay()) {
+                WinSock.setInt(s, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
+            }
+            if (options.sendBufferSize() > 0) {
+                WinSock.setInt(s, SOL_SOCKET, SO_SNDBUF, options.sendBufferSize(), "SO_SNDBUF");
+            }
+            BaseProtocol protocol = factory.get();
+            if (protocol == null) {
+                throw new IllegalStateException("the protocol factory returned null");
+            }
+            key = driver.register(s, listener);
+            IocpTransport t = new IocpTransport(driver, s, key, protocol, this);
+            clients.add(t);
+            loop.callSoon(t::start);
+        } catch (Throwable e) {
+            WinSock.close(s);
+            if (key >= 0) {
+                driver.release(key);
+            }
+            loop.callExceptionHandler(new ExceptionContext("accepting a connection failed", e, this));
+        }
+    }
+
+    void detach(IocpTransport t) {
+        clients.remove(t);
+        maybeWake();
+    }
+
+    private void maybeWake() {
+        if (!serving && clients.isEmpty() && !waiters.isEmpty()) {
+            for (LoopFuture<Void> w : waiters) {
+                if (!w.isDone()) {
+                    w.setResult(null);
+                }
+            }
+            waiters.clear();
+        }
+    }
+
+    private void closeListeners() {
+        serving = false;
+        for (Listener l : listeners) {
+            l.close();
+        }
+    }
+
+    @Override
+    public EventLoop loop() {
+        return loop;
+    }
+
+    @Override
+    public List<InetSocketAddress> addresses() {
+        return List.copyOf(addresses);
+    }
+
+    @Override
+    public boolean isServing() {
+        return serving;
+    }
+
+    @Override
+    public void close() {
+        loop.assertInLoop("Server.close");
+        if (!serving) {
+            return;
+        }
+        closeListeners();
+        driver.closed(this);
+        maybeWake();
+    }
+
+    @Override
+    public LoopFuture<Void> waitClosed() {
+        loop.assertInLoop("Server.waitClosed");
+        LoopFuture<Void> f = loop.createFuture();
+        if (!serving && clients.isEmpty()) {
+            f.setResult(null);
+        } else {
+            waiters.add(f);
+        }
+        return f;
+    }
+
+    @Override
+    public void closeClients() {
+        loop.assertInLoop("Server.closeClients");
+        for (IocpTransport t : new ArrayList<>(clients)) {
+            t.close();
+        }
+    }
+
+    @Override
+    public void abortClients() {
+        loop.assertInLoop("Server.abortClients");
+        for (IocpTransport t : new ArrayList<>(clients)) {
+            t.abort();
+        }
+    }
+
+    @Override
+    public int connectionCount() {
+        return clients.size();
+    }
+
+    @Override
+    public String toString() {
+        return "Server[" + driver.name + ", " + addresses + (serving ? ", serving" : ", closed") + "]";
+    }
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Runs loop-iocp's tests (its own and the conformance suite on the iocp backend) on Linux, under Wine
+# with a Windows JRE, in one JVM through the JUnit Platform console launcher.
+#
+#   loop-iocp/wine/run-tests.sh [console-launcher selectors instead of the whole package, e.g.
+#                                --select-class dev.weft.loop.iocp.LoopbackTcpTest]
+#
+# 1. loop-iocp/wine/setup.sh makes Wine and the JRE ready (or the run is skipped).
+# 2. Maven builds afresh (clean), on Linux, loop-api (and its test-jar, which holds the conformance suite) and
+#    loop-iocp (classes and test classes), and writes loop-iocp's test class path.
+# 3. The Windows JRE runs org.junit.platform.console.ConsoleLauncher (junit-platform-console-standalone
+#    1.11.4) with those jars, JNA and Agrona on its class path, selecting package dev.weft.loop.iocp.
+#    Why one JVM and no Surefire: the JRE has no java.management, which Surefire's forked booter needs,
+#    and a JVM start under Wine takes seconds.
+#
+# Prints the launcher's tree and summary (test counts); XML reports go to loop-iocp/target/wine-reports.
+# Exit status: the launcher's (0 all passed, 1 a test failed, 2 no tests found), 1 when the build
+# fails, 124 on time-out (WEFT_WINE_TIMEOUT seconds, default 1200). When Wine, the JRE or Maven cannot
+# be set up here it prints one line "skipped: <reason>" and exits 0.
+#
+# Environment: WEFT_WINE_TIMEOUT, WEFT_WINE_DETAILS (launcher --details: tree, summary, flat...),
+# WEFT_MVN (default mvn).
+set -u
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+SKIPPED=3
+CONSOLE_VERSION=1.11.4
+DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+
+"$SCRIPT_DIR/setup.sh" --skip-status "$SKIPPED"
+status=$?
+if [ $status -eq $SKIPPED ]; then
+  exit 0
+elif [ $status -ne 0 ]; then
+  exit $status
+fi
+# shellcheck source=/dev/null
+. "$ROOT/.cache/wine/env.sh"
+
+MVN="${WEFT_MVN:-mvn}"
+command -v "$MVN" >/dev/null 2>&1 || { echo "skipped: Maven ($MVN) is not installed"; exit 0; }
+
+OUT="$ROOT/loop-iocp/target/wine"
+mkdir -p "$OUT"
+BUILD_LOG="$OUT/build.log"
+
+# Offline first (dependencies are usually in ~/.m2 already), then online once if something is missing.
+build() {
+  "$MVN" "$@" -q -B -f "$ROOT/pom.xml" -pl loop-iocp -am -DskipTests \
+    clean package "$DEPENDENCY_PLUGIN:build-classpath" \
+    -Dmdep.outputFile=target/wine/classpath.txt -DincludeScope=test \
+    -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian \
+    >"$BUILD_LOG" 2>&1 \
+  && "$MVN" "$@" -q -B -f "$ROOT/pom.xml" -pl loop-iocp "$DEPENDENCY_PLUGIN:copy" \
+    -Dartifact=org.junit.platform:junit-platform-console-standalone:$CONSOLE_VERSION \
+    -DoutputDirectory=target/wine >>"$BUILD_LOG" 2>&1
+}
+echo "building loop-api and loop-iocp with Maven (log: ${BUILD_LOG#"$ROOT"/})"
+if ! build -o; then
+  if ! build; then
+    tail -n 40 "$BUILD_LOG"
+    echo "error: the Maven build failed, see $BUILD_LOG"
+    exit 1
+  fi
+fi
+
+CONSOLE_JAR="$OUT/junit-platform-console-standalone-$CONSOLE_VERSION.jar"
+[ -f "$CONSOLE_JAR" ] || { echo "error: $CONSOLE_JAR is missing after the build"; exit 1; }
+[ -s "$OUT/classpath.txt" ] || { echo "error: no class path was written to $OUT/classpath.txt"; exit 1; }
+
+# Wine maps / to drive Z:, and the Windows JRE takes forward slashes. The class path goes into an
+# argument file: Windows limits a command line to 32767 characters.
+to_windows() {
+  printf 'Z:%s' "$1"
+}
+# loop-iocp's classes go on the class path as folders, not jars: the JRE has no jdk.zipfs module, so
+# the launcher cannot open a jar as a file system to find the test classes of a package in it.
+for dir in "$ROOT/loop-iocp/target/test-classes" "$ROOT/loop-iocp/target/classes"; do
+  [ -d "$dir" ] || { echo "error: $dir is missing after the build"; exit 1; }
+done
+classpath="$(to_windows "$ROOT/loop-iocp/target/test-classes");$(to_windows "$ROOT/loop-iocp/target/classes")"
+IFS=':' read -r -a deps < "$OUT/classpath.txt"
+for dep in "${deps[@]}"; do
+  classpath="$classpath;$(to_windows "$dep")"
+done
+classpath="$classpath;$(to_windows "$CONSOLE_JAR")"
+
+# The JVM flags come from the parent pom's weft.jvm.flags, the one place they are kept.
+jvm_flags="$(sed -n 's:.*<weft.jvm.flags>\(.*\)</weft.jvm.flags>.*:\1:p' "$ROOT/pom.xml")"
+ARGS="$OUT/java-args.txt"
+{
+  echo "-cp"
+  echo "\"$classpath\""
+  for flag in $jvm_flags; do echo "$flag"; done
+  echo "-Dfile.encoding=UTF-8"
+} > "$ARGS"
+
+# Arguments replace the default selection (every test class in package dev.weft.loop.iocp).
+if [ $# -gt 0 ]; then
+  selectors=("$@")
+else
+  selectors=(--select-package dev.weft.loop.iocp)
+fi
+
+REPORTS="$ROOT/loop-iocp/target/wine-reports"
+rm -rf "$REPORTS"
+echo "running dev.weft.loop.iocp tests under $("$WINE" --version) on $("$WINE" "$WINE_JAVA" -version 2>&1 | head -n 1)"
+# Run from drive C: of the prefix. From a Linux folder (drive Z:) a path like /proc/self/fd would
+# resolve to Z:\proc\self\fd, the Wine process's Linux descriptors, which the suite would take for
+# Windows handles; on C: it does not exist, as on Windows.
+cd "$WINEPREFIX/drive_c" || exit 1
+timeout -k 10 "${WEFT_WINE_TIMEOUT:-1200}" "$WINE" "$WINE_JAVA" "@$(to_windows "$ARGS")" \
+  org.junit.platform.console.ConsoleLauncher execute \
+  --disable-banner --disable-ansi-colors --fail-if-no-tests \
+  --details="${WEFT_WINE_DETAILS:-tree}" \
+  --reports-dir="$(to_windows "$REPORTS")" \
+  "${selectors[@]}"
+status=$?
+if [ $status -eq 124 ] || [ $status -eq 137 ]; then
+  echo "error: the Wine run timed out after ${WEFT_WINE_TIMEOUT:-1200} s"
+  # Only this prefix's Wine processes: wineserver -k ends the programs of WINEPREFIX.
+  wineserver_bin="$(dirname "$WINE")/wineserver"
+  [ -x "$wineserver_bin" ] && WINEPREFIX="$WINEPREFIX" "$wineserver_bin" -k 2>/dev/null
+  exit 124
+fi
+exit $status
