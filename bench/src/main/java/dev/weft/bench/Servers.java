@@ -46,6 +46,16 @@ final class Servers {
                 cmd.addAll(List.of("-jar", jar, "echo-server", "--backend", backend, "--port", String.valueOf(port)));
                 return cmd;
             }, b[1], "Weft " + benchVersion() + ", " + jvmVersion));
+            if (backend.equals("epoll")) {
+                // The same server with the JNI fast path forced off: every call through JNA.
+                out.add(new ServerSpec("weft-epoll-jna", "weft", true, port -> {
+                    List<String> cmd = new ArrayList<>(List.of(java));
+                    cmd.addAll(JVM_FLAGS);
+                    cmd.add("-D" + dev.weft.loop.spi.posix.FastPath.PROPERTY + "=false");
+                    cmd.addAll(List.of("-jar", jar, "echo-server", "--backend", backend, "--port", String.valueOf(port)));
+                    return cmd;
+                }, b[1], "Weft " + benchVersion() + ", " + jvmVersion + ", -D" + dev.weft.loop.spi.posix.FastPath.PROPERTY + "=false"));
+            }
         }
         if (why.length() > 0) {
             out.add(new ServerSpec("weft", "weft", true, port -> List.of(), why.toString(), "-"));

@@ -101,6 +101,10 @@ public final class EventLoopPolicy {
             sb.append("  ").append(b.name()).append(": rank ").append(b.autoPriority()).append(", ");
             if (b.isAvailable()) {
                 sb.append("available");
+                String d = b.detail();
+                if (d != null && !d.isEmpty()) {
+                    sb.append(" (").append(d).append(')');
+                }
             } else {
                 Throwable c = b.unavailabilityCause();
                 sb.append("unavailable: ").append(c == null ? "no reason given" : c.getMessage());

@@ -92,6 +92,7 @@ public final class WeftEchoServer {
         System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
                 + " backend=" + loop.backendName());
         System.out.flush();
+        System.err.println("weft-bench echo-server: " + EventLoopPolicy.backend(backend));
         dev.weft.bench.ServerStats.start();
         // Serves until the process is killed.
         loop.runForever();

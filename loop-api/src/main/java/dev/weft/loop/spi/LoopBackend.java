@@ -24,6 +24,15 @@ public interface LoopBackend {
      */
     int autoPriority();
 
+    /**
+     * How this backend reaches the OS, when that can vary at run time (for example epoll's
+     * {@code "jni fast path"} or {@code "jna (disabled by -Dweft.epoll.fastpath=false)"}); empty
+     * when there is nothing to say. Shown by {@link dev.weft.loop.EventLoopPolicy#describe()}.
+     */
+    default String detail() {
+        return "";
+    }
+
     /** Opens the I/O driver of one loop. Called on the thread creating the loop. */
     IoDriver open(EventLoop loop) throws IOException;
 }

@@ -5,6 +5,7 @@ import dev.weft.loop.EventLoop;
 import dev.weft.loop.spi.IoDriver;
 import dev.weft.loop.spi.LoopBackend;
 import dev.weft.loop.spi.ReadinessDriver;
+import dev.weft.loop.spi.posix.FastPath;
 import dev.weft.loop.spi.posix.Posix;
 import dev.weft.loop.spi.posix.PosixSocketFactory;
 import java.io.IOException;
@@ -45,6 +46,21 @@ public final class EpollBackend implements LoopBackend {
     @Override
     public int autoPriority() {
         return isLinux(System.getProperty("os.name", "")) ? 100 : -1;
+    }
+
+    /**
+     * {@code "jni fast path"} when read, send, sendmsg, epoll_wait and epoll_ctl go through the JNI
+     * library ({@link FastPath}), else {@code "jna (<why>)"}.
+     */
+    @Override
+    public String detail() {
+        return EpollPoller.fastPathStatus();
+    }
+
+    /** {@code "epoll (jni fast path)"} or {@code "epoll (jna (<why>))"}. */
+    @Override
+    public String toString() {
+        return name() + " (" + detail() + ")";
     }
 
     @Override

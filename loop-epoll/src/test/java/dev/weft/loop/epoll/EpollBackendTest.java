@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.EventLoopPolicy;
+import dev.weft.loop.spi.posix.FastPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,5 +34,37 @@ class EpollBackendTest {
             assertEquals("epoll", loop.backendName());
             assertEquals(0, loop.liveHandles());
         }
+    }
+
+    /**
+     * Which path the hot calls take is reported, and agrees with the property: forced off gives JNA,
+     * otherwise on Linux with gcc (the build compiles the library) the JNI fast path, whose
+     * {@code struct epoll_event} must be the size {@link EpollNative} reads.
+     */
+    @Test
+    void shouldReportTheFastPathInUse() {
+        assumeTrue(System.getProperty("os.name").startsWith("Linux"), "Linux only");
+        EpollBackend b = new EpollBackend();
+        String detail = b.detail();
+        assertEquals("epoll (" + detail + ")", b.toString());
+        assertTrue(EventLoopPolicy.describe().contains("epoll: rank 100, available (" + detail + ")"),
+                EventLoopPolicy.describe());
+        if ("false".equals(System.getProperty(FastPath.PROPERTY))) {
+            assertEquals("jna (disabled by -Dweft.epoll.fastpath=false)", detail);
+            return;
+        }
+        if (gccOnPath()) {
+            assertEquals("jni fast path", detail);
+            assertEquals(EpollNative.EVENT_SIZE, FastPath.epollEventSize());
+        }
+    }
+
+    private static boolean gccOnPath() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && new java.io.File(dir, "gcc").canExecute()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

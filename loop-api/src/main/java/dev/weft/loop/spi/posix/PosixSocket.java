@@ -10,7 +10,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * A non-blocking, close-on-exec TCP socket on a file descriptor, through the C library (JNA
- * direct mapping). Made by {@link PosixSocketFactory}; polled by a native backend through
+ * direct mapping; {@code read}, {@code send} and {@code sendmsg} through the JNI {@link FastPath}
+ * when it is loaded). Made by {@link PosixSocketFactory}; polled by a native backend through
  * {@link #fd()}.
  *
  * <p><b>Hot path.</b> {@link #read}, {@link #write}, {@link #writev} and {@link #accept} make one
@@ -33,6 +34,8 @@ public final class PosixSocket implements NetSocket {
     private static final int EWOULDBLOCK = ABI.EWOULDBLOCK;
     private static final int EINTR = ABI.EINTR;
     private static final int MSG_NOSIGNAL = ABI.MSG_NOSIGNAL;
+    /** read, send and sendmsg through JNI when the library loaded (see {@link FastPath}), else JNA. */
+    private static final boolean FAST = FastPath.AVAILABLE;
 
     private int fd;
     private final boolean listener;
@@ -61,14 +64,14 @@ public final class PosixSocket implements NetSocket {
     @Override
     public int read(long address, int length) throws IOException {
         for (;;) {
-            long n = LibC.read(fd, address, length);
+            long n = FAST ? FastPath.read(fd, address, length) : LibC.read(fd, address, length);
             if (n > 0) {
                 return (int) n;
             }
             if (n == 0) {
                 return length == 0 ? 0 : -1;
             }
-            int e = Native.getLastError();
+            int e = FAST ? (int) -n : Native.getLastError();
             if (e == EAGAIN || e == EWOULDBLOCK) {
                 return 0;
             }
@@ -81,11 +84,12 @@ public final class PosixSocket implements NetSocket {
     @Override
     public int write(long address, int length) throws IOException {
         for (;;) {
-            long n = LibC.send(fd, address, length, MSG_NOSIGNAL);
+            long n = FAST ? FastPath.send(fd, address, length, MSG_NOSIGNAL)
+                    : LibC.send(fd, address, length, MSG_NOSIGNAL);
             if (n >= 0) {
                 return (int) n;
             }
-            int e = Native.getLastError();
+            int e = FAST ? (int) -n : Native.getLastError();
             if (e == EAGAIN || e == EWOULDBLOCK) {
                 return 0;
             }
@@ -112,11 +116,11 @@ public final class PosixSocket implements NetSocket {
             b.putInt(h + ABI.MSG_IOVLEN, count);
         }
         for (;;) {
-            long n = LibC.sendmsg(fd, s.msghdr(), MSG_NOSIGNAL);
+            long n = FAST ? FastPath.sendmsg(fd, s.msghdr(), MSG_NOSIGNAL) : LibC.sendmsg(fd, s.msghdr(), MSG_NOSIGNAL);
             if (n >= 0) {
                 return n;
             }
-            int e = Native.getLastError();
+            int e = FAST ? (int) -n : Native.getLastError();
             if (e == EAGAIN || e == EWOULDBLOCK) {
                 return 0;
             }
