@@ -1,6 +1,7 @@
 package dev.weft.loop.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
@@ -73,7 +74,8 @@ public abstract class LoopTestSupport {
                 Thread.sleep(20);
                 after = openDescriptors();
             }
-            assertEquals(fdsBefore, after, "file descriptors leaked by the test");
+            // Fewer is not a leak: the JVM may close a descriptor of its own meanwhile.
+            assertTrue(after <= fdsBefore, "file descriptors leaked by the test: " + fdsBefore + " before, " + after + " after");
         }
     }
 
