@@ -13,9 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -39,9 +37,7 @@ final class ListenerServer implements Server {
     private final ServerOptions options;
     private final List<NetSocket> listeners = new ArrayList<>();
     private final List<InetSocketAddress> addresses = new ArrayList<>();
-    private final Set<StreamTransport> clients = new LinkedHashSet<>();
-    private final List<LoopFuture<Void>> waiters = new ArrayList<>();
-    private boolean serving;
+    private final ServerClients clients;
     private boolean acceptPaused;
 
     private ListenerServer(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
@@ -49,6 +45,7 @@ final class ListenerServer implements Server {
         this.loop = driver.loop;
         this.factory = factory;
         this.options = options;
+        this.clients = new ServerClients(driver.loop);
     }
 
     static ListenerServer open(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory,
@@ -62,7 +59,7 @@ final class ListenerServer implements Server {
             s.closeListeners();
             throw e;
         }
-        s.serving = true;
+        s.clients.startServing();
         driver.opened(s);
         return s;
     }
@@ -108,7 +105,7 @@ final class ListenerServer implements Server {
     }
 
     private void acceptSome(NetSocket listener) {
-        if (!serving || acceptPaused) {
+        if (!clients.isServing() || acceptPaused) {
             return;
         }
         for (int i = 0; i < ACCEPT_BATCH; i++) {
@@ -184,7 +181,7 @@ final class ListenerServer implements Server {
                 + ACCEPT_RETRY_MS + " ms", e, this));
         loop.callLater(ACCEPT_RETRY_MS, TimeUnit.MILLISECONDS, () -> {
             acceptPaused = false;
-            if (!serving) {
+            if (!clients.isServing()) {
                 return;
             }
             for (NetSocket l : listeners) {
@@ -199,22 +196,10 @@ final class ListenerServer implements Server {
 
     void detach(StreamTransport t) {
         clients.remove(t);
-        maybeWake();
-    }
-
-    private void maybeWake() {
-        if (!serving && clients.isEmpty() && !waiters.isEmpty()) {
-            for (LoopFuture<Void> w : waiters) {
-                if (!w.isDone()) {
-                    w.setResult(null);
-                }
-            }
-            waiters.clear();
-        }
     }
 
     void closeListeners() {
-        serving = false;
+        clients.stopServing();
         for (NetSocket l : listeners) {
             driver.closeSocket(l, true);
         }
@@ -233,55 +218,41 @@ final class ListenerServer implements Server {
 
     @Override
     public boolean isServing() {
-        return serving;
+        return clients.isServing();
     }
 
     @Override
     public void close() {
         loop.assertInLoop("Server.close");
-        if (!serving && listeners.isEmpty()) {
+        if (!clients.isServing() && listeners.isEmpty()) {
             return;
         }
         closeListeners();
         driver.closed(this);
-        maybeWake();
     }
 
     @Override
     public LoopFuture<Void> waitClosed() {
-        loop.assertInLoop("Server.waitClosed");
-        LoopFuture<Void> f = loop.createFuture();
-        if (!serving && clients.isEmpty()) {
-            f.setResult(null);
-        } else {
-            waiters.add(f);
-        }
-        return f;
+        return clients.waitClosed();
     }
 
     @Override
     public void closeClients() {
-        loop.assertInLoop("Server.closeClients");
-        for (StreamTransport t : new ArrayList<>(clients)) {
-            t.close();
-        }
+        clients.closeAll();
     }
 
     @Override
     public void abortClients() {
-        loop.assertInLoop("Server.abortClients");
-        for (StreamTransport t : new ArrayList<>(clients)) {
-            t.abort();
-        }
+        clients.abortAll();
     }
 
     @Override
     public int connectionCount() {
-        return clients.size();
+        return clients.count();
     }
 
     @Override
     public String toString() {
-        return "Server[" + driver.name + ", " + addresses + (serving ? ", serving" : ", closed") + "]";
+        return "Server[" + driver.name + ", " + addresses + (clients.isServing() ? ", serving" : ", closed") + "]";
     }
 }

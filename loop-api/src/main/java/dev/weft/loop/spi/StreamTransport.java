@@ -38,9 +38,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
     private BufferedProtocol bufferedProtocol;
 
     private final ByteRing pending = new ByteRing();
-    private int highWater = DEFAULT_HIGH_WATER;
-    private int lowWater = DEFAULT_LOW_WATER;
-    private boolean writingPaused;
+    private final WriteFlowControl flow = new WriteFlowControl();
 
     private boolean started;
     private boolean reading = true;
@@ -304,8 +302,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     private void afterQueued() {
         updateInterest();
-        if (!writingPaused && pending.size() > highWater) {
-            writingPaused = true;
+        if (flow.pauseNeeded(pending.size())) {
             try {
                 protocol.pauseWriting();
             } catch (Throwable t) {
@@ -338,8 +335,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
             }
             pending.consume(n);
         }
-        if (writingPaused && pending.size() <= lowWater) {
-            writingPaused = false;
+        if (flow.resumeNeeded(pending.size())) {
             try {
                 protocol.resumeWriting();
             } catch (Throwable t) {
@@ -545,30 +541,22 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
     @Override
     public void setWriteBufferLimits(int high, int low) {
         loop.assertInLoop("Transport.setWriteBufferLimits");
-        int h = high < 0 ? DEFAULT_HIGH_WATER : high;
-        int l = low < 0 ? h / 4 : low;
-        if (l > h) {
-            throw new IllegalArgumentException("low-water mark " + l + " is above the high-water mark " + h);
-        }
-        highWater = h;
-        lowWater = l;
-        if (!writingPaused && pending.size() > highWater) {
-            writingPaused = true;
+        flow.setLimits(high, low);
+        if (flow.pauseNeeded(pending.size())) {
             protocol.pauseWriting();
-        } else if (writingPaused && pending.size() <= lowWater) {
-            writingPaused = false;
+        } else if (flow.resumeNeeded(pending.size())) {
             protocol.resumeWriting();
         }
     }
 
     @Override
     public int getWriteBufferLimitHigh() {
-        return highWater;
+        return flow.high();
     }
 
     @Override
     public int getWriteBufferLimitLow() {
-        return lowWater;
+        return flow.low();
     }
 
     @Override

@@ -8,12 +8,11 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.spi.ServerClients;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Supplier;
 import static dev.weft.loop.iocp.WinConstants.*;
 
@@ -41,15 +40,14 @@ final class IocpServer implements Server {
     private final ServerOptions options;
     private final List<Listener> listeners = new ArrayList<>();
     private final List<InetSocketAddress> addresses = new ArrayList<>();
-    private final Set<IocpTransport> clients = new LinkedHashSet<>();
-    private final List<LoopFuture<Void>> waiters = new ArrayList<>();
-    private boolean serving;
+    private final ServerClients clients;
 
     private IocpServer(IocpDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
         this.loop = driver.loop;
         this.factory = factory;
         this.options = options;
+        this.clients = new ServerClients(driver.loop);
     }
 
     static IocpServer open(IocpDriver driver, Supplier<? extends BaseProtocol> factory,
@@ -69,7 +67,7 @@ final class IocpServer implements Server {
             s.closeListeners();
             throw e;
         }
-        s.serving = true;
+        s.clients.startServing();
         for (Listener l : s.listeners) {
             s.addresses.add(l.address);
             for (int i = 0; i < ACCEPTS; i++) {
@@ -121,7 +119,7 @@ final class IocpServer implements Server {
 
         /** Posts an AcceptEx in slot {@code i} on a fresh socket. */
         void accept(int i) {
-            if (closed || !serving) {
+            if (closed || !clients.isServing()) {
                 return;
             }
             long s;
@@ -228,22 +226,10 @@ final class IocpServer implements Server {
 
     void detach(IocpTransport t) {
         clients.remove(t);
-        maybeWake();
-    }
-
-    private void maybeWake() {
-        if (!serving && clients.isEmpty() && !waiters.isEmpty()) {
-            for (LoopFuture<Void> w : waiters) {
-                if (!w.isDone()) {
-                    w.setResult(null);
-                }
-            }
-            waiters.clear();
-        }
     }
 
     private void closeListeners() {
-        serving = false;
+        clients.stopServing();
         for (Listener l : listeners) {
             l.close();
         }
@@ -261,55 +247,41 @@ final class IocpServer implements Server {
 
     @Override
     public boolean isServing() {
-        return serving;
+        return clients.isServing();
     }
 
     @Override
     public void close() {
         loop.assertInLoop("Server.close");
-        if (!serving) {
+        if (!clients.isServing()) {
             return;
         }
         closeListeners();
         driver.closed(this);
-        maybeWake();
     }
 
     @Override
     public LoopFuture<Void> waitClosed() {
-        loop.assertInLoop("Server.waitClosed");
-        LoopFuture<Void> f = loop.createFuture();
-        if (!serving && clients.isEmpty()) {
-            f.setResult(null);
-        } else {
-            waiters.add(f);
-        }
-        return f;
+        return clients.waitClosed();
     }
 
     @Override
     public void closeClients() {
-        loop.assertInLoop("Server.closeClients");
-        for (IocpTransport t : new ArrayList<>(clients)) {
-            t.close();
-        }
+        clients.closeAll();
     }
 
     @Override
     public void abortClients() {
-        loop.assertInLoop("Server.abortClients");
-        for (IocpTransport t : new ArrayList<>(clients)) {
-            t.abort();
-        }
+        clients.abortAll();
     }
 
     @Override
     public int connectionCount() {
-        return clients.size();
+        return clients.count();
     }
 
     @Override
     public String toString() {
-        return "Server[" + driver.name + ", " + addresses + (serving ? ", serving" : ", closed") + "]";
+        return "Server[" + driver.name + ", " + addresses + (clients.isServing() ? ", serving" : ", closed") + "]";
     }
 }

@@ -7,6 +7,7 @@ import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.NativeIOException;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Transport;
+import dev.weft.loop.spi.WriteFlowControl;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
@@ -62,9 +63,7 @@ final class IocpTransport implements Transport, Completion {
 
     private SendBuffer frozen = new SendBuffer();
     private SendBuffer filling = new SendBuffer();
-    private int highWater = DEFAULT_HIGH_WATER;
-    private int lowWater = DEFAULT_LOW_WATER;
-    private boolean writingPaused;
+    private final WriteFlowControl flow = new WriteFlowControl();
 
     private boolean started;
     private boolean reading = true;
@@ -257,8 +256,7 @@ final class IocpTransport implements Transport, Completion {
             driver.started(this, ov, rc, rc == 0 ? 0 : WinError.last());
         }
         int size = getWriteBufferSize();
-        if (writingPaused && size <= lowWater) {
-            writingPaused = false;
+        if (flow.resumeNeeded(size)) {
             try {
                 protocol.resumeWriting();
             } catch (Throwable t) {
@@ -420,8 +418,7 @@ final class IocpTransport implements Transport, Completion {
 
     private void afterQueued() {
         afterSent();
-        if (!lost && !writingPaused && getWriteBufferSize() > highWater) {
-            writingPaused = true;
+        if (!lost && flow.pauseNeeded(getWriteBufferSize())) {
             try {
                 protocol.pauseWriting();
             } catch (Throwable t) {
@@ -614,31 +611,23 @@ final class IocpTransport implements Transport, Completion {
     @Override
     public void setWriteBufferLimits(int high, int low) {
         loop.assertInLoop("Transport.setWriteBufferLimits");
-        int h = high < 0 ? DEFAULT_HIGH_WATER : high;
-        int l = low < 0 ? h / 4 : low;
-        if (l > h) {
-            throw new IllegalArgumentException("low-water mark " + l + " is above the high-water mark " + h);
-        }
-        highWater = h;
-        lowWater = l;
+        flow.setLimits(high, low);
         int size = getWriteBufferSize();
-        if (!writingPaused && size > highWater) {
-            writingPaused = true;
+        if (flow.pauseNeeded(size)) {
             protocol.pauseWriting();
-        } else if (writingPaused && size <= lowWater) {
-            writingPaused = false;
+        } else if (flow.resumeNeeded(size)) {
             protocol.resumeWriting();
         }
     }
 
     @Override
     public int getWriteBufferLimitHigh() {
-        return highWater;
+        return flow.high();
     }
 
     @Override
     public int getWriteBufferLimitLow() {
-        return lowWater;
+        return flow.low();
     }
 
     @Override
