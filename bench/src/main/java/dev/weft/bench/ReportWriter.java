@@ -104,8 +104,9 @@ final class ReportWriter {
         extraCharts(dir, doc, made);
         if (!series.isEmpty() && cells.stream().anyMatch(c -> "netty-epoll".equals(c.get("server")))) {
             CategoryChart o = chart("Messages per second relative to Netty epoll (1.0 = Netty epoll)", "× Netty epoll");
-            o.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-            o.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+            // A horizontal legend does not wrap and cuts off the last servers: list them on the side.
+            o.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+            o.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
             series.forEach((s, v) -> o.addSeries(s, ids, v));
             made.put(save(o, dir, "overview-vs-netty-epoll"), "Throughput relative to Netty epoll, every workload");
         }
