@@ -166,6 +166,79 @@ final class JmhResults {
         return out;
     }
 
+    /** TaskBench's class name, whose {@code mode} parameter is the task mode. */
+    static final String TASK_CLASS = "TaskBench";
+    /** Issue 4's target for the await/resume round trip. */
+    static final String TASK_TARGET = "virtual ≤ 1000 ns per await/resume and ≥ 5× faster than handoff";
+
+    /**
+     * TaskBench side by side: per benchmark method, the score in each mode and handoff / virtual;
+     * and for {@code awaitResume}, whether the target ({@value #TASK_TARGET}) is met (null when a
+     * mode is missing). {@code jvm} describes the forks' JVM; {@code virtualSkipped} is why the
+     * virtual mode did not run, or null. Null when TaskBench has no results.
+     */
+    static Map<String, Object> taskModes(List<Entry> es, String jvm, String virtualSkipped) {
+        Map<String, Map<String, Entry>> byMethod = new LinkedHashMap<>();
+        for (Entry e : es) {
+            if (e.className().equals(TASK_CLASS) && e.params().containsKey("mode")) {
+                String s = e.shortName();
+                byMethod.computeIfAbsent(s.substring(s.indexOf('.') + 1), k -> new LinkedHashMap<>()).put(e.params().get("mode"), e);
+            }
+        }
+        if (byMethod.isEmpty()) {
+            return null;
+        }
+        List<Object> rows = new ArrayList<>();
+        Double awaitRatio = null;
+        Double awaitVirtual = null;
+        for (Map.Entry<String, Map<String, Entry>> m : byMethod.entrySet()) {
+            Entry v = m.getValue().get("virtual");
+            Entry h = m.getValue().get("handoff");
+            Double ratio = v != null && h != null && v.score() > 0 ? h.score() / v.score() : null;
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("benchmark", m.getKey());
+            row.put("unit", (v != null ? v : h).unit());
+            row.put("virtual", v == null ? null : v.score());
+            row.put("handoff", h == null ? null : h.score());
+            row.put("handoff_over_virtual", ratio);
+            rows.add(row);
+            if (m.getKey().equals("awaitResume")) {
+                awaitRatio = ratio;
+                awaitVirtual = v == null ? null : v.score();
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("jvm", jvm);
+        out.put("virtual_skipped", virtualSkipped);
+        out.put("benchmarks", rows);
+        out.put("await_resume_handoff_over_virtual", awaitRatio);
+        out.put("target", TASK_TARGET);
+        out.put("target_met", awaitRatio == null || awaitVirtual == null ? null : awaitVirtual <= 1000 && awaitRatio >= 5);
+        return out;
+    }
+
+    /** {@link #taskModes} as plain text, for the {@code jmh} subcommand. */
+    static String taskTable(Map<String, Object> t) {
+        StringBuilder sb = new StringBuilder("TaskBench by mode (" + t.get("jvm") + ")\n");
+        if (t.get("virtual_skipped") != null) {
+            sb.append("virtual skipped: ").append(t.get("virtual_skipped")).append('\n');
+        }
+        sb.append(String.format(Locale.ROOT, "%-22s %12s %12s %10s%n", "benchmark", "virtual", "handoff", "h/v"));
+        for (Object o : (List<?>) t.get("benchmarks")) {
+            Map<?, ?> r = (Map<?, ?>) o;
+            sb.append(String.format(Locale.ROOT, "%-22s %12s %12s %10s%n", r.get("benchmark"), fmt(r.get("virtual"), "%.1f"),
+                    fmt(r.get("handoff"), "%.1f"), fmt(r.get("handoff_over_virtual"), "%.1f×")));
+        }
+        sb.append("target (").append(TASK_TARGET).append("): ")
+                .append(t.get("target_met") == null ? "not decided (a mode is missing)" : (Boolean) t.get("target_met") ? "met" : "NOT met")
+                .append('\n');
+        return sb.toString();
+    }
+
+    private static String fmt(Object v, String f) {
+        return v instanceof Number ? String.format(Locale.ROOT, f, ((Number) v).doubleValue()) : "-";
+    }
+
     /** A plain-text table: benchmark, score ± error, unit, B/op. */
     static String table(List<Entry> es) {
         StringBuilder sb = new StringBuilder();

@@ -58,6 +58,17 @@ final class Report {
     static int jmhCombinations(int backends) {
         return 17 + 2 * Math.max(1, backends);
     }
+
+    /** TaskBench's benchmark and mode combinations (a run of its own, see {@link Jmh#runSuite}); quick: awaitResume only. */
+    static int taskCombinations(boolean quick) {
+        return (quick ? 1 : 5) * 2;
+    }
+
+    /** Seconds the JMH part takes: the suite, then TaskBench with its own settings. */
+    static double jmhEstimate(int backends, boolean quick) {
+        Jmh.Settings s = Jmh.Settings.of(quick);
+        return jmhCombinations(backends) * s.secondsPerBenchmark() + taskCombinations(quick) * Jmh.Settings.tasks(s).secondsPerBenchmark();
+    }
     /** Seconds each load generator run costs beyond warm-up and measurement (JVM start, connect). */
     static final double RUN_OVERHEAD_S = 1.2;
 
@@ -190,8 +201,8 @@ final class Report {
             planned += hp.estimate(httpServers);
         }
         if (parts.contains("jmh")) {
-            steps += jmhCombinations(backends);
-            planned += jmhCombinations(backends) * Jmh.Settings.of(quick).secondsPerBenchmark();
+            steps += jmhCombinations(backends) + taskCombinations(quick);
+            planned += jmhEstimate(backends, quick);
         }
         progress(String.format("plan: all parts (%s) about %s", String.join(", ", parts), fmt((long) planned)));
 
@@ -508,9 +519,17 @@ final class Report {
         settings.put("profilers", "gc");
         settings.put("fork_jvm_flags", String.join(" ", Jmh.FORK_FLAGS) + " " + String.join(" ", Servers.JVM_FLAGS));
         settings.put("pinned", "no (cross-thread benchmarks need both cores)");
+        Jmh.Settings ts = Jmh.Settings.tasks(s);
+        Jmh.TaskJvm tj = Jmh.taskJvm();
+        settings.put("task_bench", "forks on " + tj.describe() + "; " + ts.warmupIterations() + " × " + ts.warmupTime()
+                + " warm-up, " + ts.iterations() + " × " + ts.time() + " measured" + (quick ? "; quick: awaitResume only" : ""));
         sec.put("settings", settings);
         sec.put("exit", rc);
         sec.put("benchmarks", JmhResults.toJson(es));
+        Map<String, Object> tasks = JmhResults.taskModes(es, tj.describe(), tj.skipReason());
+        if (tasks != null) {
+            sec.put("task_modes", tasks);
+        }
         return sec;
     }
 

@@ -238,6 +238,25 @@ final class ReportWriter {
                     + "gc.alloc.rate.norm. What each benchmark compares is in its class comment (bench/src/main/java/dev/weft/"
                     + "{loop,bench/jmh}/*Bench.java); batched benchmarks divide by the batch size.",
                     List.of("class", "benchmark", "score ± 99.9% error", "unit", "alloc B/op"), rows, chartFiles));
+            Map<String, Object> t = map(jmh.get("task_modes"));
+            if (!t.isEmpty()) {
+                List<List<String>> trows = new ArrayList<>();
+                for (Map<String, Object> r : list(t.get("benchmarks"))) {
+                    Double ratio = Report.num(r, "handoff_over_virtual");
+                    trows.add(List.of(String.valueOf(r.get("benchmark")), f(Report.num(r, "virtual"), 1), f(Report.num(r, "handoff"), 1),
+                            ratio == null ? "-" : f(ratio, 1) + "×", String.valueOf(r.get("unit"))));
+                }
+                Object met = t.get("target_met");
+                Double ar = Report.num(t, "await_resume_handoff_over_virtual");
+                String note = "TaskBench, one JVM per mode: " + t.get("jvm") + "."
+                        + (t.get("virtual_skipped") == null ? "" : " Virtual mode skipped: " + t.get("virtual_skipped") + ".")
+                        + " awaitResume is one suspension and resume through the loop; awaitDone awaits a completed future,"
+                        + " which returns without suspending. Await/resume: hand-off / virtual = " + (ar == null ? "-" : f(ar, 1) + "×")
+                        + "; target (" + t.get("target") + "): "
+                        + (met == null ? "not decided (a mode is missing)" : Boolean.TRUE.equals(met) ? "met" : "not met") + ".";
+                out.add(new Section("Tasks: virtual-thread vs hand-off mode", note,
+                        List.of("benchmark", "virtual", "handoff", "handoff / virtual", "unit"), trows, List.of()));
+            }
         }
         return out;
     }

@@ -18,7 +18,9 @@ import java.util.Map;
  * {@code http{tool, command, repetitions, warmup_s, duration_s, servers[{name, kind, version,
  * measured, skipped?}], cells[{server, repetitions, ok, median{...}, range{...}, errors[], runs[],
  * requests_per_s_vs_netty_epoll}]}}; {@code jmh{settings{}, exit, benchmarks[{benchmark, class,
- * label, params{}, mode, score, score_error, unit, alloc_bytes_per_op}]}}.
+ * label, params{}, mode, score, score_error, unit, alloc_bytes_per_op}], task_modes?{jvm, virtual_skipped,
+ * benchmarks[{benchmark, unit, virtual, handoff, handoff_over_virtual}], await_resume_handoff_over_virtual,
+ * target, target_met}}}.
  */
 final class ResultsSchema {
     static final List<String> MEDIAN_KEYS = List.of("msgs_per_s", "p50_us", "p99_us", "p999_us",
@@ -162,6 +164,26 @@ final class ResultsSchema {
                 type(p, b, "unit", String.class, at);
                 numberOrNull(p, b, "score_error", at);
                 numberOrNull(p, b, "alloc_bytes_per_op", at);
+            }
+        }
+        if (j.containsKey("task_modes") && type(p, j, "task_modes", Map.class, "jmh.")) {
+            Map<?, ?> t = (Map<?, ?>) j.get("task_modes");
+            type(p, t, "jvm", String.class, "jmh.task_modes.");
+            numberOrNull(p, t, "await_resume_handoff_over_virtual", "jmh.task_modes.");
+            if (type(p, t, "benchmarks", List.class, "jmh.task_modes.")) {
+                int i = 0;
+                for (Object o : (List<?>) t.get("benchmarks")) {
+                    String at = "jmh.task_modes.benchmarks[" + i++ + "].";
+                    if (!(o instanceof Map)) {
+                        p.add(at + " is not an object");
+                        continue;
+                    }
+                    Map<?, ?> r = (Map<?, ?>) o;
+                    type(p, r, "benchmark", String.class, at);
+                    numberOrNull(p, r, "virtual", at);
+                    numberOrNull(p, r, "handoff", at);
+                    numberOrNull(p, r, "handoff_over_virtual", at);
+                }
             }
         }
     }

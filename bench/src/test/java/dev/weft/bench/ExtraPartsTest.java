@@ -222,12 +222,12 @@ class ExtraPartsTest {
         Report.Plan q = Report.plan(true, servers * Workload.QUICK.size(), servers);
         double quick = Report.estimate(q.reps(), q.warmupS(), q.durationS(), q.serverWarmupS(), servers * Workload.QUICK.size(), servers)
                 + Report.timersEstimate(true) + Report.HttpPlan.of(true).estimate(httpServers)
-                + Report.jmhCombinations(1) * Jmh.Settings.of(true).secondsPerBenchmark();
+                + Report.jmhEstimate(1, true);
         assertTrue(quick <= 180, "quick run estimated at " + quick + " s");
         Report.Plan f = Report.plan(false, servers * Workload.TCP_ECHO.size(), servers);
         double full = Report.estimate(f.reps(), f.warmupS(), f.durationS(), f.serverWarmupS(), servers * Workload.TCP_ECHO.size(), servers)
                 + Report.timersEstimate(false) + Report.HttpPlan.of(false).estimate(httpServers)
-                + Report.jmhCombinations(1) * Jmh.Settings.of(false).secondsPerBenchmark();
+                + Report.jmhEstimate(1, false);
         assertTrue(full <= 1200, "default run estimated at " + full + " s");
     }
 }

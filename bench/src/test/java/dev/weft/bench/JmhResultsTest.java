@@ -99,4 +99,28 @@ class JmhResultsTest {
         assertEquals(Map.of("impl", "weft-wheel"), m.get("params"));
         assertTrue(m.containsKey("score_error") && m.get("score_error") == null);
     }
+
+    private static JmhResults.Entry task(String method, String mode, double score) {
+        return new JmhResults.Entry("dev.weft.bench.jmh.TaskBench." + method, "avgt", Map.of("mode", mode), score, null, "ns/op", 0.1);
+    }
+
+    @Test
+    void shouldSetTaskModesSideBySideWithTheAwaitResumeRatio() {
+        Map<String, Object> t = JmhResults.taskModes(List.of(task("awaitResume", "virtual", 600), task("awaitResume", "handoff", 6000),
+                task("createTask", "virtual", 200), task("createTask", "handoff", 100000)), "jdk25", null);
+        assertEquals(10.0, (Double) t.get("await_resume_handoff_over_virtual"), 1e-9);
+        assertEquals(Boolean.TRUE, t.get("target_met"));
+        assertEquals(2, ((List<?>) t.get("benchmarks")).size());
+        assertTrue(JmhResults.taskTable(t).contains("met"));
+
+        Map<String, Object> slow = JmhResults.taskModes(List.of(task("awaitResume", "virtual", 1500), task("awaitResume", "handoff", 9000)),
+                "jdk25", null);
+        assertEquals(Boolean.FALSE, slow.get("target_met"), "over 1 µs fails the target even at 6×");
+
+        Map<String, Object> only = JmhResults.taskModes(List.of(task("awaitResume", "handoff", 9000)), "jdk17", "no JDK 21+");
+        assertNull(only.get("await_resume_handoff_over_virtual"));
+        assertNull(only.get("target_met"));
+        assertEquals("no JDK 21+", only.get("virtual_skipped"));
+        assertNull(JmhResults.taskModes(List.of(), "x", null));
+    }
 }
