@@ -235,6 +235,36 @@ public abstract class CoreLoopTests extends LoopTestSupport {
         assertEquals(0, outOfOrder.get(), "each thread's callbacks run in the order it scheduled them");
     }
 
+    /** Caught a lost wake-up in epoll's coalesced eventfd: the loop slept with work queued. */
+    @Test
+    void shouldNeverSleepWithWorkQueuedFromAnotherThread() throws Exception {
+        long[] count = new long[1];
+        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+        Runnable task = () -> seen.set(++count[0]);
+        Thread runner = new Thread(loop::runForever, "loop-under-test");
+        runner.start();
+        try {
+            long target = 0;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < end) {
+                for (int i = 0; i < 256; i++) {
+                    loop.callSoonThreadsafe(task);
+                }
+                target += 256;
+                long stallLimit = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (seen.get() != target) {
+                    Thread.onSpinWait();
+                    assertTrue(System.nanoTime() < stallLimit,
+                            "the loop slept with " + (target - seen.get()) + " callbacks queued (a lost wake-up)");
+                }
+            }
+        } finally {
+            loop.stop();
+            runner.join(10_000);
+        }
+        assertFalse(runner.isAlive());
+    }
+
     @Test
     void shouldRejectLoopConfinedCallFromAnotherThreadWhileRunning() {
         AtomicReference<Throwable> thrown = new AtomicReference<>();

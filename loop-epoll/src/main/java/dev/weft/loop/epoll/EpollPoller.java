@@ -247,10 +247,12 @@ final class EpollPoller implements Poller {
     }
 
     private void drainWakeup() {
-        // Clear the flag first: a wakeup() racing with the read then writes again, and at worst
-        // the next poll returns at once, never a lost wake-up.
-        wakePending.set(0);
+        // Read first, then clear. Clearing first loses wake-ups: a wakeup() between the two sets
+        // the flag and writes, the read consumes that write, and the flag stays set with the
+        // counter at zero, so every later wakeup() is skipped. Read-then-clear only skips a
+        // wakeup() while this thread is awake, and the loop re-checks its inbox before sleeping.
         EpollNative.read(eventFd, drainAddress, 8);
+        wakePending.set(0);
     }
 
     @Override
