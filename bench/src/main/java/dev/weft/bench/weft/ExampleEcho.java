@@ -72,50 +72,15 @@ public final class ExampleEcho implements Protocol {
 
     /** {@code example-echo --port P [--backend B] [--host H]}. */
     public static int run(String[] argv, int from) {
-        String backend = "auto";
-        String host = "127.0.0.1";
-        int port = -1;
-        for (int i = from; i < argv.length; i += 2) {
-            String opt = argv[i];
-            if (i + 1 >= argv.length) {
-                System.err.println("weft-bench example-echo: option " + opt + " needs a value");
-                return 2;
-            }
-            String v = argv[i + 1];
-            switch (opt) {
-                case "--backend" -> backend = v;
-                case "--host" -> host = v;
-                case "--port" -> {
-                    try {
-                        port = Integer.parseInt(v);
-                    } catch (NumberFormatException e) {
-                        port = -1;
-                    }
-                    if (port < 0 || port > 65535) {
-                        System.err.println("weft-bench example-echo: --port must be an integer in [0, 65535], got '" + v + "'");
-                        return 2;
-                    }
-                }
-                default -> {
-                    System.err.println("weft-bench example-echo: unknown argument '" + opt
-                            + "' (usage: --port P [--backend B] [--host 127.0.0.1])");
-                    return 2;
-                }
-            }
-        }
-        if (port < 0) {
-            System.err.println("weft-bench example-echo: missing --port P");
-            return 2;
-        }
-        EventLoop loop;
+        ServerCommand c;
         try {
-            loop = EventLoopPolicy.newEventLoop(backend);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            System.err.println("weft-bench example-echo: " + e.getMessage());
-            return 3;
+            c = ServerCommand.parse("example-echo", "--port P [--backend B] [--host 127.0.0.1]", "auto", argv, from);
+        } catch (ServerCommand.Exit e) {
+            return e.code;
         }
+        EventLoop loop = c.loop;
         Server server = loop.runUntilComplete(loop.createServer(
-                () -> new ExampleEcho(loop, System.out, TIMEOUT), host, port, ServerOptions.DEFAULTS));
+                () -> new ExampleEcho(loop, System.out, TIMEOUT), c.host, c.port, ServerOptions.DEFAULTS));
         InetSocketAddress a = server.addresses().get(0);
         System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
                 + " backend=" + loop.backendName());

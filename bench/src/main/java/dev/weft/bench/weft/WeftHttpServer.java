@@ -109,51 +109,15 @@ public final class WeftHttpServer {
     }
 
     public static int run(String[] argv, int from) throws Exception {
-        String backend = null;
-        String host = "127.0.0.1";
-        Integer port = null;
-        for (int i = from; i < argv.length; i++) {
-            String opt = argv[i];
-            if (!opt.equals("--backend") && !opt.equals("--port") && !opt.equals("--host")) {
-                System.err.println("weft-bench http-server: unknown argument '" + opt
-                        + "' (usage: --backend B --port P [--host 127.0.0.1])");
-                return 2;
-            }
-            if (i + 1 >= argv.length) {
-                System.err.println("weft-bench http-server: option " + opt + " needs a value");
-                return 2;
-            }
-            String v = argv[++i];
-            switch (opt) {
-                case "--backend" -> backend = v.toLowerCase(Locale.ROOT);
-                case "--host" -> host = v;
-                default -> {
-                    try {
-                        port = Integer.parseInt(v);
-                    } catch (NumberFormatException e) {
-                        port = -1;
-                    }
-                    if (port < 0 || port > 65535) {
-                        System.err.println("weft-bench http-server: --port must be an integer in [0, 65535], got '" + v + "'");
-                        return 2;
-                    }
-                }
-            }
-        }
-        if (backend == null || port == null) {
-            System.err.println("weft-bench http-server: missing " + (backend == null ? "--backend B" : "--port P")
-                    + " (usage: --backend B --port P [--host 127.0.0.1])");
-            return 2;
-        }
-        EventLoop loop;
+        ServerCommand c;
         try {
-            loop = EventLoopPolicy.newEventLoop(backend);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            System.err.println("weft-bench http-server: " + e.getMessage());
-            return 3;
+            c = ServerCommand.parse("http-server", "--backend B --port P [--host 127.0.0.1]", null, argv, from);
+        } catch (ServerCommand.Exit e) {
+            return e.code;
         }
+        EventLoop loop = c.loop;
         UnsafeBuffer responses = responses();
-        Server server = loop.runUntilComplete(loop.createServer(() -> new Http(responses), host, port, ServerOptions.DEFAULTS));
+        Server server = loop.runUntilComplete(loop.createServer(() -> new Http(responses), c.host, c.port, ServerOptions.DEFAULTS));
         InetSocketAddress a = server.addresses().get(0);
         System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
                 + " backend=" + loop.backendName());
