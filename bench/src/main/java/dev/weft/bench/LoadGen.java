@@ -1,18 +1,13 @@
 package dev.weft.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +24,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * connection is a window over one fixed pseudo-random pattern, so a reordered, lost or corrupted
  * byte fails the run.
  *
+ * <p><b>Cost.</b> The generator must outrun the servers it measures, so the Java side copies
+ * nothing: messages are written straight from a direct buffer holding the pattern, reads land in a
+ * direct buffer and are checked against the pattern with a vectorised compare. What is left is the
+ * kernel's work, the same per message as an echo server's on loopback (one copy in, one out), so a
+ * server as fast as the kernel allows makes this generator the bound: the report flags such cells
+ * and shows each side's CPU per message. (Sending large messages with {@code sendfile} from the
+ * page cache was tried: it did not lower the generator's system time and raised the servers'.)
+ *
  * <p><b>Threads.</b> One per core available to this process (taskset counts). {@code blocking}
  * mode gives each connection its own thread with blocking sockets (fewest system calls, best for
  * few connections); {@code nio} spreads connections over one selector per thread (needed for many
@@ -43,14 +46,14 @@ final class LoadGen {
     static final String SCHEMA = "weft-loadgen/1";
     /** A prime above the largest read (256 KiB), so any read or message is one contiguous window. */
     static final int PAT_LEN = 262_147;
-    static final byte[] PATTERN = new byte[2 * PAT_LEN];
     static final int MAX_SIZE = 256 * 1024;
+    /** Two copies of one pseudo-random block, in native memory: writes and checks use it, so the JDK copies nothing. */
+    private static final ByteBuffer DIRECT_PATTERN;
 
     static {
         byte[] p = new byte[PAT_LEN];
         new Random(0x5eedL).nextBytes(p);
-        System.arraycopy(p, 0, PATTERN, 0, PAT_LEN);
-        System.arraycopy(p, 0, PATTERN, PAT_LEN, PAT_LEN);
+        DIRECT_PATTERN = ByteBuffer.allocateDirect(2 * PAT_LEN).put(p).put(p).clear().asReadOnlyBuffer();
     }
 
     static final int WARMUP = 0;
@@ -110,6 +113,10 @@ final class LoadGen {
             super(name);
             setDaemon(true);
         }
+
+        /** Called after the phase turns to STOP, to end a wait that would not see it. */
+        void halt() {
+        }
     }
 
     Map<String, Object> measure() throws Exception {
@@ -118,10 +125,10 @@ final class LoadGen {
         List<Worker> workers = new ArrayList<>();
         if (mode.equals("blocking")) {
             for (int c = 0; c < cfg.connections(); c++) {
-                Socket s = new Socket();
-                s.setTcpNoDelay(true);
-                s.connect(addr, 5000);
-                workers.add(new BlockingWorker(s, c));
+                SocketChannel ch = SocketChannel.open();
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ch.socket().connect(addr, 5000);
+                workers.add(new BlockingWorker(ch, c));
             }
         } else {
             int n = Math.min(cfg.threads(), cfg.connections());
@@ -159,6 +166,9 @@ final class LoadGen {
         ProcStat.Cpu own1 = ProcStat.self();
         phase = STOP;
         marker("measure-end");
+        for (Worker w : workers) {
+            w.halt();
+        }
         for (Worker w : workers) {
             w.join(3000);
         }
@@ -206,6 +216,8 @@ final class LoadGen {
         int cores = Runtime.getRuntime().availableProcessors();
         cl.put("cores", cores);
         cl.put("util", ownUtil);
+        cl.put("user_us_per_msg", msgs == 0 ? null : own.userTicks() * 1e6 / ticks / msgs);
+        cl.put("sys_us_per_msg", msgs == 0 ? null : own.sysTicks() * 1e6 / ticks / msgs);
         // Saturated: the load generator used at least 90% of the cores it may run on.
         cl.put("saturated", ownUtil >= 0.9 * cores);
         out.put("client_cpu", cl);
@@ -248,80 +260,101 @@ final class LoadGen {
         phase = STOP;
     }
 
-    /** Index in {@link #PATTERN} of stream offset {@code off}. */
+    /** Index in the pattern of stream offset {@code off}. */
     static int patternIndex(long off) {
         return (int) (off % PAT_LEN);
     }
 
-    /** True when {@code n} bytes of {@code buf} from {@code from} equal the pattern at stream offset {@code off}. */
-    static boolean matches(byte[] buf, int from, int n, long off) {
-        int p = patternIndex(off);
-        return Arrays.mismatch(buf, from, from + n, PATTERN, p, p + n) < 0;
+    /** Sends windows of the pattern from the direct pattern buffer. One per worker thread (the view has a position). */
+    static final class PatternSender {
+        private final ByteBuffer view = DIRECT_PATTERN.duplicate();
+
+        /** Sends stream bytes from {@code from}, at most up to {@code to}; returns how many the kernel took. */
+        int send(SocketChannel ch, long from, long to) throws IOException {
+            int p = patternIndex(from);
+            view.limit(p + (int) Math.min(to - from, PAT_LEN)).position(p);
+            return ch.write(view);
+        }
     }
 
-    /** One connection on its own thread, blocking reads and writes. */
-    final class BlockingWorker extends Worker {
-        private final Socket socket;
-        private final long[] sentAt = new long[cfg.pipeline()];
-        private final byte[] rbuf = new byte[MAX_SIZE];
-        private final byte[] wbuf = new byte[cfg.size() * cfg.pipeline()];
+    /** True when the bytes of {@code got} (position to limit) equal the pattern at stream offset {@code off}. */
+    static boolean matches(ByteBuffer got, ByteBuffer pattern, long off) {
+        int p = patternIndex(off);
+        pattern.limit(p + got.remaining()).position(p);
+        return got.mismatch(pattern) < 0;
+    }
 
-        BlockingWorker(Socket socket, int id) {
+    /** A thread's own view of the shared direct pattern (positions are per view). */
+    static ByteBuffer patternView() {
+        return DIRECT_PATTERN.duplicate();
+    }
+
+    /**
+     * One connection on its own thread, blocking reads and writes on direct buffers. The coordinator
+     * closes the channel to end a read that is waiting.
+     */
+    final class BlockingWorker extends Worker {
+        private final SocketChannel ch;
+        private final long[] sentAt = new long[cfg.pipeline()];
+
+        BlockingWorker(SocketChannel ch, int id) {
             super("loadgen-blocking-" + id);
-            this.socket = socket;
+            this.ch = ch;
+        }
+
+        @Override
+        void halt() {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // ending the run
+            }
         }
 
         @Override
         public void run() {
             int size = cfg.size();
             int depth = cfg.pipeline();
+            ByteBuffer pattern = patternView();
+            PatternSender sender = new PatternSender();
+            ByteBuffer rbuf = ByteBuffer.allocateDirect(MAX_SIZE);
             long sent = 0;
             long received = 0;
             long done = 0;
-            try (Socket s = socket) {
-                s.setSoTimeout(200);
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                int w = 0;
+            try (SocketChannel c = ch) {
+                long now = System.nanoTime();
                 for (int k = 0; k < depth; k++) {
-                    System.arraycopy(PATTERN, patternIndex(sent * size), wbuf, w, size);
-                    w += size;
-                    sentAt[(int) (sent % depth)] = System.nanoTime();
-                    sent++;
+                    sentAt[k] = now;
                 }
-                out.write(wbuf, 0, w);
+                sent = depth;
+                writeAll(c, sender, 0, sent * size);
                 while (phase != STOP) {
-                    int n;
-                    try {
-                        n = in.read(rbuf);
-                    } catch (SocketTimeoutException e) {
-                        continue;
-                    }
+                    rbuf.clear();
+                    int n = c.read(rbuf);
                     if (n < 0) {
                         fail("server closed the connection after " + received + " bytes");
                         return;
                     }
-                    if (!matches(rbuf, 0, n, received)) {
+                    rbuf.flip();
+                    if (!matches(rbuf, pattern, received)) {
                         fail("echoed bytes differ from those sent at stream offset " + received);
                         return;
                     }
                     received += n;
-                    long now = System.nanoTime();
+                    now = System.nanoTime();
                     boolean measuring = phase == MEASURE;
-                    w = 0;
+                    long from = sent;
                     while ((done + 1) * size <= received) {
                         if (measuring) {
                             hist.record(now - sentAt[(int) (done % depth)]);
                         }
                         done++;
-                        System.arraycopy(PATTERN, patternIndex(sent * size), wbuf, w, size);
-                        w += size;
                         sentAt[(int) (sent % depth)] = now;
                         sent++;
                     }
                     completed = done;
-                    if (w > 0) {
-                        out.write(wbuf, 0, w);
+                    if (sent > from) {
+                        writeAll(c, sender, from * size, sent * size);
                     }
                 }
             } catch (IOException e) {
@@ -330,37 +363,46 @@ final class LoadGen {
                 }
             }
         }
+
+        private void writeAll(SocketChannel c, PatternSender sender, long from, long to) throws IOException {
+            while (from < to) {
+                from += sender.send(c, from, to);
+            }
+        }
     }
 
-    /** Per-connection state of an NIO worker. */
+    /**
+     * Per-connection state of an NIO worker. What is still to be written is the stream range
+     * {@code [written, queued)}, so nothing is copied to queue a message.
+     */
     final class Conn {
         final SocketChannel ch;
         final long[] sentAt = new long[cfg.pipeline()];
-        final ByteBuffer out = ByteBuffer.allocate(cfg.size() * cfg.pipeline());
-        long sent;
+        long queued;
+        long written;
         long received;
         long done;
         SelectionKey key;
 
         Conn(SocketChannel ch) {
             this.ch = ch;
-            out.flip(); // read mode: nothing pending
         }
 
         void queue(long now) {
-            int size = cfg.size();
-            out.compact();
-            out.put(PATTERN, patternIndex(sent * size), size);
-            out.flip();
-            sentAt[(int) (sent % sentAt.length)] = now;
-            sent++;
+            sentAt[(int) ((queued / cfg.size()) % sentAt.length)] = now;
+            queued += cfg.size();
         }
 
-        void flush() throws IOException {
-            if (out.hasRemaining()) {
-                ch.write(out);
+        void flush(PatternSender sender) throws IOException {
+            while (written < queued) {
+                long want = Math.min(queued - written, PAT_LEN);
+                int n = sender.send(ch, written, queued);
+                written += n;
+                if (n < want) {
+                    break; // the socket buffer is full: wait for OP_WRITE
+                }
             }
-            int ops = out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+            int ops = written < queued ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
             if (key.interestOps() != ops) {
                 key.interestOps(ops);
             }
@@ -370,7 +412,6 @@ final class LoadGen {
     /** Several connections on one selector thread. */
     final class NioWorker extends Worker {
         private final List<Conn> conns = new ArrayList<>();
-        private final ByteBuffer rbuf = ByteBuffer.allocate(MAX_SIZE);
 
         NioWorker(List<SocketChannel> channels, int id) {
             super("loadgen-nio-" + id);
@@ -384,6 +425,9 @@ final class LoadGen {
             int size = cfg.size();
             int depth = cfg.pipeline();
             long total = 0;
+            ByteBuffer pattern = patternView();
+            PatternSender sender = new PatternSender();
+            ByteBuffer rbuf = ByteBuffer.allocateDirect(MAX_SIZE);
             try (Selector sel = Selector.open()) {
                 long now = System.nanoTime();
                 for (Conn c : conns) {
@@ -391,9 +435,8 @@ final class LoadGen {
                     for (int k = 0; k < depth; k++) {
                         c.queue(now);
                     }
-                    c.flush();
+                    c.flush(sender);
                 }
-                byte[] arr = rbuf.array();
                 while (phase != STOP) {
                     if (sel.select(100) == 0) {
                         continue;
@@ -409,7 +452,8 @@ final class LoadGen {
                                 return;
                             }
                             if (n > 0) {
-                                if (!matches(arr, 0, n, c.received)) {
+                                rbuf.flip();
+                                if (!matches(rbuf, pattern, c.received)) {
                                     fail("echoed bytes differ from those sent at stream offset " + c.received);
                                     return;
                                 }
@@ -426,7 +470,7 @@ final class LoadGen {
                             }
                         }
                         if (k.isValid()) {
-                            c.flush();
+                            c.flush(sender);
                         }
                     }
                     sel.selectedKeys().clear();

@@ -1,0 +1,147 @@
+package dev.weft.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The load generator against small echo servers in this JVM: a faithful one, one that corrupts a
+ * byte, one that hangs up. Shows both modes move and check data, including messages larger than
+ * the socket buffers (partial writes), and that a bad echo fails the run with the offset.
+ */
+class LoadGenTest {
+    /** What the test server does to the stream once it has echoed {@code after} bytes. */
+    enum Fault { NONE, FLIP_BYTE, CLOSE }
+
+    private ServerSocket server;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private int startServer(Fault fault, long after) throws IOException {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    Thread c = new Thread(() -> echo(s, fault, after), "test-echo-conn");
+                    c.setDaemon(true);
+                    c.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "test-echo-accept");
+        t.setDaemon(true);
+        t.start();
+        return server.getLocalPort();
+    }
+
+    private static void echo(Socket s, Fault fault, long after) {
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                if (fault != Fault.NONE && total + n > after) {
+                    if (fault == Fault.CLOSE) {
+                        return;
+                    }
+                    buf[(int) (after - total)] ^= 0x5a;
+                    fault = Fault.NONE;
+                }
+                out.write(buf, 0, n);
+                total += n;
+            }
+        } catch (IOException ignored) {
+            // the load generator closed its end
+        }
+    }
+
+    private static final String[] MODES = {"blocking", "nio"};
+
+    private static Map<String, Object> run(int port, int conns, int size, int depth, String mode) throws Exception {
+        LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", port, conns, size, depth, 1, 0, -1, 2, mode, false);
+        Map<String, Object> out = new LoadGen(cfg).measure();
+        assertEquals(mode, out.get("mode"));
+        return out;
+    }
+
+    private static long messages(Map<String, Object> out) {
+        return ((Number) out.get("messages")).longValue();
+    }
+
+    @Test
+    void shouldEchoAndCheckSmallMessagesInBothModes() throws Exception {
+        int port = startServer(Fault.NONE, 0);
+        for (String mode : MODES) {
+            Map<String, Object> out = run(port, 2, 64, 4, mode);
+            assertFalse(out.containsKey("error"), mode + ": " + out.get("error"));
+            assertTrue(messages(out) > 100, mode + ": only " + messages(out) + " messages");
+        }
+    }
+
+    @Test
+    void shouldCarryMessagesLargerThanTheSocketBuffers() throws Exception {
+        int port = startServer(Fault.NONE, 0);
+        for (String mode : MODES) {
+            // 2 × 200 KiB in flight per connection: more than loopback buffers take at once.
+            Map<String, Object> out = run(port, 3, 200 * 1024, 2, mode);
+            assertFalse(out.containsKey("error"), mode + ": " + out.get("error"));
+            assertTrue(messages(out) > 10, mode + ": only " + messages(out) + " messages");
+        }
+    }
+
+    @Test
+    void shouldFailTheRunOnACorruptedByteAndNameItsOffset() throws Exception {
+        long at = 300_001;
+        for (String mode : MODES) {
+            int port = startServer(Fault.FLIP_BYTE, at);
+            Map<String, Object> out = run(port, 1, 1024, 2, mode);
+            String err = String.valueOf(out.get("error"));
+            assertTrue(err.startsWith("echoed bytes differ from those sent at stream offset "), mode + ": " + err);
+            long reported = Long.parseLong(err.substring(err.lastIndexOf(' ') + 1));
+            // The offset is where the failing read began: at most one read before the bad byte.
+            assertTrue(reported <= at && at - reported < LoadGen.MAX_SIZE, mode + ": " + err);
+            server.close();
+        }
+    }
+
+    @Test
+    void shouldFailTheRunWhenTheServerHangsUp() throws Exception {
+        for (String mode : MODES) {
+            int port = startServer(Fault.CLOSE, 50_000);
+            Map<String, Object> out = run(port, 1, 1024, 1, mode);
+            String err = String.valueOf(out.get("error"));
+            assertTrue(err.startsWith("server closed the connection after ") || err.startsWith("connection failed: "),
+                    mode + ": " + err);
+            server.close();
+        }
+    }
+
+    @Test
+    void shouldMatchOnlyTheSameWindowOfThePattern() {
+        java.nio.ByteBuffer p = LoadGen.patternView();
+        java.nio.ByteBuffer got = java.nio.ByteBuffer.allocateDirect(4096);
+        p.position(LoadGen.PAT_LEN - 100).limit(LoadGen.PAT_LEN - 100 + 4096);
+        got.put(p).flip();
+        assertTrue(LoadGen.matches(got.duplicate(), LoadGen.patternView(), LoadGen.PAT_LEN - 100));
+        assertTrue(LoadGen.matches(got.duplicate(), LoadGen.patternView(), 2L * LoadGen.PAT_LEN - 100));
+        assertFalse(LoadGen.matches(got.duplicate(), LoadGen.patternView(), LoadGen.PAT_LEN - 99));
+    }
+}
