@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class LoadGenTest {
     /** What the test server does to the stream once it has echoed {@code after} bytes. */
-    enum Fault { NONE, FLIP_BYTE, CLOSE }
+    enum Fault { NONE, FLIP_BYTE, CLOSE, DROP_BYTES, FLIP_ALL }
 
     private ServerSocket server;
 
@@ -58,14 +58,23 @@ class LoadGenTest {
         try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
             int n;
             while ((n = in.read(buf)) > 0) {
-                if (fault != Fault.NONE && total + n > after) {
+                int from = 0;
+                if (fault == Fault.FLIP_ALL && total + n > after) {
+                    for (int i = (int) Math.max(0, after - total); i < n; i++) {
+                        buf[i] ^= 0x5a;
+                    }
+                } else if (fault != Fault.NONE && total + n > after) {
                     if (fault == Fault.CLOSE) {
                         return;
                     }
-                    buf[(int) (after - total)] ^= 0x5a;
+                    if (fault == Fault.DROP_BYTES) {
+                        from = Math.min(n, 100); // these are never echoed
+                    } else {
+                        buf[(int) (after - total)] ^= 0x5a;
+                    }
                     fault = Fault.NONE;
                 }
-                out.write(buf, 0, n);
+                out.write(buf, from, n - from);
                 total += n;
             }
         } catch (IOException ignored) {
@@ -76,10 +85,18 @@ class LoadGenTest {
     private static final String[] MODES = {"blocking", "nio"};
 
     private static Map<String, Object> run(int port, int conns, int size, int depth, String mode) throws Exception {
-        LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", port, conns, size, depth, 1, 0, -1, 2, mode, false);
+        return run(port, conns, size, depth, mode, "all");
+    }
+
+    private static Map<String, Object> run(int port, int conns, int size, int depth, String mode, String check) throws Exception {
+        LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", port, conns, size, depth, 1, 0, -1, 2, mode, check, false);
         Map<String, Object> out = new LoadGen(cfg).measure();
         assertEquals(mode, out.get("mode"));
         return out;
+    }
+
+    private static LoadGen gen(int conns, int size, String mode, String check) {
+        return new LoadGen(new LoadGen.Config("127.0.0.1", 1, conns, size, 1, 1, 0, -1, 1, mode, check, false));
     }
 
     private static long messages(Map<String, Object> out) {
@@ -132,6 +149,42 @@ class LoadGenTest {
                     mode + ": " + err);
             server.close();
         }
+    }
+
+    @Test
+    void shouldCompareOnlySomeReadsWhenSampling() throws Exception {
+        int port = startServer(Fault.NONE, 0);
+        Map<String, Object> out = run(port, 3, 200 * 1024, 1, "nio", "sample");
+        assertFalse(out.containsKey("error"), String.valueOf(out.get("error")));
+        assertEquals("sample", out.get("check"));
+        assertTrue(messages(out) > 10, "only " + messages(out) + " messages");
+        double f = ((Number) out.get("compared_fraction")).doubleValue();
+        assertTrue(f > 0 && f < 0.5, "compared fraction " + f);
+        Map<String, Object> all = run(port, 1, 1024, 1, "nio", "all");
+        assertEquals(1.0, ((Number) all.get("compared_fraction")).doubleValue());
+    }
+
+    @Test
+    void shouldFailASampledRunWhenBytesAreLostOrAllCorrupted() throws Exception {
+        for (Fault f : new Fault[] {Fault.DROP_BYTES, Fault.FLIP_ALL}) {
+            int port = startServer(f, 1_000_000);
+            // Two in flight, so that after a loss the stream goes on (shifted) instead of stalling.
+            Map<String, Object> out = run(port, 1, 100 * 1024, 2, "nio", "sample");
+            String err = String.valueOf(out.get("error"));
+            assertTrue(err.startsWith("echoed bytes differ from those sent at stream offset "), f + ": " + err);
+            server.close();
+        }
+    }
+
+    @Test
+    void shouldPickTheCheckFromSizeAndModeAndRefuseSampleWhereItCannotRun() {
+        assertEquals("all", gen(10, 64, "nio", "auto").resolvedCheck());
+        assertEquals("all", gen(10, 100 * 1024, "nio", "all").resolvedCheck());
+        assertEquals(Discard.UNAVAILABLE == null ? "sample" : "all", gen(10, 100 * 1024, "nio", "auto").resolvedCheck());
+        assertEquals("all", gen(1, 100 * 1024, "blocking", "auto").resolvedCheck());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> gen(1, 100 * 1024, "blocking", "sample").resolvedCheck());
+        assertEquals("--check sample needs --mode nio (this run is blocking)", e.getMessage());
     }
 
     @Test
