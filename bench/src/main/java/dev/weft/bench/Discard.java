@@ -29,11 +29,13 @@ final class Discard {
         Method fdVal = null;
         if (!Platform.isLinux()) {
             why = "recv(MSG_TRUNC) discards stream bytes only on Linux (os.name=" + System.getProperty("os.name") + ")";
+        } else if (!Platform.is64Bit()) {
+            why = "the recv binding here passes size_t as a 64-bit long (this JVM is 32-bit)";
         } else {
-            try {
+            try (SocketChannel probe = SocketChannel.open()) {
                 Native.register(Discard.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
                 fdVal = Class.forName("sun.nio.ch.SelChImpl").getMethod("getFDVal");
-                fdVal.invoke(SocketChannel.open()); // fails here, not mid-run, when the package is not exported
+                fdVal.invoke(probe); // fails here, not mid-run, when the package is not exported
             } catch (Throwable t) {
                 why = "cannot call recv on a JDK channel's descriptor: " + t;
                 fdVal = null;
@@ -47,6 +49,8 @@ final class Discard {
     }
 
     private static native long recv(int fd, long buf, long len, int flags);
+
+    private static native String strerror(int errno);
 
     /** The descriptor of an open JDK socket channel. */
     static int fd(SocketChannel ch) {
@@ -80,7 +84,7 @@ final class Discard {
                 return 0;
             }
             if (errno != EINTR) {
-                throw new java.io.IOException("recv(MSG_TRUNC) failed: errno " + errno);
+                throw new java.io.IOException("recv(MSG_TRUNC): " + strerror(errno) + " (errno " + errno + ")");
             }
         }
     }

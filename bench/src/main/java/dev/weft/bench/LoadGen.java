@@ -32,9 +32,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * Hence {@code --check sample} (what {@code auto} picks for messages of 16 KiB and more in nio
  * mode, on Linux): one read in {@value #SAMPLE_EVERY} per connection is copied and compared, the
  * others are dropped in the kernel uncopied ({@code recv} with {@code MSG_TRUNC}) and only counted.
- * A lost, duplicated or reordered byte still fails the run at the next compared read, since every
- * later offset is shifted; a corrupted byte fails it only when it lands in a compared read. The
- * output says which check ran and the fraction of bytes compared. (Sending from the page cache with
+ * Duplicated bytes, and lost ones while later bytes keep coming, fail the run at the next compared
+ * read, since every later offset is shifted; bytes reordered or corrupted fail it only when they
+ * land in a compared read. The output says which check ran and the fraction of bytes compared.
+ *
+ * <p><b>Stalls.</b> In either check, a connection that completes no message in the measured window
+ * fails the run: with one message in flight, a lost byte leaves its connection waiting for ever. (Sending from the page cache with
  * {@code sendfile} was tried as well: it did not lower the generator's system time and raised the
  * servers'.)
  *
@@ -131,7 +134,8 @@ final class LoadGen {
         String mode = resolvedMode();
         if (cfg.check().equals("sample")) {
             if (!mode.equals("nio")) {
-                throw new IllegalArgumentException("--check sample needs --mode nio (this run is " + mode + ")");
+                throw new IllegalArgumentException("--check sample needs --mode nio (this run is " + mode
+                        + (cfg.mode().equals("auto") ? ", the choice of --mode auto for connections <= threads and D x S <= 64 KiB)" : ")"));
             }
             if (Discard.UNAVAILABLE != null) {
                 throw new IllegalArgumentException("--check sample is unsupported here: " + Discard.UNAVAILABLE);
@@ -151,6 +155,8 @@ final class LoadGen {
         /** Echoed bytes received, and of those the ones compared with the pattern. */
         volatile long receivedBytes;
         volatile long comparedBytes;
+        /** Writes the kernel took only part of (the socket buffer filled), in nio mode. */
+        volatile long shortWrites;
 
         Worker(String name) {
             super(name);
@@ -160,6 +166,12 @@ final class LoadGen {
         /** Called after the phase turns to STOP, to end a wait that would not see it. */
         void halt() {
         }
+
+        /** How many connections this worker drives. */
+        abstract int connections();
+
+        /** Messages completed so far on connection {@code i} of this worker. Thread-safe. */
+        abstract long completed(int i);
     }
 
     Map<String, Object> measure() throws Exception {
@@ -200,11 +212,13 @@ final class LoadGen {
         ProcStat.Cpu srv0 = cfg.pid() > 0 ? ProcStat.read(cfg.pid()) : null;
         ProcStat.Cpu own0 = ProcStat.self();
         long c0 = sum(workers);
+        long[][] perConn = perConnection(workers);
         long t0 = System.nanoTime();
         phase = MEASURE;
         marker("measure-start");
         sleepUnlessError(cfg.durationSec() * 1000L);
         long c1 = sum(workers);
+        failStalled(workers, perConn);
         long t1 = System.nanoTime();
         ProcStat.Cpu srv1 = cfg.pid() > 0 ? ProcStat.read(cfg.pid()) : null;
         ProcStat.Cpu own1 = ProcStat.self();
@@ -239,6 +253,11 @@ final class LoadGen {
             cmp += w.comparedBytes;
         }
         out.put("compared_fraction", rx == 0 ? null : cmp / (double) rx);
+        long shortWrites = 0;
+        for (Worker w : workers) {
+            shortWrites += w.shortWrites;
+        }
+        out.put("short_writes", shortWrites);
         out.put("threads", workers.size());
         out.put("warmup_s", cfg.warmupSec());
         out.put("duration_s", secs);
@@ -299,6 +318,37 @@ final class LoadGen {
         }
     }
 
+    private static long[][] perConnection(List<Worker> workers) {
+        long[][] out = new long[workers.size()][];
+        for (int w = 0; w < out.length; w++) {
+            Worker wk = workers.get(w);
+            out[w] = new long[wk.connections()];
+            for (int i = 0; i < out[w].length; i++) {
+                out[w][i] = wk.completed(i);
+            }
+        }
+        return out;
+    }
+
+    /** Fails the run when a connection completed nothing since {@code before} (see the class comment). */
+    private void failStalled(List<Worker> workers, long[][] before) {
+        int stalled = 0;
+        int first = -1;
+        int index = 0;
+        for (int w = 0; w < before.length; w++) {
+            for (int i = 0; i < before[w].length; i++, index++) {
+                if (workers.get(w).completed(i) == before[w][i]) {
+                    stalled++;
+                    first = first < 0 ? index : first;
+                }
+            }
+        }
+        if (stalled > 0) {
+            fail(stalled + " of " + index + " connections (the first: connection " + first + ") completed no message in the "
+                    + cfg.durationSec() + " s measured window; a server that loses bytes stalls a connection");
+        }
+    }
+
     private static long sum(List<Worker> workers) {
         long s = 0;
         for (Worker w : workers) {
@@ -355,6 +405,16 @@ final class LoadGen {
         }
 
         @Override
+        int connections() {
+            return 1;
+        }
+
+        @Override
+        long completed(int i) {
+            return completed;
+        }
+
+        @Override
         void halt() {
             try {
                 ch.close();
@@ -393,6 +453,10 @@ final class LoadGen {
                         return;
                     }
                     received += n;
+                    if (received > sent * size) {
+                        fail("the server echoed " + received + " bytes, more than the " + sent * size + " sent");
+                        return;
+                    }
                     receivedBytes = received;
                     comparedBytes = received;
                     now = System.nanoTime();
@@ -436,6 +500,8 @@ final class LoadGen {
         long written;
         long received;
         long done;
+        /** {@link #done} for the coordinator's stall check. */
+        volatile long doneShared;
         long reads;
         /** The descriptor, for discarding reads in {@code --check sample}; -1 otherwise. */
         final int fd;
@@ -451,19 +517,23 @@ final class LoadGen {
             queued += cfg.size();
         }
 
-        void flush(PatternSender sender) throws IOException {
+        /** Writes what is queued; true when the socket buffer filled first (the rest waits for OP_WRITE). */
+        boolean flush(PatternSender sender) throws IOException {
+            boolean full = false;
             while (written < queued) {
                 long want = Math.min(queued - written, PAT_LEN);
                 int n = sender.send(ch, written, queued);
                 written += n;
                 if (n < want) {
-                    break; // the socket buffer is full: wait for OP_WRITE
+                    full = true;
+                    break;
                 }
             }
             int ops = written < queued ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
             if (key.interestOps() != ops) {
                 key.interestOps(ops);
             }
+            return full;
         }
     }
 
@@ -478,6 +548,16 @@ final class LoadGen {
             for (SocketChannel ch : channels) {
                 conns.add(new Conn(ch, sample));
             }
+        }
+
+        @Override
+        int connections() {
+            return conns.size();
+        }
+
+        @Override
+        long completed(int i) {
+            return conns.get(i).doneShared;
         }
 
         @Override
@@ -530,6 +610,10 @@ final class LoadGen {
                                 }
                                 c.received += n;
                                 received += n;
+                                if (c.received > c.written) {
+                                    fail("the server echoed " + c.received + " bytes, more than the " + c.written + " sent");
+                                    return;
+                                }
                                 now = System.nanoTime();
                                 while ((c.done + 1) * size <= c.received) {
                                     if (measuring) {
@@ -539,10 +623,11 @@ final class LoadGen {
                                     total++;
                                     c.queue(now);
                                 }
+                                c.doneShared = c.done;
                             }
                         }
-                        if (k.isValid()) {
-                            c.flush(sender);
+                        if (k.isValid() && c.flush(sender)) {
+                            shortWrites++;
                         }
                     }
                     sel.selectedKeys().clear();

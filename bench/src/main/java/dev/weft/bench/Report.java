@@ -570,7 +570,8 @@ final class Report {
                 + "from " + LoadGen.SAMPLE_FROM / 1024 + " KiB (on Linux): one read in " + LoadGen.SAMPLE_EVERY
                 + " per connection compared, the others dropped uncopied in the kernel (recv MSG_TRUNC) and counted, "
                 + "since a full check costs the generator as much kernel time per message as the server; "
-                + "loss, duplication and reordering still fail the run, a corrupted byte only in a compared read");
+                + "duplication and loss still fail the run (a connection stalled by a loss fails it too), "
+                + "reordering and corruption only within a compared read; each run records its check and compared_fraction");
         method.put("server_jvm_flags", String.join(" ", Servers.JVM_FLAGS));
         doc.put("method", method);
 

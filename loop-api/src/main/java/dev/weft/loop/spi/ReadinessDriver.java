@@ -40,7 +40,7 @@ public final class ReadinessDriver implements IoDriver {
 
     /**
      * The read buffer starts on a page boundary. {@code allocateDirect} memory of this size starts
-     * 16 or 32 bytes past one (malloc's header), and the kernel's copies in and out of a buffer that
+     * a few bytes past one (16 or 32 with glibc's malloc: its chunk header), and the kernel's copies in and out of a buffer that
      * is not cache-line aligned cost more per byte.
      */
     private final ByteBuffer readBacking = ByteBuffer.allocateDirect(READ_BUFFER_SIZE + PAGE);
