@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p><b>Shape.</b> C connections; each keeps D messages of S bytes in flight: it sends D, then one
  * new message for each one fully echoed (D = 1 is ping-pong). Latency is from queuing a message to
- * receiving its last byte. Every echoed byte is checked against what was sent: the stream of each
- * connection is a window over one fixed pseudo-random pattern, so a reordered, lost or corrupted
- * byte fails the run.
+ * receiving its last byte. Echoed bytes are checked against what was sent: the stream of each
+ * connection is a window over one fixed pseudo-random pattern. With {@code --check all} (what
+ * {@code auto} picks below 16 KiB) every byte is compared, so a reordered, lost or corrupted byte
+ * fails the run; {@code --check sample} is below.
  *
  * <p><b>Cost.</b> The generator must outrun the servers it measures, so the Java side copies
  * nothing: messages are written straight from a direct buffer holding the pattern, reads land in a
@@ -35,11 +36,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * Duplicated bytes, and lost ones while later bytes keep coming, fail the run at the next compared
  * read, since every later offset is shifted; bytes reordered or corrupted fail it only when they
  * land in a compared read. The output says which check ran and the fraction of bytes compared.
+ * (Sending from the page cache with {@code sendfile} was tried as well: it did not lower the
+ * generator's system time and raised the servers'.)
  *
  * <p><b>Stalls.</b> In either check, a connection that completes no message in the measured window
- * fails the run: with one message in flight, a lost byte leaves its connection waiting for ever. (Sending from the page cache with
- * {@code sendfile} was tried as well: it did not lower the generator's system time and raised the
- * servers'.)
+ * fails the run: with one message in flight, a lost byte leaves its connection waiting for ever.
  *
  * <p><b>Threads.</b> One per core available to this process (taskset counts). {@code blocking}
  * mode gives each connection its own thread with blocking sockets (fewest system calls, best for
@@ -248,15 +249,13 @@ final class LoadGen {
         out.put("check", sample ? "sample" : "all");
         long rx = 0;
         long cmp = 0;
+        long shortWrites = 0;
         for (Worker w : workers) {
             rx += w.receivedBytes;
             cmp += w.comparedBytes;
-        }
-        out.put("compared_fraction", rx == 0 ? null : cmp / (double) rx);
-        long shortWrites = 0;
-        for (Worker w : workers) {
             shortWrites += w.shortWrites;
         }
+        out.put("compared_fraction", rx == 0 ? null : cmp / (double) rx);
         out.put("short_writes", shortWrites);
         out.put("threads", workers.size());
         out.put("warmup_s", cfg.warmupSec());
@@ -367,14 +366,19 @@ final class LoadGen {
         return (int) (off % PAT_LEN);
     }
 
+    /** How many of stream bytes {@code [from, to)} one send offers: at most one pattern length, so one contiguous window. */
+    static int window(long from, long to) {
+        return (int) Math.min(to - from, PAT_LEN);
+    }
+
     /** Sends windows of the pattern from the direct pattern buffer. One per worker thread (the view has a position). */
     static final class PatternSender {
         private final ByteBuffer view = DIRECT_PATTERN.duplicate();
 
-        /** Sends stream bytes from {@code from}, at most up to {@code to}; returns how many the kernel took. */
+        /** Sends {@link #window} bytes from stream offset {@code from}; returns how many the kernel took. */
         int send(SocketChannel ch, long from, long to) throws IOException {
             int p = patternIndex(from);
-            view.limit(p + (int) Math.min(to - from, PAT_LEN)).position(p);
+            view.limit(p + window(from, to)).position(p);
             return ch.write(view);
         }
     }
@@ -521,7 +525,7 @@ final class LoadGen {
         boolean flush(PatternSender sender) throws IOException {
             boolean full = false;
             while (written < queued) {
-                long want = Math.min(queued - written, PAT_LEN);
+                int want = window(written, queued);
                 int n = sender.send(ch, written, queued);
                 written += n;
                 if (n < want) {

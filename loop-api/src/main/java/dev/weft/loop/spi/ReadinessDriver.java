@@ -40,8 +40,8 @@ public final class ReadinessDriver implements IoDriver {
 
     /**
      * The read buffer starts on a page boundary. {@code allocateDirect} memory of this size starts
-     * a few bytes past one (16 or 32 with glibc's malloc: its chunk header), and the kernel's copies in and out of a buffer that
-     * is not cache-line aligned cost more per byte.
+     * a few bytes past one (16 or 32 with glibc's malloc: its chunk header), and the kernel's copies
+     * in and out of a buffer that is not cache-line aligned cost more per byte.
      */
     private final ByteBuffer readBacking = ByteBuffer.allocateDirect(READ_BUFFER_SIZE + PAGE);
     final ByteBuffer readMemory = readBacking.alignedSlice(PAGE).limit(READ_BUFFER_SIZE).slice();
