@@ -60,6 +60,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     private static final Object WAKE = new Object();
 
     private final IoDriver driver;
+    private final LoopBackend backend;
     private final LongSupplier clock;
     private final TimerWheel timers;
     private final ManyToOneConcurrentLinkedQueue<Object> inbox = new ManyToOneConcurrentLinkedQueue<>();
@@ -83,6 +84,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     private ExecutorService defaultExecutor;
 
     private EventLoop(LoopBackend backend, LongSupplier clock) throws IOException {
+        this.backend = backend;
         this.clock = clock;
         this.timers = new TimerWheel(TICK_NANOS, clock.getAsLong());
         this.driver = backend.open(this);
@@ -620,6 +622,22 @@ public final class EventLoop implements Executor, AutoCloseable {
     /** The backend's name, for example {@code "nio"}. Thread-safe. */
     public String backendName() {
         return driver.backendName();
+    }
+
+    /** Whether this loop's backend offers {@code capability}. Thread-safe. */
+    public boolean supports(Capability capability) {
+        return backend.unsupportedReason(Objects.requireNonNull(capability, "capability")) == null;
+    }
+
+    /**
+     * Fails with {@link UnsupportedCapabilityException} ("unsupported on &lt;backend&gt;:
+     * &lt;reason&gt;") unless this loop's backend offers {@code capability}. Thread-safe.
+     */
+    public void requireCapability(Capability capability) {
+        String reason = backend.unsupportedReason(Objects.requireNonNull(capability, "capability"));
+        if (reason != null) {
+            throw new UnsupportedCapabilityException(backendName(), capability, reason);
+        }
     }
 
     /** Live I/O handles (servers, transports, connects in progress). */

@@ -37,6 +37,29 @@ final class ByteRing {
         tail += length;
     }
 
+    void append(byte[] src, int offset, int length) {
+        ensure(length);
+        int pos = (int) (tail & (capacity - 1));
+        int first = Math.min(length, capacity - pos);
+        view.putBytes(pos, src, offset, first);
+        if (first < length) {
+            view.putBytes(0, src, offset + first, length - first);
+        }
+        tail += length;
+    }
+
+    /** Appends {@code length} bytes of {@code src} from absolute index {@code index}; its position is not used. */
+    void append(ByteBuffer src, int index, int length) {
+        ensure(length);
+        int pos = (int) (tail & (capacity - 1));
+        int first = Math.min(length, capacity - pos);
+        view.putBytes(pos, src, index, first);
+        if (first < length) {
+            view.putBytes(0, src, index + first, length - first);
+        }
+        tail += length;
+    }
+
     /** Address of the first readable byte. */
     long headAddress() {
         return address + (head & (capacity - 1));

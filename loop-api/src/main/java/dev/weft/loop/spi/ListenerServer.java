@@ -7,6 +7,8 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.transport.ServerClients;
+import dev.weft.loop.transport.StreamCore;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -145,17 +147,18 @@ final class ListenerServer implements Server {
             loop.callExceptionHandler(new ExceptionContext("accepting a connection failed", t, this));
             return;
         }
-        StreamTransport t;
+        ReadinessStream t;
         try {
-            t = new StreamTransport(driver, c, protocol, this);
+            t = new ReadinessStream(driver, c, protocol, clients);
             t.register();
         } catch (Throwable e) {
             driver.closeSocket(c, false);
             loop.callExceptionHandler(new ExceptionContext("registering an accepted connection failed", e, this));
             return;
         }
-        clients.add(t);
-        loop.callSoon(t::start);
+        StreamCore transport = t.transport();
+        clients.add(transport);
+        loop.callSoon(transport::start);
     }
 
     static boolean isOutOfResources(IOException e) {
@@ -192,10 +195,6 @@ final class ListenerServer implements Server {
                 }
             }
         });
-    }
-
-    void detach(StreamTransport t) {
-        clients.remove(t);
     }
 
     void closeListeners() {

@@ -1,5 +1,6 @@
 package dev.weft.loop.spi;
 
+import dev.weft.loop.Capability;
 import dev.weft.loop.EventLoop;
 import java.io.IOException;
 
@@ -32,6 +33,12 @@ public interface LoopBackend {
     default String detail() {
         return "";
     }
+
+    /**
+     * Why this backend does not offer {@code capability} here, or null when it does. Every backend
+     * answers for every capability, so a user asking for a missing one reads the reason.
+     */
+    String unsupportedReason(Capability capability);
 
     /** Opens the I/O driver of one loop. Called on the thread creating the loop. */
     IoDriver open(EventLoop loop) throws IOException;

@@ -4,6 +4,7 @@ import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.ConnectOptions;
 import dev.weft.loop.Connection;
 import dev.weft.loop.LoopFuture;
+import dev.weft.loop.transport.StreamCore;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Inet6Address;
@@ -15,7 +16,7 @@ import java.util.function.Supplier;
 
 /**
  * A TCP connect in progress: tries each address in turn; the first that accepts becomes a
- * {@link StreamTransport} whose protocol's {@code connectionMade} runs before the result completes.
+ * stream transport whose protocol's {@code connectionMade} runs before the result completes.
  * Cancelling the result closes the socket.
  */
 final class PendingConnect<P extends BaseProtocol> implements Poller.ReadyHandler {
@@ -29,7 +30,7 @@ final class PendingConnect<P extends BaseProtocol> implements Poller.ReadyHandle
     private InetSocketAddress target;
     private boolean registered;
     private IOException lastError;
-    private StreamTransport transport;
+    private ReadinessStream transport;
 
     PendingConnect(ReadinessDriver driver, Supplier<P> factory, List<InetSocketAddress> addresses,
                    ConnectOptions options, LoopFuture<Connection<P>> result) {
@@ -110,13 +111,13 @@ final class PendingConnect<P extends BaseProtocol> implements Poller.ReadyHandle
         NetSocket s = socket;
         socket = null;
         P protocol;
-        StreamTransport t;
+        ReadinessStream t;
         try {
             protocol = factory.get();
             if (protocol == null) {
                 throw new IllegalStateException("the protocol factory returned null");
             }
-            t = new StreamTransport(driver, s, protocol, null);
+            t = new ReadinessStream(driver, s, protocol, null);
             if (registered) {
                 // Keep the registration: this handler forwards to the transport from now on.
                 transport = t;
@@ -133,11 +134,12 @@ final class PendingConnect<P extends BaseProtocol> implements Poller.ReadyHandle
         }
         registered = false;
         driver.closed(this);
-        t.start();
+        StreamCore transport = t.transport();
+        transport.start();
         if (!result.isDone()) {
-            result.setResult(new Connection<>(t, protocol));
+            result.setResult(new Connection<>(transport, protocol));
         } else {
-            t.abort();
+            transport.abort();
         }
     }
 

@@ -7,6 +7,7 @@ import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.transport.StreamCore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -53,8 +54,6 @@ public final class ReadinessDriver implements IoDriver {
     final ByteBuffer iovMemory = ByteBuffer.allocateDirect(IOV_MAX * 16);
     final long iovAddress = BufferUtil.address(iovMemory);
     final UnsafeBuffer iov = new UnsafeBuffer(iovMemory);
-    /** Re-pointed at a caller's array or ByteBuffer for the length of one write call. */
-    final UnsafeBuffer writeView = new UnsafeBuffer(0, 0);
 
     /** Everything open: transports, servers, connects in progress. */
     private final Map<Object, Boolean> live = new IdentityHashMap<>();
@@ -114,7 +113,7 @@ public final class ReadinessDriver implements IoDriver {
         }
         closed = true;
         for (Object h : new ArrayList<>(live.keySet())) {
-            if (h instanceof StreamTransport t) {
+            if (h instanceof StreamCore t) {
                 t.closeNow();
             } else if (h instanceof ListenerServer s) {
                 s.closeListeners();

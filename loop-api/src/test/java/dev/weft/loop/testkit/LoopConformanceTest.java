@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weft.loop.BufferedProtocol;
+import dev.weft.loop.Capability;
 import dev.weft.loop.Connection;
 import dev.weft.loop.ConnectOptions;
 import dev.weft.loop.ExceptionContext;
@@ -19,6 +20,7 @@ import dev.weft.loop.Protocol;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import dev.weft.loop.Transport;
+import dev.weft.loop.UnsupportedCapabilityException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -689,5 +691,20 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
         server.close();
         server.close();
         await(server.waitClosed());
+    }
+
+    @Test
+    void shouldOfferTcpAndNameTheBackendForEveryCapabilityItLacks() {
+        assertTrue(loop.supports(Capability.TCP));
+        for (Capability c : Capability.values()) {
+            if (loop.supports(c)) {
+                loop.requireCapability(c);
+                continue;
+            }
+            UnsupportedCapabilityException e = assertThrows(UnsupportedCapabilityException.class,
+                    () -> loop.requireCapability(c));
+            assertTrue(e.getMessage().startsWith("unsupported on " + loop.backendName() + ": "), e.getMessage());
+            assertEquals(c, e.capability());
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.weft.loop.epoll;
 
 import com.sun.jna.Native;
+import dev.weft.loop.Capability;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.spi.IoDriver;
 import dev.weft.loop.spi.LoopBackend;
@@ -101,6 +102,16 @@ public final class EpollBackend implements LoopBackend {
             return null;
         } catch (Throwable t) {
             return new UnsupportedOperationException("unsupported on epoll: JNA cannot bind epoll: " + t, t);
+        }
+    }
+
+    @Override
+    public String unsupportedReason(Capability capability) {
+        switch (capability) {
+            case TCP:
+                return null;
+            default:
+                return "not implemented on epoll yet (" + capability.description() + ")";
         }
     }
 }

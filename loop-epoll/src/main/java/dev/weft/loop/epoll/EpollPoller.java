@@ -1,11 +1,10 @@
 package dev.weft.loop.epoll;
 
 import com.sun.jna.Native;
-import dev.weft.loop.spi.NetSocket;
+import dev.weft.loop.spi.Pollable;
 import dev.weft.loop.spi.Poller;
 import dev.weft.loop.spi.posix.FastPath;
 import dev.weft.loop.spi.posix.Posix;
-import dev.weft.loop.spi.posix.PosixSocket;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -126,12 +125,13 @@ final class EpollPoller implements Poller {
         }
     }
 
-    private static int fd(NetSocket socket) {
-        if (!(socket instanceof PosixSocket p)) {
-            throw new IllegalArgumentException("the epoll poller takes sockets of the POSIX socket layer, not "
-                    + (socket == null ? "null" : socket.getClass().getName()));
+    private static int fd(Pollable target) {
+        int fd = target == null ? -1 : target.fd();
+        if (fd < 0) {
+            throw new IllegalArgumentException("the epoll poller watches file descriptors, not "
+                    + (target == null ? "null" : target));
         }
-        return p.fd();
+        return fd;
     }
 
     private static int epollEvents(int interest) {
@@ -158,7 +158,7 @@ final class EpollPoller implements Poller {
     }
 
     @Override
-    public void register(NetSocket socket, int interest, ReadyHandler handler) throws IOException {
+    public void register(Pollable socket, int interest, ReadyHandler handler) throws IOException {
         int fd = fd(socket);
         if (handler == null) {
             throw new NullPointerException("handler");
@@ -171,7 +171,7 @@ final class EpollPoller implements Poller {
     }
 
     @Override
-    public void reregister(NetSocket socket, int interest) throws IOException {
+    public void reregister(Pollable socket, int interest) throws IOException {
         int fd = fd(socket);
         if (!handlers.containsKey(fd)) {
             throw new IOException("fd " + fd + " is not registered with this poller");
@@ -180,7 +180,7 @@ final class EpollPoller implements Poller {
     }
 
     @Override
-    public void deregister(NetSocket socket) throws IOException {
+    public void deregister(Pollable socket) throws IOException {
         int fd = fd(socket);
         if (handlers.remove(fd) != null) {
             ctl(EpollNative.EPOLL_CTL_DEL, fd, 0, "fd " + fd);

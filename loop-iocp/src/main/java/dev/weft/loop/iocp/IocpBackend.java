@@ -1,5 +1,6 @@
 package dev.weft.loop.iocp;
 
+import dev.weft.loop.Capability;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.spi.IoDriver;
 import dev.weft.loop.spi.LoopBackend;
@@ -85,5 +86,15 @@ public final class IocpBackend implements LoopBackend {
     }
 
     private record Probe(Throwable cause) {
+    }
+
+    @Override
+    public String unsupportedReason(Capability capability) {
+        switch (capability) {
+            case TCP:
+                return null;
+            default:
+                return "not implemented on iocp yet (" + capability.description() + ")";
+        }
     }
 }

@@ -4,6 +4,7 @@ import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.ConnectOptions;
 import dev.weft.loop.Connection;
 import dev.weft.loop.LoopFuture;
+import dev.weft.loop.transport.StreamCore;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Inet6Address;
@@ -16,7 +17,7 @@ import static dev.weft.loop.iocp.WinConstants.*;
 /**
  * A TCP connect in progress with ConnectEx: tries each address in turn (ConnectEx wants a bound
  * socket: the options' local address or the wildcard of the family); the first that accepts gets
- * SO_UPDATE_CONNECT_CONTEXT and becomes an {@link IocpTransport} whose {@code connectionMade} runs
+ * SO_UPDATE_CONNECT_CONTEXT and becomes an {@link IocpStream} whose {@code connectionMade} runs
  * before the result completes. Cancelling the result closes the socket; the OVERLAPPED is freed when
  * the cancelled ConnectEx has completed.
  */
@@ -117,14 +118,14 @@ final class IocpConnect<P extends BaseProtocol> implements Completion {
         key = -1;
         free();
         P protocol;
-        IocpTransport t;
+        StreamCore t;
         try {
             WinSock.updateContext(s, SO_UPDATE_CONNECT_CONTEXT, 0L);
             protocol = factory.get();
             if (protocol == null) {
                 throw new IllegalStateException("the protocol factory returned null");
             }
-            t = new IocpTransport(driver, s, k, protocol, null);
+            t = new IocpStream(driver, s, k, protocol, null).transport();
         } catch (Throwable e) {
             WinSock.close(s);
             driver.release(k);

@@ -8,7 +8,8 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
-import dev.weft.loop.spi.ServerClients;
+import dev.weft.loop.transport.ServerClients;
+import dev.weft.loop.transport.StreamCore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * A TCP server of the IOCP backend: per address one listening socket with {@value #ACCEPTS}
  * AcceptEx operations kept in flight, each on a socket made in advance. An accepted socket gets
  * SO_UPDATE_ACCEPT_CONTEXT (so getpeername and shutdown work), joins the port and becomes an
- * {@link IocpTransport}; a new AcceptEx replaces the one that completed.
+ * {@link IocpStream}; a new AcceptEx replaces the one that completed.
  *
  * <p><b>Windows socket options.</b> Windows' SO_REUSEADDR lets another socket steal a port in use,
  * which is not what the POSIX option means; Windows already allows binding a port with connections in
@@ -212,7 +213,7 @@ final class IocpServer implements Server {
                 throw new IllegalStateException("the protocol factory returned null");
             }
             key = driver.register(s, listener);
-            IocpTransport t = new IocpTransport(driver, s, key, protocol, this);
+            StreamCore t = new IocpStream(driver, s, key, protocol, clients).transport();
             clients.add(t);
             loop.callSoon(t::start);
         } catch (Throwable e) {
@@ -222,10 +223,6 @@ final class IocpServer implements Server {
             }
             loop.callExceptionHandler(new ExceptionContext("accepting a connection failed", e, this));
         }
-    }
-
-    void detach(IocpTransport t) {
-        clients.remove(t);
     }
 
     private void closeListeners() {

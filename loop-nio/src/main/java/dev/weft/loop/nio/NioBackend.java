@@ -1,5 +1,6 @@
 package dev.weft.loop.nio;
 
+import dev.weft.loop.Capability;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.spi.IoDriver;
 import dev.weft.loop.spi.LoopBackend;
@@ -35,5 +36,15 @@ public final class NioBackend implements LoopBackend {
     public IoDriver open(EventLoop loop) throws IOException {
         NioStaging staging = new NioStaging();
         return new ReadinessDriver(name(), loop, new NioPoller(), new NioSocketFactory(staging));
+    }
+
+    @Override
+    public String unsupportedReason(Capability capability) {
+        switch (capability) {
+            case TCP:
+                return null;
+            default:
+                return "not implemented on nio yet (" + capability.description() + ")";
+        }
     }
 }

@@ -1,11 +1,13 @@
 package dev.weft.loop.nio;
 
-import dev.weft.loop.spi.NetSocket;
+import dev.weft.loop.spi.Pollable;
 import dev.weft.loop.spi.Poller;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -14,7 +16,8 @@ import java.util.function.Consumer;
  * dispatched with {@link Selector#select(Consumer, long)}, which does not build the selected-key
  * set, so a poll allocates nothing. {@link Poller#WRITABLE} on a socket still connecting maps to
  * {@link SelectionKey#OP_CONNECT}, {@link Poller#READABLE} on a listener to
- * {@link SelectionKey#OP_ACCEPT}.
+ * {@link SelectionKey#OP_ACCEPT}; other channels (pipes, Unix sockets) map to their read and write
+ * operations. Raw descriptors cannot be watched here.
  */
 final class NioPoller implements Poller {
     private final Selector selector;
@@ -26,27 +29,39 @@ final class NioPoller implements Poller {
     }
 
     @Override
-    public void register(NetSocket socket, int interest, ReadyHandler handler) throws IOException {
-        NioSocket s = (NioSocket) socket;
-        s.channel.register(selector, ops(s, interest), handler);
+    public void register(Pollable target, int interest, ReadyHandler handler) throws IOException {
+        SelectableChannel ch = channel(target);
+        if (handler == null) {
+            throw new NullPointerException("handler");
+        }
+        ch.register(selector, ops(ch, interest), handler);
     }
 
     @Override
-    public void reregister(NetSocket socket, int interest) throws IOException {
-        NioSocket s = (NioSocket) socket;
-        SelectionKey k = s.channel.keyFor(selector);
+    public void reregister(Pollable target, int interest) throws IOException {
+        SelectableChannel ch = channel(target);
+        SelectionKey k = ch.keyFor(selector);
         if (k == null || !k.isValid()) {
             throw new ClosedChannelException();
         }
-        k.interestOps(ops(s, interest));
+        k.interestOps(ops(ch, interest));
     }
 
     @Override
-    public void deregister(NetSocket socket) {
-        SelectionKey k = ((NioSocket) socket).channel.keyFor(selector);
+    public void deregister(Pollable target) {
+        SelectionKey k = channel(target).keyFor(selector);
         if (k != null) {
             k.cancel();
         }
+    }
+
+    private static SelectableChannel channel(Pollable target) {
+        SelectableChannel ch = target == null ? null : target.channel();
+        if (ch == null) {
+            throw new IllegalArgumentException("the nio poller watches SelectableChannels, not "
+                    + (target == null ? "null" : target) + " (unsupported on nio: java.nio cannot watch a raw fd)");
+        }
+        return ch;
     }
 
     @Override
@@ -80,15 +95,17 @@ final class NioPoller implements Poller {
         ((ReadyHandler) k.attachment()).onReady(ready);
     }
 
-    private static int ops(NioSocket s, int interest) {
+    private static int ops(SelectableChannel ch, int interest) {
+        int valid = ch.validOps();
         int ops = 0;
         if ((interest & READABLE) != 0) {
-            ops |= s.isListener() ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ;
+            ops |= (valid & SelectionKey.OP_ACCEPT) != 0 ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ;
         }
         if ((interest & WRITABLE) != 0) {
-            ops |= s.isConnectionPending() ? SelectionKey.OP_CONNECT : SelectionKey.OP_WRITE;
+            ops |= ch instanceof SocketChannel sc && sc.isConnectionPending()
+                    ? SelectionKey.OP_CONNECT : SelectionKey.OP_WRITE;
         }
-        return ops;
+        return ops & valid;
     }
 
     @Override

@@ -14,6 +14,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /** A socket channel (or server socket channel) behind the {@link NetSocket} calls. */
 final class NioSocket implements NetSocket {
+    @Override
+    public SelectableChannel channel() {
+        return channel;
+    }
+
     final SelectableChannel channel;
     private final SocketChannel stream;
     private final ServerSocketChannel listener;
@@ -33,14 +38,6 @@ final class NioSocket implements NetSocket {
         this.stream = null;
         this.listener = ch;
         this.staging = staging;
-    }
-
-    boolean isListener() {
-        return listener != null;
-    }
-
-    boolean isConnectionPending() {
-        return stream != null && stream.isConnectionPending();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.weft.loop.spi;
+package dev.weft.loop.transport;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;

@@ -1,0 +1,31 @@
+package dev.weft.loop;
+
+/**
+ * A family of operations a backend may or may not offer. {@link EventLoop#supports(Capability)}
+ * answers for the loop's backend; asking a backend for one it lacks fails with
+ * {@link UnsupportedCapabilityException} ("unsupported on &lt;backend&gt;: &lt;reason&gt;"), never
+ * with a silent fallback. The README's feature table is checked against what each backend declares.
+ */
+public enum Capability {
+    /** TCP servers and connections ({@code createServer}, {@code createConnection}). */
+    TCP("TCP client and server"),
+    /** Unix domain stream sockets ({@code createUnixServer}, {@code createUnixConnection}). */
+    UNIX_STREAM("Unix domain stream sockets"),
+    /** Transports over pipes, FIFOs and character devices ({@code connectReadPipe}, {@code connectWritePipe}). */
+    PIPES("pipe transports"),
+    /** Watching a descriptor the caller owns ({@code addReader}, {@code addWriter}). */
+    WATCH_FD("watching raw descriptors"),
+    /** Sending a file through the kernel ({@code sendfile}); the copying fallback works everywhere. */
+    SENDFILE("native sendfile");
+
+    private final String description;
+
+    Capability(String description) {
+        this.description = description;
+    }
+
+    /** What the capability covers, in a few words. */
+    public String description() {
+        return description;
+    }
+}

@@ -1,0 +1,569 @@
+package dev.weft.loop.transport;
+
+import dev.weft.loop.BaseProtocol;
+import dev.weft.loop.BufferedProtocol;
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.ExceptionContext;
+import dev.weft.loop.Protocol;
+import dev.weft.loop.Transport;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The stream transport of every backend: one state machine over a backend's {@link StreamIo}.
+ *
+ * <p><b>What it owns.</b> The protocol binding ({@link Protocol} or {@link BufferedProtocol}), the
+ * write-side rules (try the kernel from the caller's memory first, queue only what it left, pause and
+ * resume the protocol at the water marks), and the life cycle below. The backend owns the descriptor,
+ * the queue's memory and the way bytes move.
+ *
+ * <p><b>States.</b> open → (writeEof: EOF requested → EOF sent once the queue drains) →
+ * closing (close: the queue drains, then released) → lost (released; {@code connectionLost} is
+ * scheduled exactly once, through {@code callSoon}, never inside another protocol callback).
+ * {@code abort}, an I/O error, or a protocol callback that throws go straight to lost; abort and a
+ * throwing callback reset the connection. An EOF from the peer stops reading; the transport closes
+ * unless the protocol's {@code eofReceived} asks to keep it open and our own EOF is not yet sent.
+ *
+ * <p><b>Threads.</b> Loop thread only. Every public method checks its thread first, then its
+ * arguments, and only then touches state, so a call from the wrong thread changes nothing.
+ */
+public final class StreamCore implements Transport {
+    private final EventLoop loop;
+    private final StreamIo io;
+    private final ServerClients server;
+    private final WriteFlowControl flow = new WriteFlowControl();
+
+    private BaseProtocol protocol;
+    private Protocol streamProtocol;
+    private BufferedProtocol bufferedProtocol;
+
+    private boolean started;
+    private boolean reading = true;
+    private boolean eofReceived;
+    private boolean closing;
+    private boolean eofRequested;
+    private boolean eofSent;
+    private boolean lost;
+
+    /**
+     * A transport over {@code io} for {@code protocol}; {@code server} is the accepting server's
+     * bookkeeping, or null for a client connection. Nothing is called until {@link #start()}.
+     */
+    public StreamCore(EventLoop loop, StreamIo io, BaseProtocol protocol, ServerClients server) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+        this.io = Objects.requireNonNull(io, "io");
+        this.server = server;
+        bindProtocol(protocol);
+    }
+
+    /** Calls {@code connectionMade}, then starts reading. Loop thread. */
+    public void start() {
+        if (lost) {
+            return;
+        }
+        started = true;
+        try {
+            protocol.connectionMade(this);
+        } catch (Throwable t) {
+            fatal("protocol.connectionMade() failed", t);
+            return;
+        }
+        if (!lost) {
+            io.readingChanged();
+        }
+    }
+
+    private void bindProtocol(BaseProtocol p) {
+        Objects.requireNonNull(p, "protocol");
+        if (!(p instanceof Protocol) && !(p instanceof BufferedProtocol)) {
+            throw new IllegalArgumentException("a stream protocol must implement Protocol or BufferedProtocol: "
+                    + p.getClass().getName());
+        }
+        protocol = p;
+        streamProtocol = p instanceof Protocol sp ? sp : null;
+        bufferedProtocol = p instanceof BufferedProtocol bp ? bp : null;
+    }
+
+    // ------------------------------------------------------------------ for the backend: reading
+
+    /** Whether the backend should read now: started, reading, not closing, no EOF yet. */
+    public boolean wantsRead() {
+        return started && reading && !closing && !eofReceived && !lost;
+    }
+
+    /** True once the transport is released; the backend then ignores readiness and completions. */
+    public boolean isLost() {
+        return lost;
+    }
+
+    /** The protocol, when it takes data as views ({@link Protocol}); else null. */
+    public Protocol streamProtocol() {
+        return streamProtocol;
+    }
+
+    /**
+     * The protocol's next buffer for a read of up to {@code sizeHint} bytes, when it owns its memory
+     * ({@link BufferedProtocol}); null if it does not, or if it failed (the transport is then lost).
+     */
+    public MutableDirectBuffer protocolBuffer(int sizeHint) {
+        BufferedProtocol bp = bufferedProtocol;
+        if (bp == null) {
+            return null;
+        }
+        try {
+            MutableDirectBuffer buf = bp.getBuffer(sizeHint);
+            if (buf == null || buf.capacity() == 0) {
+                throw new IllegalStateException("getBuffer() returned " + (buf == null ? "null" : "an empty buffer"));
+            }
+            return buf;
+        } catch (Throwable t) {
+            fatal("protocol.getBuffer() failed", t);
+            return null;
+        }
+    }
+
+    /** Hands a read to a {@link Protocol}; {@code view} is valid during the call only. */
+    public void dataReceived(DirectBuffer view) {
+        try {
+            streamProtocol.dataReceived(view);
+        } catch (Throwable t) {
+            fatal("protocol.dataReceived() failed", t);
+        }
+    }
+
+    /** {@code n} bytes landed at index 0 of the buffer {@link #protocolBuffer} returned last. */
+    public void bufferUpdated(int n) {
+        try {
+            bufferedProtocol.bufferUpdated(n);
+        } catch (Throwable t) {
+            fatal("protocol.bufferUpdated() failed", t);
+        }
+    }
+
+    /**
+     * Delivers {@code n} bytes at {@code address} to whichever protocol is bound: as a view
+     * (re-pointing {@code view}), or copied into the buffers a {@link BufferedProtocol} hands out.
+     */
+    public void deliver(long address, int n, UnsafeBuffer view) {
+        if (streamProtocol != null) {
+            view.wrap(address, n);
+            dataReceived(view);
+            return;
+        }
+        int done = 0;
+        while (done < n && !lost) {
+            MutableDirectBuffer buf = protocolBuffer(n - done);
+            if (buf == null) {
+                return;
+            }
+            int k = Math.min(buf.capacity(), n - done);
+            view.wrap(address + done, k);
+            buf.putBytes(0, view, 0, k);
+            done += k;
+            bufferUpdated(k);
+        }
+    }
+
+    /** The peer sent EOF. */
+    public void eofReceived() {
+        if (lost) {
+            return;
+        }
+        eofReceived = true;
+        boolean keepOpen;
+        try {
+            keepOpen = streamProtocol != null ? streamProtocol.eofReceived() : bufferedProtocol.eofReceived();
+        } catch (Throwable t) {
+            fatal("protocol.eofReceived() failed", t);
+            return;
+        }
+        if (lost) {
+            return;
+        }
+        if (!keepOpen || eofSent) {
+            close();
+        } else {
+            // Kept open: stop reading; a writeEof still pending closes once it is sent.
+            io.readingChanged();
+        }
+    }
+
+    /** The connection failed under the backend (reset, broken pipe, ...): report it, release. */
+    public void lost(IOException cause) {
+        if (lost) {
+            return;
+        }
+        closing = true;
+        finish(cause, false);
+    }
+
+    // ------------------------------------------------------------------ for the backend: writing
+
+    /**
+     * The queue shrank: resume the protocol at the low-water mark; once empty, send a requested EOF
+     * and finish a close.
+     */
+    public void drained() {
+        if (lost) {
+            return;
+        }
+        int size = io.queued();
+        if (flow.resumeNeeded(size)) {
+            try {
+                protocol.resumeWriting();
+            } catch (Throwable t) {
+                fatal("protocol.resumeWriting() failed", t);
+                return;
+            }
+        }
+        if (size == 0) {
+            if (eofRequested && !eofSent) {
+                sendEof();
+            }
+            if (closing && !lost) {
+                finish(null, false);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ Transport: writing
+
+    @Override
+    public void write(DirectBuffer data, int offset, int length) {
+        loop.assertInLoop("Transport.write");
+        Objects.requireNonNull(data, "data");
+        checkBounds(offset, length, data.capacity());
+        checkWritable();
+        if (length == 0) {
+            return;
+        }
+        int done = 0;
+        if (io.idle()) {
+            try {
+                if (data.byteArray() == null) {
+                    done = io.sendNow(data.addressOffset() + offset, length);
+                } else {
+                    MutableDirectBuffer scratch = io.scratch();
+                    int n = Math.min(length, scratch.capacity());
+                    scratch.putBytes(0, data, offset, n);
+                    done = io.sendNow(scratch.addressOffset(), n);
+                }
+            } catch (IOException e) {
+                lost(e);
+                return;
+            }
+        }
+        if (done < length) {
+            io.queue(data, offset + done, length - done);
+            afterQueued(false);
+        }
+    }
+
+    @Override
+    public void write(byte[] data, int offset, int length) {
+        loop.assertInLoop("Transport.write");
+        Objects.requireNonNull(data, "data");
+        checkBounds(offset, length, data.length);
+        checkWritable();
+        if (length == 0) {
+            return;
+        }
+        int done = 0;
+        if (io.idle()) {
+            MutableDirectBuffer scratch = io.scratch();
+            int n = Math.min(length, scratch.capacity());
+            scratch.putBytes(0, data, offset, n);
+            try {
+                done = io.sendNow(scratch.addressOffset(), n);
+            } catch (IOException e) {
+                lost(e);
+                return;
+            }
+        }
+        if (done < length) {
+            io.queue(data, offset + done, length - done);
+            afterQueued(false);
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer data) {
+        loop.assertInLoop("Transport.write");
+        Objects.requireNonNull(data, "data");
+        checkWritable();
+        int pos = data.position();
+        int length = data.remaining();
+        if (length == 0) {
+            return;
+        }
+        int done = 0;
+        if (io.idle()) {
+            try {
+                if (data.isDirect()) {
+                    done = io.sendNow(BufferUtil.address(data) + pos, length);
+                } else {
+                    MutableDirectBuffer scratch = io.scratch();
+                    int n = Math.min(length, scratch.capacity());
+                    scratch.putBytes(0, data, pos, n);
+                    done = io.sendNow(scratch.addressOffset(), n);
+                }
+            } catch (IOException e) {
+                lost(e);
+                return;
+            }
+        }
+        if (done < length) {
+            io.queue(data, pos + done, length - done);
+            afterQueued(false);
+        }
+    }
+
+    @Override
+    public void writeLines(Iterable<?> parts) {
+        loop.assertInLoop("Transport.writeLines");
+        Objects.requireNonNull(parts, "parts");
+        for (Object p : parts) {
+            if (!(p instanceof DirectBuffer) && !(p instanceof byte[]) && !(p instanceof ByteBuffer)) {
+                throw new IllegalArgumentException("writeLines takes DirectBuffer, byte[] or ByteBuffer parts, not "
+                        + (p == null ? "null" : p.getClass().getName()));
+            }
+        }
+        checkWritable();
+        boolean any = false;
+        for (Object p : parts) {
+            if (p instanceof DirectBuffer d) {
+                any |= d.capacity() > 0;
+                io.queue(d, 0, d.capacity());
+            } else if (p instanceof byte[] b) {
+                any |= b.length > 0;
+                io.queue(b, 0, b.length);
+            } else {
+                ByteBuffer bb = (ByteBuffer) p;
+                any |= bb.hasRemaining();
+                io.queue(bb, bb.position(), bb.remaining());
+            }
+        }
+        if (any) {
+            afterQueued(true);
+        }
+    }
+
+    private void afterQueued(boolean tryNow) {
+        io.kick(tryNow);
+        if (!lost && flow.pauseNeeded(io.queued())) {
+            try {
+                protocol.pauseWriting();
+            } catch (Throwable t) {
+                fatal("protocol.pauseWriting() failed", t);
+            }
+        }
+    }
+
+    private void sendEof() {
+        eofSent = true;
+        try {
+            io.shutdownOutput();
+        } catch (IOException e) {
+            lost(e);
+            return;
+        }
+        if (eofReceived) {
+            close();
+        }
+    }
+
+    @Override
+    public void writeEof() {
+        loop.assertInLoop("Transport.writeEof");
+        if (closing || lost || eofRequested) {
+            return;
+        }
+        eofRequested = true;
+        if (io.queued() == 0) {
+            sendEof();
+        }
+    }
+
+    @Override
+    public boolean canWriteEof() {
+        return true;
+    }
+
+    private void checkWritable() {
+        if (closing || lost) {
+            throw new IllegalStateException("cannot write: the transport is closing");
+        }
+        if (eofRequested) {
+            throw new IllegalStateException("cannot write after writeEof()");
+        }
+    }
+
+    private static void checkBounds(int offset, int length, int capacity) {
+        if (offset < 0 || length < 0 || offset > capacity - length) {
+            throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " outside [0, "
+                    + capacity + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    @Override
+    public void close() {
+        loop.assertInLoop("Transport.close");
+        if (closing || lost) {
+            return;
+        }
+        closing = true;
+        if (io.queued() == 0) {
+            finish(null, false);
+        } else {
+            io.readingChanged();
+        }
+    }
+
+    @Override
+    public void abort() {
+        loop.assertInLoop("Transport.abort");
+        if (lost) {
+            return;
+        }
+        closing = true;
+        finish(null, true);
+    }
+
+    /** A protocol callback threw: report it to the loop and reset the connection. */
+    private void fatal(String message, Throwable t) {
+        loop.callExceptionHandler(new ExceptionContext(message, t, this));
+        if (!lost) {
+            closing = true;
+            finish(t, true);
+        }
+    }
+
+    private void finish(Throwable cause, boolean reset) {
+        lost = true;
+        io.release(reset);
+        boolean notify = started;
+        loop.callSoon(() -> {
+            io.forget();
+            if (notify) {
+                try {
+                    protocol.connectionLost(cause);
+                } catch (Throwable t) {
+                    loop.callExceptionHandler(new ExceptionContext("protocol.connectionLost() failed", t, this));
+                }
+            }
+            if (server != null) {
+                server.remove(this);
+            }
+        });
+    }
+
+    /** The loop is closing: release without callbacks. Loop thread. */
+    public void closeNow() {
+        if (!lost) {
+            lost = true;
+            closing = true;
+            io.release(true);
+        }
+    }
+
+    @Override
+    public boolean isClosing() {
+        return closing || lost;
+    }
+
+    // ------------------------------------------------------------------ reading control
+
+    @Override
+    public void pauseReading() {
+        loop.assertInLoop("Transport.pauseReading");
+        if (reading) {
+            reading = false;
+            if (!lost) {
+                io.readingChanged();
+            }
+        }
+    }
+
+    @Override
+    public void resumeReading() {
+        loop.assertInLoop("Transport.resumeReading");
+        if (!reading) {
+            reading = true;
+            if (!lost) {
+                io.readingChanged();
+            }
+        }
+    }
+
+    @Override
+    public boolean isReading() {
+        return reading && !closing && !lost;
+    }
+
+    // ------------------------------------------------------------------ flow control, info
+
+    @Override
+    public void setWriteBufferLimits(int high, int low) {
+        loop.assertInLoop("Transport.setWriteBufferLimits");
+        flow.setLimits(high, low);
+        int size = io.queued();
+        if (flow.pauseNeeded(size)) {
+            protocol.pauseWriting();
+        } else if (flow.resumeNeeded(size)) {
+            protocol.resumeWriting();
+        }
+    }
+
+    @Override
+    public int getWriteBufferLimitHigh() {
+        return flow.high();
+    }
+
+    @Override
+    public int getWriteBufferLimitLow() {
+        return flow.low();
+    }
+
+    @Override
+    public int getWriteBufferSize() {
+        return io.queued();
+    }
+
+    @Override
+    public Object extraInfo(String name) {
+        Objects.requireNonNull(name, "name");
+        if (BACKEND.equals(name)) {
+            return io.backendName();
+        }
+        return io.info(name);
+    }
+
+    @Override
+    public EventLoop loop() {
+        return loop;
+    }
+
+    @Override
+    public BaseProtocol protocol() {
+        return protocol;
+    }
+
+    @Override
+    public void setProtocol(BaseProtocol protocol) {
+        loop.assertInLoop("Transport.setProtocol");
+        bindProtocol(protocol);
+    }
+
+    @Override
+    public String toString() {
+        Object peer = lost ? "closed" : io.info(PEER_NAME);
+        return "Transport[" + io.backendName() + ", " + peer + "]";
+    }
+}

@@ -1,0 +1,319 @@
+package dev.weft.loop.iocp;
+
+import dev.weft.loop.BaseProtocol;
+import dev.weft.loop.NativeIOException;
+import dev.weft.loop.Transport;
+import dev.weft.loop.transport.ServerClients;
+import dev.weft.loop.transport.StreamCore;
+import dev.weft.loop.transport.StreamIo;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import static dev.weft.loop.iocp.WinConstants.*;
+
+/**
+ * The IOCP backend's half of a stream transport: at most one overlapped WSARecv and one overlapped
+ * WSASend in flight, each with its own OVERLAPPED in this object's native block. The protocol, the
+ * life cycle and flow control are {@link StreamCore}'s.
+ *
+ * <p><b>Reads</b> land in this transport's own 64 KiB native buffer (an operation in flight owns its
+ * memory, so the loop cannot share one read buffer between connections as readiness backends do)
+ * and reach the protocol through {@link StreamCore#deliver}. While reading is paused no read is
+ * posted; bytes of a read that completed after the pause are held and delivered on resume.
+ *
+ * <p><b>Writes</b> the kernel did not take at once are copied into the filling {@link SendBuffer}.
+ * One WSASend at a time sends the frozen buffer; when it completes the buffers swap. The frozen
+ * buffer is never appended to while the kernel reads it.
+ *
+ * <p><b>Closing</b> the socket cancels what is in flight; the native block and the frozen buffer are
+ * freed only when the last completion has come back.
+ */
+final class IocpStream implements StreamIo, Completion {
+    static final int READ_SIZE = 64 * 1024;
+
+    private static final int READ_OV = 0;
+    private static final int WRITE_OV = OVERLAPPED_SIZE;
+    private static final int READ_WSABUF = 2 * OVERLAPPED_SIZE;
+    private static final int WRITE_WSABUF = READ_WSABUF + WSABUF_SIZE;
+    private static final int FLAGS = WRITE_WSABUF + WSABUF_SIZE;
+    private static final int LINGER = FLAGS + 8;
+    private static final int READ_DATA = LINGER + 8;
+    private static final int BLOCK_SIZE = READ_DATA + READ_SIZE;
+
+    private final IocpDriver driver;
+    private final long socket;
+    private final int key;
+    private final long block;
+    private final InetSocketAddress local;
+    private final InetSocketAddress remote;
+    private final StreamCore core;
+
+    private SendBuffer frozen = new SendBuffer();
+    private SendBuffer filling = new SendBuffer();
+
+    private boolean readPending;
+    private boolean readCancelled;
+    private boolean writePending;
+    private int held;
+    private boolean socketClosed;
+    private boolean freed;
+
+    /** Takes over {@code socket}, already registered with the driver under {@code key}. */
+    IocpStream(IocpDriver driver, long socket, int key, BaseProtocol protocol, ServerClients server)
+            throws NativeIOException {
+        this.driver = driver;
+        this.socket = socket;
+        this.key = key;
+        this.core = new StreamCore(driver.loop, this, protocol, server);
+        this.local = WinSock.localAddress(socket);
+        this.remote = WinSock.remoteAddress(socket);
+        this.block = Mem.allocate(BLOCK_SIZE);
+        driver.transfer(key, this);
+        driver.opened(core);
+    }
+
+    StreamCore transport() {
+        return core;
+    }
+
+    // ------------------------------------------------------------------ completions
+
+    @Override
+    public void complete(long overlapped, int error, int bytes) {
+        if (overlapped == block + READ_OV) {
+            readPending = false;
+            onRead(error, bytes);
+        } else if (overlapped == block + WRITE_OV) {
+            writePending = false;
+            onWrite(error, bytes);
+        }
+        maybeFree();
+    }
+
+    private void onRead(int error, int bytes) {
+        if (core.isLost()) {
+            return;
+        }
+        if (error != 0) {
+            if (error == ERROR_OPERATION_ABORTED && core.isClosing()) {
+                return;
+            }
+            core.lost(WinError.exception("WSARecv", error));
+            return;
+        }
+        if (bytes == 0) {
+            core.eofReceived();
+            return;
+        }
+        if (!core.wantsRead()) {
+            held = bytes;
+            return;
+        }
+        core.deliver(block + READ_DATA, bytes, driver.readView);
+        startRead();
+    }
+
+    private void startRead() {
+        if (readPending || held > 0 || !core.wantsRead()) {
+            return;
+        }
+        long wsabuf = block + READ_WSABUF;
+        Mem.putInt(wsabuf + WSABUF_LEN, READ_SIZE);
+        Mem.putLong(wsabuf + WSABUF_BUF, block + READ_DATA);
+        Mem.putInt(block + FLAGS, 0);
+        long ov = block + READ_OV;
+        Mem.zero(ov, OVERLAPPED_SIZE);
+        readPending = true;
+        readCancelled = false;
+        int rc = Ws2.WSARecv(socket, wsabuf, 1, 0L, block + FLAGS, ov, 0L);
+        driver.started(this, ov, rc, rc == 0 ? 0 : WinError.last());
+    }
+
+    private void deliverHeld() {
+        if (held == 0 || !core.wantsRead()) {
+            return;
+        }
+        int n = held;
+        held = 0;
+        core.deliver(block + READ_DATA, n, driver.readView);
+        startRead();
+    }
+
+    private void onWrite(int error, int bytes) {
+        if (core.isLost()) {
+            return;
+        }
+        if (error != 0) {
+            core.lost(WinError.exception("WSASend", error));
+            return;
+        }
+        frozen.consume(bytes);
+        postSend();
+        core.drained();
+    }
+
+    /** Starts the next WSASend if none is in flight and bytes wait. */
+    private void postSend() {
+        if (!writePending && frozen.isEmpty() && !filling.isEmpty()) {
+            SendBuffer b = frozen;
+            frozen = filling;
+            filling = b;
+        }
+        if (!writePending && !frozen.isEmpty()) {
+            long wsabuf = block + WRITE_WSABUF;
+            Mem.putInt(wsabuf + WSABUF_LEN, frozen.size());
+            Mem.putLong(wsabuf + WSABUF_BUF, frozen.headAddress());
+            long ov = block + WRITE_OV;
+            Mem.zero(ov, OVERLAPPED_SIZE);
+            writePending = true;
+            int rc = Ws2.WSASend(socket, wsabuf, 1, 0L, 0, ov, 0L);
+            driver.started(this, ov, rc, rc == 0 ? 0 : WinError.last());
+        }
+    }
+
+    // ------------------------------------------------------------------ StreamIo
+
+    @Override
+    public String backendName() {
+        return driver.name;
+    }
+
+    @Override
+    public boolean idle() {
+        return !writePending && frozen.isEmpty() && filling.isEmpty();
+    }
+
+    @Override
+    public int sendNow(long address, int length) throws IOException {
+        int n = Ws2.send(socket, address, length, 0);
+        if (n >= 0) {
+            return n;
+        }
+        int error = WinError.last();
+        if (error == WSAEWOULDBLOCK) {
+            return 0;
+        }
+        throw WinError.exception("send", error);
+    }
+
+    @Override
+    public MutableDirectBuffer scratch() {
+        return driver.scratch;
+    }
+
+    @Override
+    public void queue(DirectBuffer src, int offset, int length) {
+        filling.append(src, offset, length);
+    }
+
+    @Override
+    public void queue(byte[] src, int offset, int length) {
+        filling.append(src, offset, length);
+    }
+
+    @Override
+    public void queue(ByteBuffer src, int index, int length) {
+        filling.append(src, index, length);
+    }
+
+    @Override
+    public int queued() {
+        return frozen.size() + filling.size();
+    }
+
+    @Override
+    public void kick(boolean tryNow) {
+        postSend();
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        if (Ws2.shutdown(socket, SD_SEND) != 0) {
+            throw WinError.exception("shutdown(SD_SEND)", WinError.last());
+        }
+    }
+
+    @Override
+    public void readingChanged() {
+        if (core.wantsRead()) {
+            if (held > 0) {
+                driver.loop.callSoon(this::deliverHeld);
+            } else {
+                startRead();
+            }
+        } else if (core.isClosing() && readPending && !readCancelled) {
+            // Stop reading now; the cancelled read completes with ERROR_OPERATION_ABORTED.
+            readCancelled = true;
+            Kernel32.CancelIoEx(socket, block + READ_OV);
+        }
+    }
+
+    @Override
+    public void release(boolean reset) {
+        closeSocket(reset);
+        maybeFree();
+    }
+
+    @Override
+    public void forget() {
+        driver.closed(core);
+    }
+
+    private void closeSocket(boolean reset) {
+        if (socketClosed) {
+            return;
+        }
+        socketClosed = true;
+        if (reset) {
+            // SO_LINGER {l_onoff=1, l_linger=0}: closesocket sends RST and drops unsent data.
+            long linger = block + LINGER;
+            Mem.putShort(linger, (short) 1);
+            Mem.putShort(linger + 2, (short) 0);
+            Ws2.setsockopt(socket, SOL_SOCKET, SO_LINGER, linger, 4);
+        }
+        // Closing cancels whatever is in flight: each operation still completes, aborted.
+        Ws2.closesocket(socket);
+    }
+
+    /** Loop closing: drop the socket without callbacks. */
+    @Override
+    public void closeNow() {
+        core.closeNow();
+        driver.closed(core);
+        closeSocket(true);
+        maybeFree();
+    }
+
+    /** Frees native memory once closed and nothing is in flight; then forgets the key. */
+    private void maybeFree() {
+        if (freed || !socketClosed || readPending || writePending) {
+            return;
+        }
+        freed = true;
+        frozen.release();
+        filling.release();
+        Mem.free(block);
+        driver.release(key);
+    }
+
+    @Override
+    public Object info(String name) {
+        switch (name) {
+            case Transport.PEER_NAME:
+                return remote;
+            case Transport.SOCK_NAME:
+                return local;
+            case Transport.SOCKET:
+                return socket;
+            default:
+                return null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "IocpStream[" + local + " -> " + remote + (core.isLost() ? ", closed" : "") + "]";
+    }
+}
