@@ -21,7 +21,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * {@code jmh [REGEX] [--quick] [--json FILE] [--list]}: runs the JMH suite packed in this jar
- * ({@code dev.weft.loop.Timer*Bench}, {@code dev.weft.bench.jmh.*Bench}) with {@code -prof gc}, by
+ * ({@code dev.weft.bench.jmh.*Bench}) with {@code -prof gc}, by
  * starting {@code java -cp weft-bench.jar org.openjdk.jmh.Main} (JMH then forks one JVM per
  * benchmark). The forks get the JVM flags Weft needs and the same heap and GC as the report's
  * servers. {@code WriteBench}'s {@code backend} parameter is set to every Weft backend available

@@ -51,10 +51,10 @@ final class Servers {
                 out.add(new ServerSpec("weft-epoll-jna", "weft", true, port -> {
                     List<String> cmd = new ArrayList<>(List.of(java));
                     cmd.addAll(JVM_FLAGS);
-                    cmd.add("-D" + dev.weft.loop.spi.posix.FastPath.PROPERTY + "=false");
+                    cmd.add("-D" + dev.weft.loop.posix.FastPath.PROPERTY + "=false");
                     cmd.addAll(List.of("-jar", jar, "echo-server", "--backend", backend, "--port", String.valueOf(port)));
                     return cmd;
-                }, b[1], "Weft " + benchVersion() + ", " + jvmVersion + ", -D" + dev.weft.loop.spi.posix.FastPath.PROPERTY + "=false"));
+                }, b[1], "Weft " + benchVersion() + ", " + jvmVersion + ", -D" + dev.weft.loop.posix.FastPath.PROPERTY + "=false"));
             }
         }
         if (why.length() > 0) {

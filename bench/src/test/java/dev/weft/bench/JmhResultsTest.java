@@ -15,7 +15,7 @@ class JmhResultsTest {
             [
                 {
                     "jmhVersion" : "1.37",
-                    "benchmark" : "dev.weft.loop.TimerExpiryBench.expiry",
+                    "benchmark" : "dev.weft.bench.jmh.TimerExpiryBench.expiry",
                     "mode" : "avgt",
                     "threads" : 1,
                     "forks" : 1,

@@ -1,5 +1,10 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.LoopInternals;
+import dev.weft.loop.core.TimerWheel;
+import dev.weft.loop.task.Coroutine;
+import dev.weft.loop.task.Task;
+import dev.weft.loop.task.Tasks;
 import dev.weft.loop.spi.IoDriver;
 import dev.weft.loop.spi.LoopBackend;
 import java.io.IOException;
@@ -459,11 +464,6 @@ public final class EventLoop implements Executor, AutoCloseable {
         checkThread(method);
     }
 
-    /** Marks {@code t} as running a step on behalf of the loop (null to clear). Used by tasks. */
-    void setStepThread(Thread t) {
-        stepThread = t;
-    }
-
     /** The thread running the loop, or null. */
     Thread loopThread() {
         return loopThread;
@@ -745,9 +745,10 @@ public final class EventLoop implements Executor, AutoCloseable {
         Objects.requireNonNull(coroutine, "coroutine");
         checkThread("createTask");
         checkOpen();
-        Task<T> task = new Task<>(this, coroutine, name);
+        LoopInternals.Tasks tasks = LoopInternals.tasks();
+        Task<T> task = tasks.newTask(this, coroutine, name);
         liveTasks.add(task);
-        callSoon(task::firstStep);
+        callSoon(() -> tasks.firstStep(task));
         return task;
     }
 
@@ -757,8 +758,23 @@ public final class EventLoop implements Executor, AutoCloseable {
         return java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(liveTasks));
     }
 
-    void taskDone(Task<?> task) {
-        liveTasks.remove(task);
+    static {
+        LoopInternals.install(new LoopInternals.Loop() {
+            @Override
+            public void setStepThread(EventLoop loop, Thread t) {
+                loop.stepThread = t;
+            }
+
+            @Override
+            public void warn(EventLoop loop, String message) {
+                loop.warn(message);
+            }
+
+            @Override
+            public void taskDone(EventLoop loop, Task<?> task) {
+                loop.liveTasks.remove(task);
+            }
+        });
     }
 
     private record CancelTimer(TimerHandle handle) {

@@ -1,5 +1,6 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.Throwables;
 import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -77,7 +78,7 @@ public class LoopFuture<T> implements Future<T> {
         }
         if (exception != null) {
             markExceptionRetrieved();
-            throw rethrowable(exception);
+            throw Throwables.rethrowable(exception);
         }
         return result;
     }
@@ -291,7 +292,7 @@ public class LoopFuture<T> implements Future<T> {
     }
 
     /** Whether someone looked at the failure (result(), exception(), get()). */
-    final boolean exceptionRetrieved() {
+    protected final boolean exceptionRetrieved() {
         return exceptionRetrieved;
     }
 
@@ -303,11 +304,14 @@ public class LoopFuture<T> implements Future<T> {
     }
 
     /** Hook run the first time the failure is looked at (tasks use it for unretrieved-failure reports). */
-    void onExceptionRetrieved() {
+    protected void onExceptionRetrieved() {
     }
 
-    /** The raw failure without marking it retrieved; null if none. */
-    final Throwable peekException() {
+    /**
+     * The failure without marking it retrieved (so it is still reported if nobody else looks);
+     * null when pending, cancelled or completed with a result. Never throws.
+     */
+    public final Throwable peekException() {
         return exception;
     }
 
@@ -349,15 +353,6 @@ public class LoopFuture<T> implements Future<T> {
         loop.callSoon(() -> c.accept(this));
     }
 
-    static RuntimeException rethrowable(Throwable t) {
-        if (t instanceof RuntimeException re) {
-            return re;
-        }
-        if (t instanceof Error err) {
-            throw err;
-        }
-        return new CompletionException(t);
-    }
 
     @Override
     public String toString() {

@@ -1,5 +1,7 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.TimerWheel;
+
 /**
  * A callback scheduled for a time on the loop's clock by {@link EventLoop#callLater} or
  * {@link EventLoop#callAt}. It never runs before {@link #when()}. {@link #cancel()} may be called

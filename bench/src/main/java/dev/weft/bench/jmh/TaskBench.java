@@ -2,9 +2,9 @@ package dev.weft.bench.jmh;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
-import dev.weft.loop.Task;
-import dev.weft.loop.TaskMode;
-import dev.weft.loop.Tasks;
+import dev.weft.loop.task.Task;
+import dev.weft.loop.task.TaskMode;
+import dev.weft.loop.task.Tasks;
 import dev.weft.loop.queue.Queue;
 import dev.weft.loop.sync.Lock;
 import java.util.Locale;

@@ -2,8 +2,8 @@ package dev.weft.loop.queue;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
-import dev.weft.loop.Task;
-import dev.weft.loop.Tasks;
+import dev.weft.loop.task.Task;
+import dev.weft.loop.task.Tasks;
 import java.util.ArrayDeque;
 
 /**

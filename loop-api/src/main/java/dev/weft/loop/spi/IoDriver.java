@@ -1,5 +1,6 @@
 package dev.weft.loop.spi;
 
+import dev.weft.loop.readiness.ReadinessDriver;
 import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.ConnectOptions;
 import dev.weft.loop.Connection;

@@ -3,7 +3,7 @@ package dev.weft.loop.stream;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
-import dev.weft.loop.Task;
+import dev.weft.loop.task.Task;
 import dev.weft.loop.Transport;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -127,7 +127,7 @@ final class StreamProtocol implements Protocol {
         LoopFuture<Void> w = loop.createFuture();
         drainWaiters.add(w);
         try {
-            dev.weft.loop.Tasks.await(w);
+            dev.weft.loop.task.Tasks.await(w);
         } finally {
             drainWaiters.remove(w);
         }

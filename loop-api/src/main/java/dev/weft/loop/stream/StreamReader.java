@@ -1,8 +1,8 @@
 package dev.weft.loop.stream;
 
 import dev.weft.loop.LoopFuture;
-import dev.weft.loop.Task;
-import dev.weft.loop.Tasks;
+import dev.weft.loop.task.Task;
+import dev.weft.loop.task.Tasks;
 import dev.weft.loop.Transport;
 import java.util.Arrays;
 import java.util.concurrent.CompletionException;

@@ -1,6 +1,6 @@
 package dev.weft.loop.stream;
 
-import dev.weft.loop.Tasks;
+import dev.weft.loop.task.Tasks;
 import dev.weft.loop.Transport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

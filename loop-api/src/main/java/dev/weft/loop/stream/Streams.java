@@ -4,8 +4,8 @@ import dev.weft.loop.Connection;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
-import dev.weft.loop.Task;
-import dev.weft.loop.Tasks;
+import dev.weft.loop.task.Task;
+import dev.weft.loop.task.Tasks;
 
 /**
  * asyncio's stream functions: {@link #openConnection} and {@link #startServer} give tasks a

@@ -2,7 +2,7 @@ package dev.weft.loop.sync;
 
 
 import dev.weft.loop.LoopFuture;
-import dev.weft.loop.Tasks;
+import dev.weft.loop.task.Tasks;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;

@@ -40,7 +40,7 @@ public final class Event extends LoopBound {
         LoopFuture<Void> w = newWaiter("Event.await");
         waiters.add(w);
         try {
-            dev.weft.loop.Tasks.await(w);
+            dev.weft.loop.task.Tasks.await(w);
         } finally {
             waiters.remove(w);
         }

@@ -1,8 +1,8 @@
 package dev.weft.loop.sync;
 
-import static dev.weft.loop.Tasks.await;
+import static dev.weft.loop.task.Tasks.await;
 
-import dev.weft.loop.Coroutine;
+import dev.weft.loop.task.Coroutine;
 import dev.weft.loop.LoopFuture;
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;

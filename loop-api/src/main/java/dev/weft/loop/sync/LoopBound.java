@@ -2,7 +2,7 @@ package dev.weft.loop.sync;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
-import dev.weft.loop.Task;
+import dev.weft.loop.task.Task;
 
 /** Binds a primitive to the loop of the first task that has to wait on it (asyncio's mixin). */
 abstract class LoopBound {

@@ -1,6 +1,6 @@
 package dev.weft.loop.sync;
 
-import static dev.weft.loop.Tasks.await;
+import static dev.weft.loop.task.Tasks.await;
 
 import dev.weft.loop.LoopFuture;
 import java.util.ArrayDeque;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.loop.LoopFuture;
-import dev.weft.loop.Task;
-import dev.weft.loop.TaskTestBase;
-import dev.weft.loop.Tasks;
+import dev.weft.loop.task.Task;
+import dev.weft.loop.task.TaskTestBase;
+import dev.weft.loop.task.Tasks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.loop.Server;
-import dev.weft.loop.TaskTestBase;
-import dev.weft.loop.Tasks;
+import dev.weft.loop.task.TaskTestBase;
+import dev.weft.loop.task.Tasks;
 import dev.weft.loop.Transport;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -174,7 +174,7 @@ class StreamTest extends TaskTestBase {
         });
     }
 
-    private <T> dev.weft.loop.Task<T> loopTask(dev.weft.loop.Coroutine<T> body) {
+    private <T> dev.weft.loop.task.Task<T> loopTask(dev.weft.loop.task.Coroutine<T> body) {
         return loop.createTask(body);
     }
 }

@@ -5,10 +5,10 @@ import dev.weft.loop.Capability;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.spi.IoDriver;
 import dev.weft.loop.spi.LoopBackend;
-import dev.weft.loop.spi.ReadinessDriver;
-import dev.weft.loop.spi.posix.FastPath;
-import dev.weft.loop.spi.posix.Posix;
-import dev.weft.loop.spi.posix.PosixSocketFactory;
+import dev.weft.loop.readiness.ReadinessDriver;
+import dev.weft.loop.posix.FastPath;
+import dev.weft.loop.posix.Posix;
+import dev.weft.loop.posix.PosixSocketFactory;
 import java.io.IOException;
 
 /**

@@ -3,8 +3,7 @@ package dev.weft.loop.epoll;
 import com.sun.jna.Native;
 import dev.weft.loop.spi.Pollable;
 import dev.weft.loop.spi.Poller;
-import dev.weft.loop.spi.posix.FastPath;
-import dev.weft.loop.spi.posix.Posix;
+import dev.weft.loop.posix.Posix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,7 +52,7 @@ final class EpollPoller implements Poller {
     static final int INITIAL_EVENTS = 256;
     static final int MAX_EVENTS = 4096;
     /** epoll_wait and epoll_ctl through JNI when the library loaded (see {@link FastPath}), else JNA. */
-    private static final boolean FAST = FastPath.AVAILABLE && FastPath.epollEventSize() == EpollNative.EVENT_SIZE;
+    private static final boolean FAST = EpollFastPath.AVAILABLE;
 
     private final int epfd;
     private final int eventFd;
@@ -80,11 +79,7 @@ final class EpollPoller implements Poller {
 
     /** Whether epoll_wait and epoll_ctl use the JNI fast path, and if not, why not. */
     static String fastPathStatus() {
-        if (FAST) {
-            return FastPath.status();
-        }
-        return FastPath.AVAILABLE ? "jna (the JNI library's struct epoll_event is not " + EpollNative.EVENT_SIZE + " bytes)"
-                : FastPath.status();
+        return EpollFastPath.status();
     }
 
     EpollPoller() throws IOException {
@@ -148,7 +143,7 @@ final class EpollPoller implements Poller {
     private void ctl(int op, int fd, int ev, String what) throws IOException {
         ctl.putInt(EpollNative.EVENT_EVENTS, ev);
         ctl.putLong(EpollNative.EVENT_DATA, fd);
-        int r = FAST ? FastPath.epollCtl(epfd, op, fd, ctlAddress) : EpollNative.epoll_ctl(epfd, op, fd, ctlAddress);
+        int r = FAST ? EpollFastPath.epollCtl(epfd, op, fd, ctlAddress) : EpollNative.epoll_ctl(epfd, op, fd, ctlAddress);
         if (r != 0) {
             int e = FAST ? -r : Native.getLastError();
             String name = op == EpollNative.EPOLL_CTL_ADD ? "EPOLL_CTL_ADD"
@@ -203,7 +198,7 @@ final class EpollPoller implements Poller {
             // Round up: waking before the timer is due would only cost a second poll.
             timeout = (int) Math.min(Integer.MAX_VALUE, (timeoutNanos + 999_999) / 1_000_000);
         }
-        int n = FAST ? FastPath.epollWait(epfd, eventsAddress, capacity, timeout)
+        int n = FAST ? EpollFastPath.epollWait(epfd, eventsAddress, capacity, timeout)
                 : EpollNative.epoll_wait(epfd, eventsAddress, capacity, timeout);
         if (n < 0) {
             int e = FAST ? -n : Native.getLastError();

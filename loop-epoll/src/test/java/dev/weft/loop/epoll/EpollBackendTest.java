@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.EventLoopPolicy;
-import dev.weft.loop.spi.posix.FastPath;
+import dev.weft.loop.posix.FastPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -55,7 +55,9 @@ class EpollBackendTest {
         }
         if (gccOnPath()) {
             assertEquals("jni fast path", detail);
-            assertEquals(EpollNative.EVENT_SIZE, FastPath.epollEventSize());
+            assertEquals(EpollNative.EVENT_SIZE, EpollFastPath.epollEventSize());
+            assertEquals(EpollFastPath.VERSION, EpollFastPath.version());
+            assertEquals(-9, EpollFastPath.epollWait(-1, 0L, 1, 0), "-EBADF, not an exception");
         }
     }
 

@@ -17,7 +17,7 @@ import dev.weft.loop.NativeIOException;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Server;
 import dev.weft.loop.Transport;
-import dev.weft.loop.spi.posix.Posix;
+import dev.weft.loop.posix.Posix;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;

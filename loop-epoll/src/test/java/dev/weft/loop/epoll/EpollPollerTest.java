@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weft.loop.spi.Poller;
-import dev.weft.loop.spi.posix.PosixSocket;
-import dev.weft.loop.spi.posix.PosixSocketFactory;
+import dev.weft.loop.posix.PosixSocket;
+import dev.weft.loop.posix.PosixSocketFactory;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

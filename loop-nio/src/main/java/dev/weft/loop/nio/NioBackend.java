@@ -4,7 +4,7 @@ import dev.weft.loop.Capability;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.spi.IoDriver;
 import dev.weft.loop.spi.LoopBackend;
-import dev.weft.loop.spi.ReadinessDriver;
+import dev.weft.loop.readiness.ReadinessDriver;
 import java.io.IOException;
 
 /**

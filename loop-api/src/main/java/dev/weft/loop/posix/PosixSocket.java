@@ -1,0 +1,350 @@
+package dev.weft.loop.posix;
+
+import com.sun.jna.Native;
+import dev.weft.loop.spi.NetSocket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A non-blocking, close-on-exec TCP socket on a file descriptor, through the C library (JNA
+ * direct mapping; {@code read}, {@code send} and {@code sendmsg} through the JNI {@link FastPath}
+ * when it is loaded). Made by {@link PosixSocketFactory}; polled by a native backend through
+ * {@link #fd()}.
+ *
+ * <p><b>Hot path.</b> {@link #read}, {@link #write}, {@link #writev} and {@link #accept} make one
+ * system call each (more only on EINTR) with primitive arguments, allocate nothing, and report
+ * "would block" (EAGAIN) as 0 or null, never as an exception. A dead peer gives EPIPE, never SIGPIPE:
+ * {@code send}/{@code sendmsg} carry {@code MSG_NOSIGNAL} (Linux, FreeBSD), or the socket has
+ * {@code SO_NOSIGPIPE} (macOS).
+ *
+ * <p><b>Errors</b> are {@link dev.weft.loop.NativeIOException}s naming the call, its subject, the
+ * errno name and its description.
+ *
+ * <p><b>Threads.</b> Not thread-safe: one thread at a time (the loop's). Argument memory
+ * (sockaddr, option values, msghdr) is per-thread scratch, so an address query from another thread
+ * does not corrupt a call on the loop thread. After {@link #close()} every call fails with EBADF on
+ * descriptor -1, never on a reused number.
+ */
+public final class PosixSocket implements NetSocket {
+    private static final PosixAbi ABI = PosixAbi.current();
+    private static final int EAGAIN = ABI.EAGAIN;
+    private static final int EWOULDBLOCK = ABI.EWOULDBLOCK;
+    private static final int EINTR = ABI.EINTR;
+    private static final int MSG_NOSIGNAL = ABI.MSG_NOSIGNAL;
+    /** read, send and sendmsg through JNI when the library loaded (see {@link FastPath}), else JNA. */
+    private static final boolean FAST = FastPath.AVAILABLE;
+
+    private int fd;
+    private final boolean listener;
+    private final boolean inet6;
+    private final boolean fcntlFlags;
+    private InetSocketAddress remote;
+    private InetSocketAddress connectTarget;
+
+    PosixSocket(int fd, boolean listener, boolean inet6, boolean fcntlFlags) {
+        this.fd = fd;
+        this.listener = listener;
+        this.inet6 = inet6;
+        this.fcntlFlags = fcntlFlags;
+    }
+
+    /** The descriptor, or -1 once closed. */
+    public int fd() {
+        return fd;
+    }
+
+    /** Whether this is a listening socket (made by {@link PosixSocketFactory#openListener}). */
+    public boolean isListener() {
+        return listener;
+    }
+
+    @Override
+    public int read(long address, int length) throws IOException {
+        for (;;) {
+            long n = FAST ? FastPath.read(fd, address, length) : LibC.read(fd, address, length);
+            if (n > 0) {
+                return (int) n;
+            }
+            if (n == 0) {
+                return length == 0 ? 0 : -1;
+            }
+            int e = FAST ? (int) -n : Native.getLastError();
+            if (e == EAGAIN || e == EWOULDBLOCK) {
+                return 0;
+            }
+            if (e != EINTR) {
+                throw Posix.error("read(fd " + fd + ")", e);
+            }
+        }
+    }
+
+    @Override
+    public int write(long address, int length) throws IOException {
+        for (;;) {
+            long n = FAST ? FastPath.send(fd, address, length, MSG_NOSIGNAL)
+                    : LibC.send(fd, address, length, MSG_NOSIGNAL);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int e = FAST ? (int) -n : Native.getLastError();
+            if (e == EAGAIN || e == EWOULDBLOCK) {
+                return 0;
+            }
+            if (e != EINTR) {
+                throw Posix.error("send(fd " + fd + ")", e);
+            }
+        }
+    }
+
+    /**
+     * Gathering write through {@code sendmsg(2)} (writev has no flags argument, and
+     * {@code MSG_NOSIGNAL} is what keeps SIGPIPE away on Linux).
+     */
+    @Override
+    public long writev(long iovAddress, int count) throws IOException {
+        Scratch s = Scratch.get();
+        UnsafeBuffer b = s.buffer;
+        int h = Scratch.MSGHDR;
+        b.setMemory(h, ABI.MSGHDR_SIZE, (byte) 0);
+        b.putLong(h + ABI.MSG_IOV, iovAddress);
+        if (ABI.MSG_IOVLEN_SIZE == 8) {
+            b.putLong(h + ABI.MSG_IOVLEN, count);
+        } else {
+            b.putInt(h + ABI.MSG_IOVLEN, count);
+        }
+        for (;;) {
+            long n = FAST ? FastPath.sendmsg(fd, s.msghdr(), MSG_NOSIGNAL) : LibC.sendmsg(fd, s.msghdr(), MSG_NOSIGNAL);
+            if (n >= 0) {
+                return n;
+            }
+            int e = FAST ? (int) -n : Native.getLastError();
+            if (e == EAGAIN || e == EWOULDBLOCK) {
+                return 0;
+            }
+            if (e != EINTR) {
+                throw Posix.error("sendmsg(fd " + fd + ")", e);
+            }
+        }
+    }
+
+    @Override
+    public boolean connect(InetSocketAddress remote) throws IOException {
+        Scratch s = Scratch.get();
+        int len = inet6 ? SockAddr.encodeAs6(ABI, s.buffer, Scratch.ADDR, remote)
+                : SockAddr.encode(ABI, s.buffer, Scratch.ADDR, remote);
+        connectTarget = remote;
+        if (LibC.connect(fd, s.addr(), len) == 0) {
+            this.remote = remote;
+            return true;
+        }
+        int e = Native.getLastError();
+        // EINTR: the connect goes on asynchronously (connect(2), POSIX "EINTR"); wait as for EINPROGRESS.
+        if (e == ABI.EINPROGRESS || e == EINTR) {
+            return false;
+        }
+        throw Posix.error("connect(" + remote + ")", e);
+    }
+
+    @Override
+    public boolean finishConnect() throws IOException {
+        int err = getIntOption(ABI.SOL_SOCKET, ABI.SO_ERROR, "SO_ERROR");
+        if (err != 0) {
+            throw Posix.error("connect(" + connectTarget + ")", err);
+        }
+        Scratch s = Scratch.get();
+        s.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
+        if (LibC.getpeername(fd, s.addr(), s.addrLen()) != 0) {
+            int e = Native.getLastError();
+            if (e == ABI.ENOTCONN) {
+                return false;
+            }
+            throw Posix.error("getpeername(fd " + fd + ")", e);
+        }
+        remote = connectTarget;
+        return true;
+    }
+
+    @Override
+    public void bind(InetSocketAddress local) throws IOException {
+        Scratch s = Scratch.get();
+        int len = inet6 ? SockAddr.encodeAs6(ABI, s.buffer, Scratch.ADDR, local)
+                : SockAddr.encode(ABI, s.buffer, Scratch.ADDR, local);
+        if (LibC.bind(fd, s.addr(), len) != 0) {
+            throw Posix.error("bind(" + local + ")", Native.getLastError());
+        }
+    }
+
+    @Override
+    public void listen(int backlog) throws IOException {
+        if (LibC.listen(fd, backlog) != 0) {
+            throw Posix.error("listen(fd " + fd + ")", Native.getLastError());
+        }
+    }
+
+    @Override
+    public PosixSocket accept() throws IOException {
+        for (;;) {
+            int c = fcntlFlags ? LibC.accept(fd, 0L, 0L)
+                    : LibC.accept4(fd, 0L, 0L, ABI.SOCK_NONBLOCK | ABI.SOCK_CLOEXEC);
+            if (c >= 0) {
+                if (fcntlFlags) {
+                    PosixSocketFactory.configureByFcntl(c);
+                }
+                return new PosixSocket(c, false, inet6, fcntlFlags);
+            }
+            int e = Native.getLastError();
+            if (e == EAGAIN || e == EWOULDBLOCK) {
+                return null;
+            }
+            if (e != EINTR) {
+                throw Posix.error((fcntlFlags ? "accept(fd " : "accept4(fd ") + fd + ")", e);
+            }
+        }
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        if (LibC.shutdown(fd, ABI.SHUT_WR) != 0) {
+            throw Posix.error("shutdown(fd " + fd + ", SHUT_WR)", Native.getLastError());
+        }
+    }
+
+    @Override
+    public <T> void setOption(SocketOption<T> option, T value) throws IOException {
+        if (value == null) {
+            throw new IllegalArgumentException("null value for socket option " + option.name());
+        }
+        if (option == StandardSocketOptions.SO_LINGER) {
+            int secs = (Integer) value;
+            Scratch s = Scratch.get();
+            s.buffer.putInt(Scratch.OPT + ABI.L_ONOFF, secs < 0 ? 0 : 1);
+            s.buffer.putInt(Scratch.OPT + ABI.L_LINGER, Math.max(0, secs));
+            setRaw(ABI.SOL_SOCKET, ABI.SO_LINGER, ABI.LINGER_SIZE, "SO_LINGER");
+            return;
+        }
+        if (option == StandardSocketOptions.SO_RCVBUF || option == StandardSocketOptions.SO_SNDBUF) {
+            int size = (Integer) value;
+            if (size < 0) {
+                throw new IllegalArgumentException("negative " + option.name() + ": " + size);
+            }
+        }
+        int level = level(option);
+        int name = name(option);
+        int v = value instanceof Boolean bool ? (bool ? 1 : 0) : (Integer) value;
+        Scratch.get().buffer.putInt(Scratch.OPT, v);
+        setRaw(level, name, 4, option.name());
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T getOption(SocketOption<T> option) throws IOException {
+        if (option == StandardSocketOptions.SO_LINGER) {
+            getRaw(ABI.SOL_SOCKET, ABI.SO_LINGER, ABI.LINGER_SIZE, "SO_LINGER");
+            UnsafeBuffer b = Scratch.get().buffer;
+            int on = b.getInt(Scratch.OPT + ABI.L_ONOFF);
+            return (T) Integer.valueOf(on == 0 ? -1 : b.getInt(Scratch.OPT + ABI.L_LINGER));
+        }
+        int v = getIntOption(level(option), name(option), option.name());
+        if (option.type() == Boolean.class) {
+            return (T) Boolean.valueOf(v != 0);
+        }
+        return (T) Integer.valueOf(v);
+    }
+
+    private static int level(SocketOption<?> o) {
+        if (o == StandardSocketOptions.TCP_NODELAY) {
+            return ABI.IPPROTO_TCP;
+        }
+        name(o);
+        return ABI.SOL_SOCKET;
+    }
+
+    private static int name(SocketOption<?> o) {
+        if (o == StandardSocketOptions.TCP_NODELAY) {
+            return ABI.TCP_NODELAY;
+        } else if (o == StandardSocketOptions.SO_REUSEADDR) {
+            return ABI.SO_REUSEADDR;
+        } else if (o == StandardSocketOptions.SO_REUSEPORT) {
+            return ABI.SO_REUSEPORT;
+        } else if (o == StandardSocketOptions.SO_KEEPALIVE) {
+            return ABI.SO_KEEPALIVE;
+        } else if (o == StandardSocketOptions.SO_RCVBUF) {
+            return ABI.SO_RCVBUF;
+        } else if (o == StandardSocketOptions.SO_SNDBUF) {
+            return ABI.SO_SNDBUF;
+        }
+        throw new UnsupportedOperationException("socket option " + o.name() + " is not supported here");
+    }
+
+    private void setRaw(int level, int name, int len, String what) throws IOException {
+        if (LibC.setsockopt(fd, level, name, Scratch.get().opt(), len) != 0) {
+            throw Posix.error("setsockopt(fd " + fd + ", " + what + ")", Native.getLastError());
+        }
+    }
+
+    private void getRaw(int level, int name, int len, String what) throws IOException {
+        Scratch s = Scratch.get();
+        s.buffer.putLong(Scratch.OPT, 0L);
+        s.buffer.putInt(Scratch.OPT_LEN, len);
+        if (LibC.getsockopt(fd, level, name, s.opt(), s.optLen()) != 0) {
+            throw Posix.error("getsockopt(fd " + fd + ", " + what + ")", Native.getLastError());
+        }
+    }
+
+    private int getIntOption(int level, int name, String what) throws IOException {
+        getRaw(level, name, 4, what);
+        return Scratch.get().buffer.getInt(Scratch.OPT);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        Scratch s = Scratch.get();
+        s.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
+        if (LibC.getsockname(fd, s.addr(), s.addrLen()) != 0) {
+            throw Posix.error("getsockname(fd " + fd + ")", Native.getLastError());
+        }
+        return SockAddr.decode(ABI, s.buffer, Scratch.ADDR);
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() throws IOException {
+        InetSocketAddress r = remote;
+        if (r != null || listener) {
+            return r;
+        }
+        Scratch s = Scratch.get();
+        s.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
+        if (LibC.getpeername(fd, s.addr(), s.addrLen()) != 0) {
+            int e = Native.getLastError();
+            if (e == ABI.ENOTCONN) {
+                return null;
+            }
+            throw Posix.error("getpeername(fd " + fd + ")", e);
+        }
+        r = SockAddr.decode(ABI, s.buffer, Scratch.ADDR);
+        remote = r;
+        return r;
+    }
+
+    @Override
+    public Object handle() {
+        return fd;
+    }
+
+    @Override
+    public void close() throws IOException {
+        int f = fd;
+        if (f >= 0) {
+            fd = -1;
+            Posix.close(f, "fd " + f);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PosixSocket[fd " + fd + (listener ? ", listener" : "") + "]";
+    }
+}

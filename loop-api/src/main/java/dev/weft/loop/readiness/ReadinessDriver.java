@@ -1,0 +1,151 @@
+package dev.weft.loop.readiness;
+
+import dev.weft.loop.spi.IoDriver;
+import dev.weft.loop.spi.NetSocket;
+import dev.weft.loop.spi.Poller;
+import dev.weft.loop.spi.SocketFactory;
+import dev.weft.loop.BaseProtocol;
+import dev.weft.loop.ConnectOptions;
+import dev.weft.loop.Connection;
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.LoopFuture;
+import dev.weft.loop.Server;
+import dev.weft.loop.ServerOptions;
+import dev.weft.loop.transport.StreamCore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The {@link IoDriver} of every readiness backend: TCP servers, connections and their transports,
+ * written once over a backend's {@link Poller} and {@link SocketFactory}.
+ *
+ * <p><b>Memory.</b> One off-heap read buffer per loop (256 KiB) receives every read; protocols see
+ * it through one re-wrapped view, so a read allocates nothing. A 64 KiB off-heap scratch area
+ * stages writes from heap arrays, and a small native {@code iovec} array serves gathered writes.
+ * Everything here runs on the loop thread but {@link #wakeup()}.
+ */
+public final class ReadinessDriver implements IoDriver {
+    static final int READ_BUFFER_SIZE = 256 * 1024;
+    static final int SCRATCH_SIZE = 64 * 1024;
+    static final int IOV_MAX = 64;
+    static final int PAGE = 4096;
+
+    final String name;
+    final EventLoop loop;
+    final Poller poller;
+    final SocketFactory sockets;
+
+    /**
+     * The read buffer starts on a page boundary. {@code allocateDirect} memory of this size starts
+     * a few bytes past one (16 or 32 with glibc's malloc: its chunk header), and the kernel's copies
+     * in and out of a buffer that is not cache-line aligned cost more per byte.
+     */
+    private final ByteBuffer readBacking = ByteBuffer.allocateDirect(READ_BUFFER_SIZE + PAGE);
+    final ByteBuffer readMemory = readBacking.alignedSlice(PAGE).limit(READ_BUFFER_SIZE).slice();
+    final long readAddress = BufferUtil.address(readMemory);
+    final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
+    final ByteBuffer scratchMemory = ByteBuffer.allocateDirect(SCRATCH_SIZE);
+    final long scratchAddress = BufferUtil.address(scratchMemory);
+    final UnsafeBuffer scratch = new UnsafeBuffer(scratchMemory);
+    final ByteBuffer iovMemory = ByteBuffer.allocateDirect(IOV_MAX * 16);
+    final long iovAddress = BufferUtil.address(iovMemory);
+    final UnsafeBuffer iov = new UnsafeBuffer(iovMemory);
+
+    /** Everything open: transports, servers, connects in progress. */
+    private final Map<Object, Boolean> live = new IdentityHashMap<>();
+    private boolean closed;
+
+    public ReadinessDriver(String name, EventLoop loop, Poller poller, SocketFactory sockets) {
+        this.name = name;
+        this.loop = loop;
+        this.poller = poller;
+        this.sockets = sockets;
+    }
+
+    @Override
+    public String backendName() {
+        return name;
+    }
+
+    @Override
+    public int poll(long timeoutNanos) throws IOException {
+        return poller.poll(timeoutNanos);
+    }
+
+    @Override
+    public void wakeup() {
+        poller.wakeup();
+    }
+
+    @Override
+    public Server createServer(Supplier<? extends BaseProtocol> protocolFactory, List<InetSocketAddress> addresses,
+                               ServerOptions options) throws IOException {
+        return ListenerServer.open(this, protocolFactory, addresses, options);
+    }
+
+    @Override
+    public <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
+                                                 ConnectOptions options, LoopFuture<Connection<P>> result) {
+        new PendingConnect<>(this, protocolFactory, addresses, options, result).next();
+    }
+
+    @Override
+    public int liveHandles() {
+        return live.size();
+    }
+
+    void opened(Object handle) {
+        live.put(handle, Boolean.TRUE);
+    }
+
+    void closed(Object handle) {
+        live.remove(handle);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Object h : new ArrayList<>(live.keySet())) {
+            if (h instanceof StreamCore t) {
+                t.closeNow();
+            } else if (h instanceof ListenerServer s) {
+                s.closeListeners();
+            } else if (h instanceof PendingConnect<?> c) {
+                c.closeNow();
+            }
+        }
+        live.clear();
+        poller.close();
+        BufferUtil.free(readBacking);
+        BufferUtil.free(scratchMemory);
+        BufferUtil.free(iovMemory);
+    }
+
+    /** Closes a socket after taking it off the poller, reporting (not throwing) failures. */
+    void closeSocket(NetSocket socket, boolean registered) {
+        if (registered) {
+            try {
+                poller.deregister(socket);
+            } catch (IOException | RuntimeException e) {
+                // The socket is closed right after; a failed deregistration only matters if the
+                // descriptor stays open, which close below prevents.
+            }
+        }
+        try {
+            socket.close();
+        } catch (IOException e) {
+            loop.callExceptionHandler(new dev.weft.loop.ExceptionContext("closing a socket failed", e, socket));
+        }
+    }
+}

@@ -1,0 +1,550 @@
+package dev.weft.loop.task;
+
+import dev.weft.loop.EventLoop;
+import dev.weft.loop.ExceptionContext;
+import dev.weft.loop.LoopFuture;
+import dev.weft.loop.TimerHandle;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The coroutine toolkit, asyncio's module-level functions: {@link #await}, {@link #sleep},
+ * {@link #gather}, {@link #wait}, {@link #waitFor}, {@link #timeout}, {@link #shield},
+ * {@link #asCompleted}, {@link #toThread}, {@link #runCoroutineThreadsafe} and the {@link #run}
+ * entry point. Methods that suspend ({@code await}, {@code sleep}, {@code wait}, {@code waitFor},
+ * {@code timeout}, {@code toThread}) must be called inside a task; the others on the loop thread,
+ * except {@link #runCoroutineThreadsafe} and {@link #mode()}, which are thread-safe.
+ *
+ * <p><b>Failures</b> come out of the suspending methods as {@link LoopFuture#result()} throws them:
+ * unchecked exceptions as themselves, checked ones wrapped in
+ * {@link java.util.concurrent.CompletionException}, cancellation as {@link CancellationException}.
+ */
+public final class Tasks {
+    private Tasks() {
+    }
+
+    /**
+     * The task mode of this JVM: {@link TaskMode#VIRTUAL} where the JDK allows it, else
+     * {@link TaskMode#HANDOFF}; {@code -Dweft.tasks.mode=auto|virtual|handoff} picks it. Asking for
+     * virtual where it is unavailable fails (here and at {@link EventLoop#createTask}) with the reason.
+     */
+    public static TaskMode mode() {
+        if (TaskRunner.MODE_FAILURE != null) {
+            throw TaskRunner.MODE_FAILURE;
+        }
+        return TaskRunner.MODE;
+    }
+
+    /** Why {@link TaskMode#VIRTUAL} is unavailable in this JVM, or null when it is available. */
+    public static Throwable virtualUnavailabilityCause() {
+        return VirtualThreads.unavailabilityCause();
+    }
+
+    // ------------------------------------------------------------ suspending
+
+    /**
+     * Suspends the calling task until {@code future} is done, then returns its result or throws its
+     * failure. A done future returns at once, without giving way. Inside a task only.
+     */
+    public static <T> T await(LoopFuture<T> future) {
+        Objects.requireNonNull(future, "future");
+        return Task.require("await").await(future);
+    }
+
+    /** Lets the other ready callbacks and tasks run once (asyncio's {@code sleep(0)}). */
+    public static void yieldNow() {
+        Task<?> t = Task.require("yieldNow");
+        LoopFuture<Void> f = t.loop().createFuture();
+        t.loop().callSoon(() -> {
+            if (!f.isDone()) {
+                f.setResult(null);
+            }
+        });
+        t.await(f);
+    }
+
+    /** Suspends the calling task for {@code delay} (zero or negative: {@link #yieldNow()}). */
+    public static void sleep(Duration delay) {
+        if (delay.isZero() || delay.isNegative()) {
+            yieldNow();
+            return;
+        }
+        Task<?> t = Task.require("sleep");
+        LoopFuture<Void> f = t.loop().createFuture();
+        TimerHandle h = t.loop().callLater(delay, () -> {
+            if (!f.isDone()) {
+                f.setResult(null);
+            }
+        });
+        try {
+            t.await(f);
+        } finally {
+            h.cancel();
+        }
+    }
+
+    /** {@link #sleep(Duration)} in milliseconds. */
+    public static void sleep(long millis) {
+        sleep(Duration.ofMillis(millis));
+    }
+
+    /**
+     * Runs blocking {@code work} on the loop's default executor and suspends the calling task until
+     * it is done (asyncio's {@code to_thread}). Cancelling the task does not stop the work.
+     */
+    public static <T> T toThread(Callable<T> work) {
+        Task<?> t = Task.require("toThread");
+        return t.await(t.loop().runInExecutor(null, work));
+    }
+
+    /**
+     * Awaits {@code future} for at most {@code timeout} (null: no limit). On timeout the future is
+     * cancelled (a task: its body gets the cancellation) and {@link TimeoutException} is thrown once
+     * it has finished. If the future completed in the same loop iteration as the timeout, its
+     * outcome wins: a result already taken from a stream or queue is returned, never dropped.
+     * Inside a task only.
+     */
+    public static <T> T waitFor(LoopFuture<T> future, Duration timeout) throws TimeoutException {
+        Objects.requireNonNull(future, "future");
+        if (timeout == null) {
+            return await(future);
+        }
+        try {
+            return timeout(timeout, scope -> await(future));
+        } catch (TimeoutException e) {
+            if (future.isDone() && !future.isCancelled()) {
+                return future.result();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Runs {@code body} in a {@link Timeout} scope that expires after {@code delay} (null: never).
+     * See {@link Timeout}. Inside a task only.
+     */
+    public static <T> T timeout(Duration delay, Timeout.Body<T> body) throws TimeoutException {
+        Task<?> t = Task.require("timeout");
+        if (delay == null) {
+            return new Timeout(t, false, 0).run(body);
+        }
+        long now = t.loop().time();
+        long d = delay.toNanos();
+        return new Timeout(t, true, now + d > now || d <= 0 ? now + d : Long.MAX_VALUE).run(body);
+    }
+
+    /** As {@link #timeout}, with a deadline on the loop's clock ({@link EventLoop#time()}; null: never). */
+    public static <T> T timeoutAt(Long deadlineNanos, Timeout.Body<T> body) throws TimeoutException {
+        Task<?> t = Task.require("timeoutAt");
+        return new Timeout(t, deadlineNanos != null, deadlineNanos == null ? 0 : deadlineNanos).run(body);
+    }
+
+    /** When {@link #wait} returns. */
+    public enum ReturnWhen { FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED }
+
+    /** What {@link #wait} returns: the futures done and those still pending. */
+    public record Done<T>(Set<LoopFuture<T>> done, Set<LoopFuture<T>> pending) {
+    }
+
+    /**
+     * Waits until {@code when} is met or {@code timeout} (null: none) passed, and returns the done
+     * and the pending futures. Cancels nothing and throws no timeout. Inside a task only.
+     */
+    public static <T> Done<T> wait(Collection<? extends LoopFuture<T>> futures, Duration timeout, ReturnWhen when) {
+        Task<?> t = Task.require("wait");
+        if (futures.isEmpty()) {
+            throw new IllegalArgumentException("wait() needs at least one future");
+        }
+        EventLoop loop = t.loop();
+        Set<LoopFuture<T>> fs = new LinkedHashSet<>(futures);
+        for (LoopFuture<T> f : fs) {
+            if (f.loop() != loop) {
+                throw new IllegalArgumentException("a future belongs to another loop");
+            }
+        }
+        LoopFuture<Void> waiter = loop.createFuture();
+        int[] counter = {fs.size()};
+        Consumer<LoopFuture<T>> onDone = f -> {
+            counter[0]--;
+            if (counter[0] <= 0 || when == ReturnWhen.FIRST_COMPLETED
+                    || (when == ReturnWhen.FIRST_EXCEPTION && !f.isCancelled() && f.peekException() != null)) {
+                if (!waiter.isDone()) {
+                    waiter.setResult(null);
+                }
+            }
+        };
+        boolean satisfied = false;
+        int done = 0;
+        for (LoopFuture<T> f : fs) {
+            if (f.isDone()) {
+                done++;
+                if (when == ReturnWhen.FIRST_COMPLETED
+                        || (when == ReturnWhen.FIRST_EXCEPTION && !f.isCancelled() && f.peekException() != null)) {
+                    satisfied = true;
+                }
+            }
+        }
+        if (done == fs.size()) {
+            satisfied = true;
+        }
+        if (!satisfied) {
+            counter[0] = fs.size() - done;
+            TimerHandle timer = timeout == null ? null : loop.callLater(timeout, () -> {
+                if (!waiter.isDone()) {
+                    waiter.setResult(null);
+                }
+            });
+            for (LoopFuture<T> f : fs) {
+                if (!f.isDone()) {
+                    f.addDoneCallback(onDone);
+                }
+            }
+            try {
+                t.await(waiter);
+            } finally {
+                if (timer != null) {
+                    timer.cancel();
+                }
+                for (LoopFuture<T> f : fs) {
+                    f.removeDoneCallback(onDone);
+                }
+            }
+        }
+        Set<LoopFuture<T>> doneSet = new LinkedHashSet<>();
+        Set<LoopFuture<T>> pending = new LinkedHashSet<>();
+        for (LoopFuture<T> f : fs) {
+            (f.isDone() ? doneSet : pending).add(f);
+        }
+        return new Done<>(doneSet, pending);
+    }
+
+    // ------------------------------------------------------------ combinators (loop thread)
+
+    /**
+     * A future of the results of {@code futures}, in their order, once all are done. Without
+     * {@code returnExceptions} the first failure fails it at once (the others go on) and a cancelled
+     * child cancels it; with it, failures (and a {@link CancellationException} per cancelled child)
+     * take their place in the list. Cancelling the returned future cancels every child that is not
+     * done. Loop thread only.
+     */
+    public static <T> LoopFuture<List<T>> gather(boolean returnExceptions, List<? extends LoopFuture<? extends T>> futures) {
+        if (futures.isEmpty()) {
+            throw new IllegalArgumentException("gather() of nothing has no loop; create the empty list yourself");
+        }
+        EventLoop loop = futures.get(0).loop();
+        for (LoopFuture<? extends T> f : futures) {
+            if (f.loop() != loop) {
+                throw new IllegalArgumentException("gather() of futures of different loops");
+            }
+        }
+        return new Gathering<>(loop, futures, returnExceptions);
+    }
+
+    /** {@link #gather(boolean, List)} without return-exceptions. */
+    @SafeVarargs
+    public static <T> LoopFuture<List<T>> gather(LoopFuture<? extends T>... futures) {
+        return gather(false, Arrays.asList(futures));
+    }
+
+    /**
+     * A future that mirrors {@code inner} but whose cancellation does not reach it: a task awaiting
+     * the shield can be cancelled while the inner work goes on. Loop thread only.
+     */
+    public static <T> LoopFuture<T> shield(LoopFuture<T> inner) {
+        if (inner.isDone()) {
+            return inner;
+        }
+        LoopFuture<T> outer = inner.loop().createFuture();
+        inner.addDoneCallback(f -> {
+            if (!outer.isDone()) {
+                copyOutcome(f, outer);
+            } else if (!f.isCancelled()) {
+                f.peekException();
+            }
+        });
+        return outer;
+    }
+
+    /**
+     * The futures' outcomes in completion order: each call of {@code next()} gives a future that
+     * completes with the outcome of the next of {@code futures} to finish (await it). After
+     * {@code timeout} (null: none) the futures not yet handed out fail with
+     * {@link TimeoutException}. Loop thread only.
+     */
+    public static <T> Iterable<LoopFuture<T>> asCompleted(Collection<? extends LoopFuture<T>> futures, Duration timeout) {
+        return new AsCompleted<>(futures, timeout);
+    }
+
+    /** {@link #asCompleted(Collection, Duration)} without a timeout. */
+    public static <T> Iterable<LoopFuture<T>> asCompleted(Collection<? extends LoopFuture<T>> futures) {
+        return asCompleted(futures, null);
+    }
+
+    // ------------------------------------------------------------ threads and entry point
+
+    /**
+     * Submits {@code coroutine} to {@code loop} from any other thread: it becomes a task of the
+     * loop, and the returned future completes with its outcome. Cancelling the returned future
+     * cancels the task. Thread-safe.
+     */
+    public static <T> CompletableFuture<T> runCoroutineThreadsafe(EventLoop loop, Coroutine<T> coroutine) {
+        Objects.requireNonNull(coroutine, "coroutine");
+        CompletableFuture<T> cf = new CompletableFuture<>();
+        loop.callSoonThreadsafe(() -> {
+            if (cf.isDone()) {
+                return;
+            }
+            Task<T> task;
+            try {
+                task = loop.createTask(coroutine);
+            } catch (Throwable e) {
+                cf.completeExceptionally(e);
+                return;
+            }
+            task.addDoneCallback(f -> {
+                if (f.isCancelled()) {
+                    cf.completeExceptionally(new CancellationException(f.cancelMessage()));
+                } else if (f.exception() != null) {
+                    cf.completeExceptionally(f.exception());
+                } else {
+                    cf.complete(f.result());
+                }
+            });
+            cf.whenComplete((v, e) -> {
+                if (cf.isCancelled() && !task.isDone()) {
+                    if (loop.inLoopThread()) {
+                        task.cancel();
+                    } else {
+                        loop.callSoonThreadsafe(task::cancel);
+                    }
+                }
+            });
+        });
+        return cf;
+    }
+
+    /**
+     * asyncio's {@code run}: creates a loop on the policy's backend, runs {@code main} as a task until
+     * it is done, cancels the tasks left over and lets them finish, then closes the loop. Returns the
+     * main task's result or throws its failure (as {@link LoopFuture#result()}). Fails if called in a
+     * task or on a running loop's thread.
+     */
+    public static <T> T run(Coroutine<T> main) {
+        return run(EventLoop::create, main);
+    }
+
+    /** As {@link #run(Coroutine)}, on a loop made by {@code loopFactory}. */
+    public static <T> T run(Supplier<EventLoop> loopFactory, Coroutine<T> main) {
+        if (Task.current() != null) {
+            throw new IllegalStateException("Tasks.run() cannot be called inside a task");
+        }
+        EventLoop loop = loopFactory.get();
+        try {
+            Task<T> task = loop.createTask(main, "main");
+            try {
+                return loop.runUntilComplete(task);
+            } finally {
+                cancelAll(loop);
+            }
+        } finally {
+            loop.close();
+        }
+    }
+
+    private static void cancelAll(EventLoop loop) {
+        Set<Task<?>> left = loop.allTasks();
+        if (left.isEmpty()) {
+            return;
+        }
+        for (Task<?> t : left) {
+            t.cancel("the loop is shutting down");
+        }
+        List<LoopFuture<?>> all = new ArrayList<>(left);
+        loop.runUntilComplete(gather(true, all));
+        for (Task<?> t : left) {
+            if (!t.isCancelled() && t.peekException() != null) {
+                loop.callExceptionHandler(new ExceptionContext("unhandled exception during Tasks.run() shutdown",
+                        t.exception(), t));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    @SuppressWarnings("unchecked")
+    static <T> void copyOutcome(LoopFuture<? extends T> from, LoopFuture<T> to) {
+        if (from.isCancelled()) {
+            to.cancel(from.cancelMessage());
+        } else if (from.exception() != null) {
+            to.setException(from.exception());
+        } else {
+            to.setResult((T) from.result());
+        }
+    }
+
+    /** The future of {@link #gather}: completes when every child has, cancels the children when cancelled. */
+    private static final class Gathering<T> extends LoopFuture<List<T>> {
+        private final List<LoopFuture<? extends T>> children;
+        private final boolean returnExceptions;
+        private int finished;
+        private boolean cancelRequested;
+
+        Gathering(EventLoop loop, List<? extends LoopFuture<? extends T>> children, boolean returnExceptions) {
+            super(loop);
+            this.children = new ArrayList<>(children);
+            this.returnExceptions = returnExceptions;
+            for (LoopFuture<? extends T> c : this.children) {
+                c.addDoneCallback(this::childDone);
+            }
+        }
+
+        @Override
+        public boolean cancel(String message) {
+            if (isDone()) {
+                return false;
+            }
+            boolean any = false;
+            for (LoopFuture<? extends T> c : children) {
+                if (c.cancel(message)) {
+                    any = true;
+                }
+            }
+            if (any) {
+                cancelRequested = true;
+            }
+            return any;
+        }
+
+        private void childDone(LoopFuture<? extends T> child) {
+            finished++;
+            if (isDone()) {
+                if (!child.isCancelled()) {
+                    child.peekException();
+                }
+                return;
+            }
+            if (!returnExceptions) {
+                if (child.isCancelled()) {
+                    super.cancel(child.cancelMessage());
+                    return;
+                }
+                Throwable e = child.exception();
+                if (e != null) {
+                    setException(e);
+                    return;
+                }
+            }
+            if (finished < children.size()) {
+                return;
+            }
+            if (cancelRequested) {
+                super.cancel(child.isCancelled() ? child.cancelMessage() : null);
+                return;
+            }
+            List<Object> out = new ArrayList<>(children.size());
+            for (LoopFuture<? extends T> c : children) {
+                if (c.isCancelled()) {
+                    out.add(new CancellationException(c.cancelMessage()));
+                } else if (c.exception() != null) {
+                    out.add(c.exception());
+                } else {
+                    out.add(c.result());
+                }
+            }
+            @SuppressWarnings("unchecked")
+            List<T> result = (List<T>) out;
+            setResult(result);
+        }
+    }
+
+    private static final class AsCompleted<T> implements Iterable<LoopFuture<T>> {
+        private final EventLoop loop;
+        private final ArrayDeque<LoopFuture<T>> doneQueue = new ArrayDeque<>();
+        private final ArrayDeque<LoopFuture<T>> slots = new ArrayDeque<>();
+        private int remaining;
+        private TimerHandle timer;
+        private boolean timedOut;
+
+        AsCompleted(Collection<? extends LoopFuture<T>> futures, Duration timeout) {
+            Set<LoopFuture<T>> fs = new LinkedHashSet<>(futures);
+            this.remaining = fs.size();
+            EventLoop l = null;
+            for (LoopFuture<T> f : fs) {
+                l = f.loop();
+            }
+            this.loop = l;
+            for (LoopFuture<T> f : fs) {
+                f.addDoneCallback(this::onDone);
+            }
+            if (timeout != null && l != null && !fs.isEmpty()) {
+                timer = l.callLater(timeout, this::onTimeout);
+            }
+        }
+
+        private void onDone(LoopFuture<T> f) {
+            LoopFuture<T> slot = slots.poll();
+            if (slot == null) {
+                doneQueue.add(f);
+            } else if (!slot.isDone()) {
+                copyOutcome(f, slot);
+            }
+            if (slots.isEmpty() && doneQueue.size() >= remaining && timer != null) {
+                timer.cancel();
+            }
+        }
+
+        private void onTimeout() {
+            LoopFuture<T> s;
+            while ((s = slots.poll()) != null) {
+                if (!s.isDone()) {
+                    s.setException(new TimeoutException("asCompleted timed out"));
+                }
+            }
+            timedOut = true;
+        }
+
+        @Override
+        public Iterator<LoopFuture<T>> iterator() {
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return remaining > 0;
+                }
+
+                @Override
+                public LoopFuture<T> next() {
+                    if (remaining <= 0) {
+                        throw new NoSuchElementException();
+                    }
+                    remaining--;
+                    LoopFuture<T> f = doneQueue.poll();
+                    if (f != null) {
+                        return f;
+                    }
+                    LoopFuture<T> slot = loop.createFuture();
+                    if (timedOut) {
+                        slot.setException(new TimeoutException("asCompleted timed out"));
+                        return slot;
+                    }
+                    slots.add(slot);
+                    return slot;
+                }
+            };
+        }
+    }
+}

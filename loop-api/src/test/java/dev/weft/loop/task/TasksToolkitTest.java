@@ -1,0 +1,213 @@
+package dev.weft.loop.task;
+
+import dev.weft.loop.LoopFuture;
+import static dev.weft.loop.task.Tasks.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+class TasksToolkitTest extends TaskTestBase {
+
+    private Task<Integer> after(long ms, int value) {
+        return loop.createTask(() -> {
+            Tasks.sleep(ms);
+            return value;
+        });
+    }
+
+    @Test
+    void shouldGatherResultsInOrder() {
+        List<Integer> r = loop.runUntilComplete(Tasks.gather(after(20, 1), after(1, 2), after(10, 3)));
+        assertEquals(List.of(1, 2, 3), r);
+    }
+
+    @Test
+    void shouldGatherFailuresWhenAskedToReturnThem() {
+        Task<Integer> bad = loop.createTask(() -> {
+            throw new IllegalStateException("bad");
+        });
+        List<Object> r = loop.runUntilComplete(Tasks.gather(true, List.of(after(1, 1), bad)));
+        assertEquals(1, r.get(0));
+        assertTrue(r.get(1) instanceof IllegalStateException);
+    }
+
+    @Test
+    void shouldCancelTheChildrenWhenTheGatherIsCancelled() {
+        Task<Integer> a = after(10_000, 1);
+        LoopFuture<List<Integer>> g = Tasks.gather(a);
+        loop.callLater(Duration.ofMillis(2), () -> g.cancel("enough"));
+        assertThrows(CancellationException.class, () -> loop.runUntilComplete(g));
+        assertTrue(a.isCancelled());
+    }
+
+    @Test
+    void shouldWaitForTheFirstCompleted() {
+        Task<Integer> fast = after(1, 1);
+        Task<Integer> slow = after(10_000, 2);
+        Tasks.Done<Integer> d = run(() -> Tasks.wait(List.of(fast, slow), null, Tasks.ReturnWhen.FIRST_COMPLETED));
+        assertEquals(java.util.Set.of(fast), d.done());
+        assertEquals(java.util.Set.of(slow), d.pending());
+    }
+
+    @Test
+    void shouldWaitForTheFirstExceptionOrAll() {
+        Task<Integer> bad = loop.createTask(() -> {
+            Tasks.sleep(2);
+            throw new IllegalArgumentException("x");
+        });
+        Task<Integer> slow = after(10_000, 2);
+        Tasks.Done<Integer> d = run(() -> Tasks.wait(List.of(bad, slow), null, Tasks.ReturnWhen.FIRST_EXCEPTION));
+        assertTrue(d.done().contains(bad));
+        assertTrue(d.pending().contains(slow));
+        bad.exception();
+        Tasks.Done<Integer> t = run(() -> Tasks.wait(List.of(slow), Duration.ofMillis(5), Tasks.ReturnWhen.ALL_COMPLETED));
+        assertTrue(t.done().isEmpty());
+        assertFalse(slow.isCancelled(), "wait() cancels nothing");
+    }
+
+    @Test
+    void shouldCancelTheInnerTaskAndThrowTimeoutFromWaitFor() {
+        Task<Integer> slow = after(10_000, 1);
+        Object r = run(() -> {
+            try {
+                return Tasks.waitFor(slow, Duration.ofMillis(5));
+            } catch (TimeoutException e) {
+                return e;
+            }
+        });
+        assertTrue(r instanceof TimeoutException);
+        assertTrue(slow.isCancelled());
+        assertEquals(5, run(() -> Tasks.waitFor(after(1, 5), Duration.ofSeconds(10))));
+    }
+
+    @Test
+    void shouldRescheduleATimeoutScopeAndTellOutsideCancellationApart() {
+        String r = run(() -> Tasks.timeout(Duration.ofMillis(5), scope -> {
+            scope.reschedule(Task.current().loop().time() + TimeUnit.MILLISECONDS.toNanos(200));
+            Tasks.sleep(20);
+            assertFalse(scope.expired());
+            return "in time";
+        }));
+        assertEquals("in time", r);
+        LoopFuture<Void> never = loop.createFuture();
+        Task<Object> outer = loop.createTask(() -> Tasks.timeout(Duration.ofSeconds(10), scope -> await(never)));
+        loop.callLater(Duration.ofMillis(2), () -> outer.cancel("from outside"));
+        assertThrows(CancellationException.class, () -> loop.runUntilComplete(outer));
+    }
+
+    @Test
+    void shouldExpireATimeoutAtAPastDeadline() {
+        Object r = run(() -> {
+            try {
+                return Tasks.timeoutAt(Task.current().loop().time() - 1, scope -> {
+                    Tasks.sleep(10_000);
+                    return "late";
+                });
+            } catch (TimeoutException e) {
+                return Task.current().cancelling();
+            }
+        });
+        assertEquals(0, r, "the scope took its cancellation back");
+    }
+
+    @Test
+    void shouldShieldTheInnerWorkFromCancellation() {
+        Task<Integer> inner = after(10, 9);
+        Task<Integer> outer = loop.createTask(() -> await(Tasks.shield(inner)));
+        loop.callLater(Duration.ofMillis(1), () -> outer.cancel());
+        assertThrows(CancellationException.class, () -> loop.runUntilComplete(outer));
+        assertEquals(9, loop.runUntilComplete(inner));
+    }
+
+    @Test
+    void shouldYieldResultsInCompletionOrder() {
+        List<Integer> order = run(() -> {
+            List<Integer> out = new ArrayList<>();
+            for (LoopFuture<Integer> f : Tasks.asCompleted(List.of(after(30, 3), after(1, 1), after(15, 2)))) {
+                out.add(await(f));
+            }
+            return out;
+        });
+        assertEquals(List.of(1, 2, 3), order);
+    }
+
+    @Test
+    void shouldCancelTheRestAndReportAllFailuresFromATaskGroup() {
+        List<String> log = new ArrayList<>();
+        // Both failing tasks wake on one future, so both fail in the same iteration, before the
+        // group (whose reaction goes through the loop) can cancel either.
+        LoopFuture<Void> go = loop.createFuture();
+        TaskGroupException e = assertThrows(TaskGroupException.class, () -> run(() -> TaskGroup.run(g -> {
+            loop.callLater(2, java.util.concurrent.TimeUnit.MILLISECONDS, () -> go.setResult(null));
+            g.createTask(() -> {
+                try {
+                    Tasks.sleep(10_000);
+                } catch (CancellationException c) {
+                    log.add("sleeper cancelled");
+                    throw c;
+                }
+                return null;
+            });
+            g.createTask(() -> {
+                Tasks.await(go);
+                throw new IllegalStateException("one");
+            });
+            g.createTask(() -> {
+                Tasks.await(go);
+                throw new IllegalArgumentException("two");
+            });
+            Tasks.sleep(10_000);  // the body is interrupted too
+            return null;
+        })));
+        assertEquals(2, e.exceptions().size());
+        assertEquals(List.of("sleeper cancelled"), log);
+        assertEquals(0, loop.allTasks().size());
+    }
+
+    @Test
+    void shouldReturnTheBodyValueOfATaskGroupWhenAllSucceed() {
+        int sum = run(() -> TaskGroup.run(g -> {
+            Task<Integer> a = g.createTask(() -> { Tasks.sleep(2); return 1; });
+            Task<Integer> b = g.createTask(() -> 2);
+            return 0;
+        }));
+        assertEquals(0, sum);
+        int cancelling = run(() -> {
+            TaskGroup.run(g -> g.createTask(() -> 1));
+            return Task.current().cancelling();
+        });
+        assertEquals(0, cancelling);
+    }
+
+    @Test
+    void shouldRunACoroutineFromAnotherThread() throws Exception {
+        CompletableFuture<CompletableFuture<Integer>> holder = new CompletableFuture<>();
+        Thread other = new Thread(() -> holder.complete(Tasks.runCoroutineThreadsafe(loop, () -> {
+            Tasks.sleep(1);
+            return 11;
+        })));
+        LoopFuture<Void> done = loop.createFuture();
+        other.start();
+        other.join();
+        CompletableFuture<Integer> cf = holder.get();
+        cf.whenComplete((v, e) -> loop.callSoonThreadsafe(() -> done.setResult(null)));
+        loop.runUntilComplete(done);
+        assertEquals(11, cf.get());
+    }
+
+    @Test
+    void shouldRunBlockingWorkOffTheLoop() {
+        String name = run(() -> Tasks.toThread(() -> Thread.currentThread().getName()));
+        assertTrue(name.startsWith("weft-executor-"), name);
+    }
+}
