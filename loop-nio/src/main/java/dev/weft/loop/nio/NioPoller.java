@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -57,8 +56,9 @@ final class NioPoller implements Poller {
         } else if (timeoutNanos < 0) {
             selector.select(dispatch);
         } else {
-            // Round up: waking before the timer is due would only cost a second poll.
-            long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999));
+            // Round up: waking before the timer is due would only cost a second poll. (n - 1) / m + 1
+            // cannot overflow where n + m - 1 can.
+            long ms = (timeoutNanos - 1) / 1_000_000 + 1;
             selector.select(dispatch, ms);
         }
         return dispatched;
