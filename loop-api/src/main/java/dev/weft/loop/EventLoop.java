@@ -1,5 +1,6 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.Nanos;
 import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.core.TimerWheel;
 import dev.weft.loop.task.Coroutine;
@@ -53,8 +54,18 @@ import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
  * loop runs, fail at once with {@link IllegalStateException}. Before the loop first runs, set it up
  * from one thread.
  *
+ * <h2>Time</h2>
+ * Deadlines are nanoseconds of the loop's clock, points on a signed 64-bit line. Every sum and
+ * difference the loop makes with them saturates at {@link Long#MIN_VALUE} and
+ * {@link Long#MAX_VALUE} instead of wrapping: a delay too large for the line schedules at its end
+ * (never reached), a deadline far in the past is simply due. A deadline that overflowed in the
+ * caller's own arithmetic ({@code time() + Long.MAX_VALUE + 1} is negative) is in the past and
+ * runs at the next iteration; use {@link #callLater} for far deadlines, it saturates. The poll
+ * never waits more than {@link #MAX_POLL_NANOS} at a time (asyncio caps it at a day too).
+ *
  * <h2>Errors</h2>
- * What a callback throws goes to the exception handler, with context, and the loop goes on.
+ * What a callback throws goes to the exception handler, with context, and the loop goes on. The
+ * exception handling itself never throws: see {@link #callExceptionHandler}.
  *
  * <h2>Idle</h2>
  * An idle loop blocks in the backend's poll and uses no CPU.
@@ -62,7 +73,15 @@ import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 public final class EventLoop implements Executor, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.weft.loop");
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** The longest one poll waits: one day. */
+    static final long MAX_POLL_NANOS = TimeUnit.DAYS.toNanos(1);
     private static final Object WAKE = new Object();
+
+    static {
+        // Loaded with the loop, not on first use: these run when the process may have no
+        // descriptor left to open a class file with (an accept failing with EMFILE, its report).
+        loadEagerly(Nanos.class, TimerHandle.class, ExceptionContext.class);
+    }
 
     private final IoDriver driver;
     private final LoopBackend backend;
@@ -93,6 +112,12 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.clock = clock;
         this.timers = new TimerWheel(TICK_NANOS, clock.getAsLong());
         this.driver = backend.open(this);
+    }
+
+    private static void loadEagerly(Class<?>... classes) {
+        for (Class<?> c : classes) {
+            c.getName();
+        }
     }
 
     /** A new loop on the backend the policy picks ({@code -Dweft.loop.backend}, default auto). */
@@ -137,16 +162,25 @@ public final class EventLoop implements Executor, AutoCloseable {
         callSoonThreadsafe(command);
     }
 
-    /** Runs {@code callback} once {@code delay} has passed on the loop's clock (never earlier). */
+    /**
+     * Runs {@code callback} once {@code delay} has passed on the loop's clock (never earlier). The
+     * deadline is {@code time() + delay}, saturated: a delay beyond the clock's range means never, a
+     * zero or negative one means due now. Timers that are due run in deadline order (a delay of
+     * -2 s before one of -1 s), equal deadlines in the order they were scheduled, as asyncio's
+     * {@code call_later}.
+     */
     public TimerHandle callLater(Duration delay, Runnable callback) {
-        return callLater(delay.toNanos(), TimeUnit.NANOSECONDS, callback);
+        Objects.requireNonNull(delay, "delay");
+        Objects.requireNonNull(callback, "callback");
+        return callAt(Nanos.add(clock.getAsLong(), Nanos.of(delay)), callback);
     }
 
-    /** Runs {@code callback} once {@code delay} has passed (a negative delay means now). */
+    /** As {@link #callLater(Duration, Runnable)}, with the delay in {@code unit}s. */
     public TimerHandle callLater(long delay, TimeUnit unit, Runnable callback) {
-        long now = clock.getAsLong();
-        long d = Math.max(0, unit.toNanos(delay));
-        return callAt(d > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + d, callback);
+        Objects.requireNonNull(unit, "unit");
+        Objects.requireNonNull(callback, "callback");
+        // TimeUnit.toNanos saturates.
+        return callAt(Nanos.add(clock.getAsLong(), unit.toNanos(delay)), callback);
     }
 
     /**
@@ -185,7 +219,11 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     // ---------------------------------------------------------------- running
 
-    /** Runs until {@link #stop()}. Fails if the loop is closed or already running. */
+    /**
+     * Runs until {@link #stop()}. A stop asked for before this call makes it run one iteration and
+     * return (asyncio's {@code run_forever} after {@code stop}). Fails if the loop is closed or
+     * already running.
+     */
     public void runForever() {
         enter();
         try {
@@ -196,7 +234,7 @@ public final class EventLoop implements Executor, AutoCloseable {
                 }
             }
         } finally {
-            exit();
+            exit(true);
         }
     }
 
@@ -221,27 +259,30 @@ public final class EventLoop implements Executor, AutoCloseable {
                 }
             }
         } finally {
-            exit();
+            exit(true);
         }
         return future.result();
     }
 
     /**
      * Runs one iteration (see the class comment) and returns the work it did: inbox items taken, I/O
-     * events dispatched and callbacks run. For tests and embedders driving the loop by hand.
+     * events dispatched and callbacks run. For tests and embedders driving the loop by hand. A
+     * pending {@link #stop()} only makes its poll not block; it is left for the next
+     * {@link #runForever()}.
      */
     public int runOnce() {
         enter();
         try {
             return runOnce0();
         } finally {
-            exit();
+            exit(false);
         }
     }
 
     /**
      * Asks the loop to stop: it finishes the current batch of ready callbacks and returns from
-     * {@link #runForever()}. Thread-safe.
+     * {@link #runForever()}. Called while the loop is not running, the next {@link #runForever()}
+     * runs one iteration and returns. Thread-safe.
      */
     public void stop() {
         stopping = true;
@@ -300,11 +341,13 @@ public final class EventLoop implements Executor, AutoCloseable {
         Thread t = Thread.currentThread();
         loopThread = t;
         running = true;
-        stopping = false;
     }
 
-    private void exit() {
-        stopping = false;
+    /** {@code consumeStop}: the stop that ended this run is spent. */
+    private void exit(boolean consumeStop) {
+        if (consumeStop) {
+            stopping = false;
+        }
         running = false;
         loopThread = null;
     }
@@ -317,11 +360,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             timeout = 0;
         } else {
             long next = timers.earliestDeadline();
-            if (next == Long.MAX_VALUE) {
-                timeout = -1;
-            } else {
-                timeout = Math.max(0, next - clock.getAsLong());
-            }
+            timeout = next == Long.MAX_VALUE ? -1 : pollTimeout(next, clock.getAsLong());
         }
         if (timeout != 0) {
             // Arm before the last inbox check: a producer that offers after this sees the flag
@@ -356,6 +395,18 @@ public final class EventLoop implements Executor, AutoCloseable {
             }
         }
         return work;
+    }
+
+    /**
+     * How long the poll may wait for a timer due at {@code deadline} when the clock reads
+     * {@code now}: 0 when it is due, else the time left, at most {@link #MAX_POLL_NANOS}. Saturating:
+     * a deadline near {@link Long#MIN_VALUE} is due, one near {@link Long#MAX_VALUE} waits the cap.
+     */
+    static long pollTimeout(long deadline, long now) {
+        if (deadline <= now) {
+            return 0;
+        }
+        return Math.min(MAX_POLL_NANOS, Nanos.subtract(deadline, now));
     }
 
     private int drainInbox() {
@@ -668,24 +719,69 @@ public final class EventLoop implements Executor, AutoCloseable {
         return exceptionHandler;
     }
 
-    /** The default handling: logs the context and the stack trace at ERROR. */
+    /**
+     * The default handling: logs the context and the stack trace at ERROR. It never throws: when
+     * logging fails (a logger that needs a descriptor for its time-zone data when the process has
+     * none left, a broken log handler), one line goes to {@link System#err} instead, built without
+     * calling anything that may need a descriptor or throw.
+     */
     public void defaultExceptionHandler(ExceptionContext context) {
-        LOG.log(System.Logger.Level.ERROR, context.toString(), context.exception());
+        try {
+            LOG.log(System.Logger.Level.ERROR, context.toString(), context.exception());
+        } catch (Throwable loggingFailed) {
+            lastResort(context, loggingFailed);
+        }
     }
 
-    /** Passes {@code context} to the handler; a failing handler falls back to the default. */
+    /**
+     * Passes {@code context} to the handler (the default one when none is set). A handler that
+     * throws, even an {@link Error}, is reported with the default handling, followed by the context
+     * itself; this method never throws, so a failing handler cannot end {@link #runForever()}.
+     */
     public void callExceptionHandler(ExceptionContext context) {
         ExceptionHandler h = exceptionHandler;
-        if (h == null) {
-            defaultExceptionHandler(context);
-            return;
+        if (h != null) {
+            try {
+                h.handle(this, context);
+                return;
+            } catch (Throwable t) {
+                defaultExceptionHandler(new ExceptionContext("exception in the exception handler", t, context));
+            }
         }
+        defaultExceptionHandler(context);
+    }
+
+    /** One line on stderr: the context's message and exception class, without their toString. */
+    private static void lastResort(ExceptionContext context, Throwable loggingFailed) {
         try {
-            h.handle(this, context);
-        } catch (Throwable t) {
-            defaultExceptionHandler(new ExceptionContext("exception in the exception handler", t, context));
-            defaultExceptionHandler(context);
+            StringBuilder line = new StringBuilder(256).append("weft: ");
+            appendSafely(line, context.message());
+            Throwable e = context.exception();
+            if (e != null) {
+                line.append(": ").append(e.getClass().getName()).append(": ");
+                String message;
+                try {
+                    message = e.getMessage();
+                } catch (Throwable t) {
+                    message = "?";
+                }
+                appendSafely(line, message);
+            }
+            line.append(" (logging failed: ").append(loggingFailed.getClass().getName()).append(')');
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (c == '\n' || c == '\r') {
+                    line.setCharAt(i, ' ');
+                }
+            }
+            System.err.println(line);
+        } catch (Throwable ignored) {
+            // Nothing is left to report with.
         }
+    }
+
+    private static void appendSafely(StringBuilder line, String text) {
+        line.append(text == null ? "null" : text);
     }
 
     /** Debug mode: report callbacks (and task steps) slower than {@link #setSlowCallbackThreshold}. */

@@ -25,15 +25,31 @@ import java.util.function.Supplier;
  * A TCP server of readiness backends: one listening socket per address, an accept loop that takes
  * up to {@link #ACCEPT_BATCH} connections per readiness event.
  *
- * <p><b>Out of descriptors.</b> When accept fails with EMFILE/ENFILE (or ENOBUFS/ENOMEM), the
- * pending connection cannot be taken and the socket stays readable, so a level-triggered loop would
- * spin. The server stops watching its listeners for {@link #ACCEPT_RETRY_MS} ms instead, reports
- * the error once per pause to the exception handler, and resumes (asyncio does the same in
- * {@code selector_events._accept_connection}).
+ * <p><b>Out of descriptors.</b> Each server holds one spare descriptor (see
+ * {@link SpareDescriptor}). When accept fails with EMFILE or ENFILE, the server closes the spare,
+ * accepts the waiting connections (up to a batch) and closes each at once, so their clients see the
+ * connection end promptly instead of waiting in the backlog, then takes the spare again. Where that
+ * is not possible (no spare held, accept still failing, or ENOBUFS/ENOMEM) the pending connection
+ * cannot be taken and the listener stays readable, so a level-triggered loop would spin: the server
+ * stops watching its listeners for {@link #ACCEPT_RETRY_MS} ms instead and resumes then, taking the
+ * spare again if it can (asyncio waits the same second in
+ * {@code selector_events._accept_connection}). Either way the failure goes to the exception handler
+ * at most once per {@link #REPORT_INTERVAL_MS} ms, with the number of connections refused since the
+ * last report. The classes this path uses are loaded with this one, so the first failure behaves
+ * like every later one even when no descriptor is left to read a class file with.
  */
 final class ListenerServer implements Server {
     static final int ACCEPT_BATCH = 64;
-    static final long ACCEPT_RETRY_MS = 100;
+    static final long ACCEPT_RETRY_MS = 1000;
+    static final long REPORT_INTERVAL_MS = 1000;
+    private static final long REPORT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(REPORT_INTERVAL_MS);
+
+    static {
+        // Loaded now: out of descriptors, a class file cannot be opened (a NoClassDefFoundError
+        // there made every poll fail and report instead of pausing).
+        loadEagerly(NativeIOException.class, ExceptionContext.class, dev.weft.loop.TimerHandle.class,
+                SpareDescriptor.class);
+    }
 
     private final ReadinessDriver driver;
     private final EventLoop loop;
@@ -42,7 +58,12 @@ final class ListenerServer implements Server {
     private final List<NetSocket> listeners = new ArrayList<>();
     private final List<InetSocketAddress> addresses = new ArrayList<>();
     private final ServerClients clients;
+    private final SpareDescriptor spare = new SpareDescriptor();
+    private final Runnable resumeAccepting = this::resumeAccepting;
     private boolean acceptPaused;
+    private boolean reported;
+    private long nextReportNanos;
+    private int refusedUnreported;
 
     private ListenerServer(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
@@ -63,9 +84,16 @@ final class ListenerServer implements Server {
             s.closeListeners();
             throw e;
         }
+        s.spare.acquire();
         s.clients.startServing();
         driver.opened(s);
         return s;
+    }
+
+    private static void loadEagerly(Class<?>... classes) {
+        for (Class<?> c : classes) {
+            c.getName();
+        }
     }
 
     private void listen(InetSocketAddress address) throws IOException {
@@ -118,7 +146,7 @@ final class ListenerServer implements Server {
                 c = listener.accept();
             } catch (IOException e) {
                 if (isOutOfResources(e)) {
-                    pauseAccepting(e);
+                    outOfResources(listener, e);
                     return;
                 }
                 // ECONNABORTED and friends: that connection is gone, the next may be fine.
@@ -173,6 +201,52 @@ final class ListenerServer implements Server {
         return m.contains("Too many open files") || m.contains("No buffer space") || m.contains("Cannot allocate memory");
     }
 
+    /** EMFILE or ENFILE: the errors a spare descriptor helps with. */
+    static boolean isOutOfDescriptors(IOException e) {
+        if (e instanceof NativeIOException n) {
+            String name = n.errorName();
+            return name.equals("EMFILE") || name.equals("ENFILE");
+        }
+        // "Too many open files" (EMFILE) and "Too many open files in system" (ENFILE).
+        return String.valueOf(e.getMessage()).contains("Too many open files");
+    }
+
+    private void outOfResources(NetSocket listener, IOException e) {
+        if (isOutOfDescriptors(e) && spare.release()) {
+            int refused = refuseWaiting(listener);
+            spare.acquire();
+            if (refused > 0) {
+                refusedUnreported += refused;
+                report("accept failed: out of descriptors; closing waiting connections at once", e);
+                // The listener stays watched: more waiting connections make it readable again.
+                return;
+            }
+        }
+        pauseAccepting(e);
+    }
+
+    /** Accepts and closes at once up to a batch of waiting connections; returns how many. */
+    private int refuseWaiting(NetSocket listener) {
+        int refused = 0;
+        for (int i = 0; i < ACCEPT_BATCH; i++) {
+            NetSocket c;
+            try {
+                c = listener.accept();
+            } catch (IOException e) {
+                if (isOutOfResources(e)) {
+                    break;
+                }
+                continue;
+            }
+            if (c == null) {
+                break;
+            }
+            driver.closeSocket(c, false);
+            refused++;
+        }
+        return refused;
+    }
+
     private void pauseAccepting(IOException e) {
         acceptPaused = true;
         for (NetSocket l : listeners) {
@@ -182,21 +256,37 @@ final class ListenerServer implements Server {
                 // Re-enabled below or closed with the server.
             }
         }
-        loop.callExceptionHandler(new ExceptionContext("accept failed: out of resources; pausing accept for "
-                + ACCEPT_RETRY_MS + " ms", e, this));
-        loop.callLater(ACCEPT_RETRY_MS, TimeUnit.MILLISECONDS, () -> {
-            acceptPaused = false;
-            if (!clients.isServing()) {
-                return;
+        report("accept failed: out of resources; pausing accept for " + ACCEPT_RETRY_MS + " ms", e);
+        loop.callLater(ACCEPT_RETRY_MS, TimeUnit.MILLISECONDS, resumeAccepting);
+    }
+
+    private void resumeAccepting() {
+        acceptPaused = false;
+        if (!clients.isServing()) {
+            return;
+        }
+        spare.acquire();
+        for (NetSocket l : listeners) {
+            try {
+                driver.poller.reregister(l, Poller.READABLE);
+            } catch (IOException ex) {
+                loop.callExceptionHandler(new ExceptionContext("cannot resume accepting", ex, this));
             }
-            for (NetSocket l : listeners) {
-                try {
-                    driver.poller.reregister(l, Poller.READABLE);
-                } catch (IOException ex) {
-                    loop.callExceptionHandler(new ExceptionContext("cannot resume accepting", ex, this));
-                }
-            }
-        });
+        }
+    }
+
+    /** Reports at most once per {@link #REPORT_INTERVAL_MS}; what is held back is only counted. */
+    private void report(String what, IOException e) {
+        long now = loop.time();
+        if (reported && now < nextReportNanos) {
+            return;
+        }
+        reported = true;
+        nextReportNanos = now > Long.MAX_VALUE - REPORT_INTERVAL_NANOS ? Long.MAX_VALUE : now + REPORT_INTERVAL_NANOS;
+        int refused = refusedUnreported;
+        refusedUnreported = 0;
+        loop.callExceptionHandler(new ExceptionContext(what + " (" + refused + " refused since the last report;"
+                + " reported at most once every " + REPORT_INTERVAL_MS + " ms)", e, this));
     }
 
     void closeListeners() {
@@ -205,6 +295,7 @@ final class ListenerServer implements Server {
             driver.closeSocket(l, true);
         }
         listeners.clear();
+        spare.release();
     }
 
     @Override

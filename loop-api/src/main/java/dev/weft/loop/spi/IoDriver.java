@@ -28,7 +28,7 @@ public interface IoDriver extends AutoCloseable {
 
     /**
      * Waits for I/O at most {@code timeoutNanos} (0: do not block; negative: until an event or
-     * {@link #wakeup()}), then dispatches what is ready or completed to its transports on the
+     * {@link #wakeup()}; the loop never passes more than a day), then dispatches what is ready or completed to its transports on the
      * calling thread. Returns the number of events dispatched.
      */
     int poll(long timeoutNanos) throws IOException;

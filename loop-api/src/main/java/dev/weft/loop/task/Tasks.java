@@ -1,5 +1,6 @@
 package dev.weft.loop.task;
 
+import dev.weft.loop.core.Nanos;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
@@ -136,16 +137,15 @@ public final class Tasks {
 
     /**
      * Runs {@code body} in a {@link Timeout} scope that expires after {@code delay} (null: never).
-     * See {@link Timeout}. Inside a task only.
+     * The deadline saturates like {@link EventLoop#callLater}'s. See {@link Timeout}. Inside a task
+     * only.
      */
     public static <T> T timeout(Duration delay, Timeout.Body<T> body) throws TimeoutException {
         Task<?> t = Task.require("timeout");
         if (delay == null) {
             return new Timeout(t, false, 0).run(body);
         }
-        long now = t.loop().time();
-        long d = delay.toNanos();
-        return new Timeout(t, true, now + d > now || d <= 0 ? now + d : Long.MAX_VALUE).run(body);
+        return new Timeout(t, true, Nanos.add(t.loop().time(), Nanos.of(delay))).run(body);
     }
 
     /** As {@link #timeout}, with a deadline on the loop's clock ({@link EventLoop#time()}; null: never). */

@@ -137,8 +137,169 @@ public abstract class CoreLoopTests extends LoopTestSupport {
         loop.callLater(-5, TimeUnit.SECONDS, () -> seen.add("negative"));
         loop.callLater(Long.MAX_VALUE, TimeUnit.DAYS, () -> seen.add("never"));
         loop.runOnce();
-        assertEquals(List.of("zero", "negative"), seen);
+        assertEquals(List.of("negative", "zero"), seen, "due timers run in deadline order");
         assertEquals(1, loop.pendingTimers(), "the far-future timer stays scheduled");
+    }
+
+    @Test
+    void shouldRunNegativeDelayTimersInDeadlineOrderAndEqualOnesInScheduleOrder() {
+        AtomicLong now = new AtomicLong(5_000_000_000L);
+        loop.close();
+        loop = EventLoop.builder().backend(backend()).clock(now::get).build();
+        List<String> seen = new ArrayList<>();
+        TimerHandle minusOne = loop.callLater(-1, TimeUnit.SECONDS, () -> seen.add("-1s"));
+        loop.callLater(Duration.ofSeconds(-2), () -> seen.add("-2s first"));
+        loop.callLater(0, TimeUnit.SECONDS, () -> seen.add("0s"));
+        loop.callLater(-2, TimeUnit.SECONDS, () -> seen.add("-2s second"));
+        TimerHandle later = loop.callLater(1, TimeUnit.NANOSECONDS, () -> seen.add("+1ns"));
+        assertEquals(now.get() - 1_000_000_000L, minusOne.when(), "a negative delay is not clamped to now");
+        loop.runOnce();
+        assertEquals(List.of("-2s first", "-2s second", "-1s", "0s"), seen, "deadline order, FIFO among equals");
+        assertEquals(1, loop.pendingTimers(), "a timer due after the clock does not run early");
+        now.set(later.when());
+        loop.runOnce();
+        assertEquals("+1ns", seen.get(4));
+    }
+
+    @Test
+    void shouldFireATimerOnTimeBesideDeadlinesThatOverflowedIntoThePast() {
+        List<String> seen = new ArrayList<>();
+        loop.callAt(Long.MIN_VALUE, () -> seen.add("min"));
+        loop.callAt(loop.time() + Long.MAX_VALUE + 1, () -> seen.add("overflowed never"));
+        LoopFuture<Void> tenMillis = loop.createFuture();
+        loop.callLater(10, TimeUnit.MILLISECONDS, () -> tenMillis.setResult(null));
+        // A frozen poll would only end when this wakes it.
+        java.util.concurrent.atomic.AtomicBoolean guardSent = new java.util.concurrent.atomic.AtomicBoolean();
+        clients.submit(() -> {
+            Thread.sleep(5_000);
+            guardSent.set(true);
+            loop.callSoonThreadsafe(() -> { });
+            return null;
+        });
+        await(tenMillis);
+        assertFalse(guardSent.get(), "the 10 ms timer waited for a wake-up from outside: the poll timeout overflowed");
+        assertEquals(List.of("min", "overflowed never"), seen, "deadlines in the past run at once, in deadline order");
+    }
+
+    @Test
+    void shouldSaturateEveryTimerEntryPointAtTheEndsOfTheClock() {
+        AtomicLong now = new AtomicLong(Long.MAX_VALUE - 1_000);
+        loop.close();
+        loop = EventLoop.builder().backend(backend()).clock(now::get).build();
+        List<String> seen = new ArrayList<>();
+        TimerHandle[] late = {
+            loop.callLater(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), () -> seen.add("max duration")),
+            loop.callLater(Duration.ofDays(365L * 300), () -> seen.add("300 years")),
+            loop.callLater(Long.MAX_VALUE, TimeUnit.DAYS, () -> seen.add("max days")),
+            loop.callLater(1, TimeUnit.HOURS, () -> seen.add("an hour")),
+            loop.callAt(Long.MAX_VALUE, () -> seen.add("callAt max")),
+        };
+        for (TimerHandle h : late) {
+            assertEquals(Long.MAX_VALUE, h.when(), "saturated at the end of the clock: " + h);
+        }
+        TimerHandle soon = loop.callLater(Duration.ofNanos(500), () -> seen.add("500 ns"));
+        assertEquals(Long.MAX_VALUE - 500, soon.when());
+        loop.runOnce();
+        assertEquals(List.of(), seen, "nothing is due yet");
+        now.set(Long.MAX_VALUE);
+        loop.runOnce();
+        assertEquals(List.of("500 ns", "max duration", "300 years", "max days", "an hour", "callAt max"), seen);
+        loop.close();
+
+        now.set(Long.MIN_VALUE + 1_000);
+        loop = EventLoop.builder().backend(backend()).clock(now::get).build();
+        seen.clear();
+        TimerHandle[] early = {
+            loop.callLater(Duration.ofSeconds(Long.MIN_VALUE), () -> seen.add("min duration")),
+            loop.callLater(Duration.ofDays(-365L * 300), () -> seen.add("-300 years")),
+            loop.callLater(Long.MIN_VALUE, TimeUnit.NANOSECONDS, () -> seen.add("min nanos")),
+            loop.callLater(-1, TimeUnit.HOURS, () -> seen.add("-1 hour")),
+            loop.callAt(Long.MIN_VALUE, () -> seen.add("callAt min")),
+        };
+        for (TimerHandle h : early) {
+            assertEquals(Long.MIN_VALUE, h.when(), "saturated at the start of the clock, not wrapped: " + h);
+        }
+        loop.callLater(1, TimeUnit.MICROSECONDS, () -> seen.add("1 µs"));
+        loop.runOnce();
+        assertEquals(List.of("min duration", "-300 years", "min nanos", "-1 hour", "callAt min"), seen);
+        now.addAndGet(1_000);
+        loop.runOnce();
+        assertEquals("1 µs", seen.get(5));
+    }
+
+    @Test
+    void shouldRunOneIterationWhenStoppedBeforeRunForever() throws Exception {
+        List<String> seen = new ArrayList<>();
+        loop.callSoon(() -> {
+            seen.add("first iteration");
+            loop.callSoon(() -> seen.add("second iteration"));
+        });
+        // Ends the test if the stop is lost.
+        TimerHandle guard = loop.callLater(2, TimeUnit.SECONDS, () -> {
+            seen.add("guard");
+            loop.stop();
+        });
+        loop.stop();
+        loop.runForever();
+        assertEquals(List.of("first iteration"), seen, "a stop before runForever runs one iteration");
+        assertFalse(loop.isRunning());
+        guard.cancel();
+        loop.callSoon(loop::stop);
+        loop.runForever();
+        assertEquals(List.of("first iteration", "second iteration"), seen, "the stop was spent: the loop runs again");
+
+        clients.submit(loop::stop).get();
+        LoopFuture<String> never = loop.createFuture();
+        assertThrows(IllegalStateException.class, () -> loop.runUntilComplete(never),
+                "a stop from another thread before runUntilComplete is kept too");
+    }
+
+    @Test
+    void shouldKeepRunningWhenTheExceptionHandlerAndTheLoggerThrowErrors() {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.weft.loop");
+        java.util.logging.Handler failing = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                throw new InternalError("no descriptor left for the time-zone data");
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        jul.addHandler(failing);
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        List<String> seen = new ArrayList<>();
+        try {
+            loop.setExceptionHandler((l, ctx) -> {
+                throw new AssertionError("the handler itself fails");
+            });
+            loop.callSoon(() -> {
+                throw new IllegalStateException("callback failed");
+            });
+            loop.callSoon(() -> seen.add("same batch"));
+            loop.callSoon(() -> loop.callSoon(() -> {
+                seen.add("next iteration");
+                loop.stop();
+            }));
+            loop.runForever();
+            loop.setExceptionHandler(null);
+            loop.callExceptionHandler(new ExceptionContext("direct call", new RuntimeException("x"), null));
+        } finally {
+            System.setErr(stderr);
+            jul.removeHandler(failing);
+        }
+        assertEquals(List.of("same batch", "next iteration"), seen, "the loop went on");
+        String lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(lines.contains("weft: exception in callback: java.lang.IllegalStateException: callback failed"), lines);
+        assertTrue(lines.contains("weft: exception in the exception handler: java.lang.AssertionError"), lines);
+        assertTrue(lines.contains("weft: direct call: java.lang.RuntimeException: x (logging failed: java.lang.InternalError)"), lines);
     }
 
     @Test

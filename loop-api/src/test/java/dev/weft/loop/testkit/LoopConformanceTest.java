@@ -32,6 +32,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -606,52 +607,107 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
         await(server.waitClosed());
     }
 
+    /** Opens /dev/null until the process has no descriptor left; the caller closes them. */
+    private static List<FileChannel> takeEveryDescriptor() {
+        List<FileChannel> filler = new ArrayList<>();
+        try {
+            while (true) {
+                filler.add(FileChannel.open(Path.of("/dev/null"), StandardOpenOption.READ));
+            }
+        } catch (IOException exhausted) {
+            return filler;
+        }
+    }
+
+    private static void closeAll(List<FileChannel> filler) throws IOException {
+        for (FileChannel f : filler) {
+            f.close();
+        }
+    }
+
+    /** Drives the loop by hand for {@code millis} of loop time; returns the iterations it took. */
+    private int iterationsFor(long millis) {
+        LoopFuture<Void> end = loop.createFuture();
+        loop.callLater(millis, TimeUnit.MILLISECONDS, () -> end.setResult(null));
+        int iterations = 0;
+        while (!end.isDone()) {
+            loop.runOnce();
+            iterations++;
+        }
+        return iterations;
+    }
+
     @Test
-    void shouldKeepServingWithoutSpinningWhenAcceptRunsOutOfDescriptors() throws Exception {
+    void shouldRefuseWaitingClientsAtOnceAndReportOnceWhenAcceptRunsOutOfDescriptors() throws Exception {
         assumeTrue(openDescriptors() >= 0, "needs /proc/self/fd to count descriptors");
         List<ExceptionContext> errors = new ArrayList<>();
         loop.setExceptionHandler((l, ctx) -> errors.add(ctx));
         Server server = echoServer();
         List<Socket> waiting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            waiting.add(new Socket("127.0.0.1", port(server)));
+            Socket s = new Socket("127.0.0.1", port(server));
+            s.setSoTimeout(10_000);
+            waiting.add(s);
         }
-        List<FileChannel> filler = new ArrayList<>();
+        List<FileChannel> filler = takeEveryDescriptor();
         try {
-            try {
-                while (true) {
-                    filler.add(FileChannel.open(Path.of("/dev/null"), StandardOpenOption.READ));
-                }
-            } catch (IOException exhausted) {
-                // Every descriptor is taken: the pending accepts must fail with EMFILE.
-            }
-            int iterations = 0;
-            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-            while (System.nanoTime() < end) {
-                LoopFuture<Void> tick = loop.createFuture();
-                loop.callLater(1, TimeUnit.MILLISECONDS, () -> tick.setResult(null));
-                loop.runUntilComplete(tick);
-                iterations++;
-            }
-            assertEquals(0, server.connectionCount(), "nothing can be accepted without descriptors");
-            assertFalse(errors.isEmpty(), "running out of descriptors is reported");
-            assertTrue(errors.size() <= 10, "reported once per pause, not per spin: " + errors.size());
-            assertTrue(iterations < 1000, "sanity: " + iterations);
+            int iterations = iterationsFor(300);
+            assertEquals(0, server.connectionCount(), "nothing can be served without descriptors");
+            assertEquals(1, errors.size(), "reported once, not per failed accept: " + errors);
+            assertTrue(errors.get(0).message().contains("out of descriptors"), errors.get(0).message());
+            assertTrue(iterations < 100, "the loop spun while out of descriptors: " + iterations + " iterations");
         } finally {
-            for (FileChannel f : filler) {
-                f.close();
-            }
+            closeAll(filler);
         }
-        // With descriptors back, the waiting clients are served.
-        byte[] reply = whileLoopRuns(() -> {
-            Socket s = waiting.get(0);
-            s.getOutputStream().write("back".getBytes(StandardCharsets.US_ASCII));
-            return readFully(s.getInputStream(), 4);
-        });
-        assertEquals("back", new String(reply, StandardCharsets.US_ASCII));
         for (Socket s : waiting) {
+            assertEquals(-1, s.getInputStream().read(), "a waiting client is refused at once, not left in the backlog");
             s.close();
         }
+        // With descriptors back, clients are served.
+        byte[] reply = whileLoopRuns(() -> {
+            try (Socket s = new Socket("127.0.0.1", port(server))) {
+                s.getOutputStream().write("back".getBytes(StandardCharsets.US_ASCII));
+                return readFully(s.getInputStream(), 4);
+            }
+        });
+        assertEquals("back", new String(reply, StandardCharsets.US_ASCII));
+        runFor(50);
+        server.close();
+        server.closeClients();
+        await(server.waitClosed());
+    }
+
+    @Test
+    void shouldPauseAcceptForASecondWithoutSpinningWhenNoSpareDescriptorIsLeft() throws Exception {
+        assumeTrue(openDescriptors() >= 0, "needs /proc/self/fd to count descriptors");
+        List<ExceptionContext> errors = new ArrayList<>();
+        loop.setExceptionHandler((l, ctx) -> errors.add(ctx));
+        // A first server loads what making one needs while class files can still be opened.
+        Server warm = echoServer();
+        warm.close();
+        await(warm.waitClosed());
+        runFor(10); // java.nio closes a registered channel's descriptor at the next select
+        SocketChannel client = SocketChannel.open();
+        Server server;
+        List<FileChannel> filler = takeEveryDescriptor();
+        try {
+            // One descriptor free: the listening socket takes it and the server finds no spare.
+            filler.remove(filler.size() - 1).close();
+            server = echoServer();
+            client.connect(server.addresses().get(0));
+            int iterations = iterationsFor(300);
+            assertEquals(0, server.connectionCount(), "nothing can be accepted without descriptors");
+            assertEquals(1, errors.size(), "one report per pause of a second: " + errors);
+            assertTrue(errors.get(0).message().contains("pausing accept for 1000 ms"), errors.get(0).message());
+            assertTrue(iterations < 100, "the loop spun while out of descriptors: " + iterations + " iterations");
+        } finally {
+            closeAll(filler);
+        }
+        // With descriptors back, the waiting client is accepted when the pause ends.
+        client.write(ByteBuffer.wrap("back".getBytes(StandardCharsets.US_ASCII)));
+        byte[] reply = whileLoopRuns(() -> readFully(client.socket().getInputStream(), 4));
+        assertEquals("back", new String(reply, StandardCharsets.US_ASCII));
+        client.close();
         runFor(50);
         server.close();
         server.closeClients();

@@ -196,7 +196,7 @@ final class EpollPoller implements Poller {
             timeout = 0;
         } else {
             // Round up: waking before the timer is due would only cost a second poll.
-            timeout = (int) Math.min(Integer.MAX_VALUE, (timeoutNanos + 999_999) / 1_000_000);
+            timeout = (int) Math.min(Integer.MAX_VALUE, (timeoutNanos - 1) / 1_000_000 + 1);
         }
         int n = FAST ? EpollFastPath.epollWait(epfd, eventsAddress, capacity, timeout)
                 : EpollNative.epoll_wait(epfd, eventsAddress, capacity, timeout);

@@ -93,7 +93,7 @@ final class IocpDriver implements IoDriver {
         } else if (timeoutNanos < 0) {
             timeout = -1;
         } else {
-            long ms = (timeoutNanos + 999_999) / 1_000_000;
+            long ms = (timeoutNanos - 1) / 1_000_000 + 1;
             timeout = (int) Math.min(ms, Integer.MAX_VALUE - 1);
         }
         int work = runDeferred();

@@ -23,6 +23,12 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * SO_UPDATE_ACCEPT_CONTEXT (so getpeername and shutdown work), joins the port and becomes an
  * {@link IocpStream}; a new AcceptEx replaces the one that completed.
  *
+ * <p><b>Out of resources.</b> An accept slot that cannot get a socket, or whose AcceptEx fails
+ * other than by a reset, is tried again after {@link #ACCEPT_RETRY_MS} ms (asyncio's accept retry
+ * delay); the failure goes to the exception handler at most once per {@link #REPORT_INTERVAL_MS}
+ * ms for the whole server, however many slots fail. (The spare-descriptor technique of the
+ * readiness servers does not apply: a connection waiting for AcceptEx costs no descriptor of ours.)
+ *
  * <p><b>Windows socket options.</b> Windows' SO_REUSEADDR lets another socket steal a port in use,
  * which is not what the POSIX option means; Windows already allows binding a port with connections in
  * TIME_WAIT. So {@code reuseAddress} sets nothing here, and {@code reusePort} is refused as
@@ -31,7 +37,8 @@ import static dev.weft.loop.iocp.WinConstants.*;
 final class IocpServer implements Server {
     static final int ACCEPTS = 8;
     /** Delay before an accept slot whose AcceptEx failed (not a reset) is tried again. */
-    static final long ACCEPT_RETRY_MS = 100;
+    static final long ACCEPT_RETRY_MS = 1000;
+    static final long REPORT_INTERVAL_MS = 1000;
     /** AcceptEx wants room for each address plus 16 bytes. */
     static final int ADDRESS_ROOM = SOCKADDR_STORAGE_SIZE + 16;
 
@@ -42,6 +49,8 @@ final class IocpServer implements Server {
     private final List<Listener> listeners = new ArrayList<>();
     private final List<InetSocketAddress> addresses = new ArrayList<>();
     private final ServerClients clients;
+    private boolean reported;
+    private long nextReportNanos;
 
     private IocpServer(IocpDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
@@ -127,8 +136,7 @@ final class IocpServer implements Server {
             try {
                 s = WinSock.open(family);
             } catch (NativeIOException e) {
-                loop.callExceptionHandler(new ExceptionContext("cannot make a socket to accept into; retrying in "
-                        + ACCEPT_RETRY_MS + " ms", e, IocpServer.this));
+                report("cannot make a socket to accept into; retrying in " + ACCEPT_RETRY_MS + " ms", e);
                 loop.callLater(ACCEPT_RETRY_MS, java.util.concurrent.TimeUnit.MILLISECONDS, () -> accept(i));
                 return;
             }
@@ -157,8 +165,8 @@ final class IocpServer implements Server {
                     } else {
                         // Out of resources or a broken listener: re-posting at once would fail
                         // again on every poll. Report it and retry this slot later.
-                        loop.callExceptionHandler(new ExceptionContext("AcceptEx failed; retrying in "
-                                + ACCEPT_RETRY_MS + " ms", WinError.exception("AcceptEx", error), IocpServer.this));
+                        report("AcceptEx failed; retrying in " + ACCEPT_RETRY_MS + " ms",
+                                WinError.exception("AcceptEx", error));
                         loop.callLater(ACCEPT_RETRY_MS, java.util.concurrent.TimeUnit.MILLISECONDS, () -> accept(i));
                     }
                 }
@@ -196,6 +204,19 @@ final class IocpServer implements Server {
             Mem.free(block);
             driver.release(key);
         }
+    }
+
+    /** Reports an accept failure unless one was reported less than {@link #REPORT_INTERVAL_MS} ago. */
+    private void report(String what, Throwable e) {
+        long now = loop.time();
+        if (reported && now < nextReportNanos) {
+            return;
+        }
+        reported = true;
+        long interval = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(REPORT_INTERVAL_MS);
+        nextReportNanos = now > Long.MAX_VALUE - interval ? Long.MAX_VALUE : now + interval;
+        loop.callExceptionHandler(new ExceptionContext(what + " (reported at most once every "
+                + REPORT_INTERVAL_MS + " ms)", e, this));
     }
 
     private void accepted(Listener listener, long s) {

@@ -8,7 +8,6 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -72,8 +71,9 @@ final class NioPoller implements Poller {
         } else if (timeoutNanos < 0) {
             selector.select(dispatch);
         } else {
-            // Round up: waking before the timer is due would only cost a second poll.
-            long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999));
+            // Round up: waking before the timer is due would only cost a second poll. (n - 1) / m + 1
+            // cannot overflow where n + m - 1 can.
+            long ms = (timeoutNanos - 1) / 1_000_000 + 1;
             selector.select(dispatch, ms);
         }
         return dispatched;
