@@ -26,6 +26,9 @@ import java.util.function.Supplier;
  * spin. The server stops watching its listeners for {@link #ACCEPT_RETRY_MS} ms instead, reports
  * the error once per pause to the exception handler, and resumes (asyncio does the same in
  * {@code selector_events._accept_connection}).
+ *
+ * <p><b>Threads.</b> Every public method but {@link #loop()}, {@link #addresses()} (fixed once the
+ * server is open) and {@link #toString()} runs on the loop thread only and checks that first.
  */
 final class ListenerServer implements Server {
     static final int ACCEPT_BATCH = 64;
@@ -218,6 +221,7 @@ final class ListenerServer implements Server {
 
     @Override
     public boolean isServing() {
+        loop.assertInLoop("Server.isServing");
         return clients.isServing();
     }
 
@@ -248,6 +252,7 @@ final class ListenerServer implements Server {
 
     @Override
     public int connectionCount() {
+        loop.assertInLoop("Server.connectionCount");
         return clients.count();
     }
 

@@ -27,6 +27,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p><b>Closing.</b> {@code connectionLost} always runs through {@code callSoon}, never inside
  * another protocol callback, exactly once.
+ *
+ * <p><b>Threads.</b> Every public method but {@link #loop()} and {@link #toString()} first checks
+ * that it runs on the loop thread, then its arguments, and only then touches state: the staging
+ * buffers ({@code driver.writeView}, {@code driver.scratch}) are shared by every transport of the
+ * loop, so a call from another thread must fail before it re-points or fills them.
  */
 final class StreamTransport implements Transport, Poller.ReadyHandler {
     private final ReadinessDriver driver;
@@ -226,6 +231,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     @Override
     public void write(byte[] data, int offset, int length) {
+        loop.assertInLoop("Transport.write");
         Objects.requireNonNull(data, "data");
         checkBounds(offset, length, data.length);
         UnsafeBuffer view = driver.writeView;
@@ -239,6 +245,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     @Override
     public void write(ByteBuffer data) {
+        loop.assertInLoop("Transport.write");
         Objects.requireNonNull(data, "data");
         if (data.isReadOnly() && !data.isDirect()) {
             // A read-only heap buffer hides its array: copy (rare path).
@@ -384,6 +391,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     @Override
     public boolean canWriteEof() {
+        loop.assertInLoop("Transport.canWriteEof");
         return true;
     }
 
@@ -487,6 +495,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     @Override
     public boolean isClosing() {
+        loop.assertInLoop("Transport.isClosing");
         return closing || lost;
     }
 
@@ -512,6 +521,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     @Override
     public boolean isReading() {
+        loop.assertInLoop("Transport.isReading");
         return reading && !closing && !lost;
     }
 
@@ -551,21 +561,31 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     @Override
     public int getWriteBufferLimitHigh() {
+        loop.assertInLoop("Transport.getWriteBufferLimitHigh");
         return flow.high();
     }
 
     @Override
     public int getWriteBufferLimitLow() {
+        loop.assertInLoop("Transport.getWriteBufferLimitLow");
         return flow.low();
     }
 
     @Override
     public int getWriteBufferSize() {
+        loop.assertInLoop("Transport.getWriteBufferSize");
         return pending.size();
     }
 
     @Override
     public Object extraInfo(String name) {
+        loop.assertInLoop("Transport.extraInfo");
+        Objects.requireNonNull(name, "name");
+        return info(name);
+    }
+
+    /** {@link #extraInfo} without the thread check, for {@link #toString()}. */
+    private Object info(String name) {
         try {
             switch (name) {
                 case PEER_NAME:
@@ -595,6 +615,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     @Override
     public BaseProtocol protocol() {
+        loop.assertInLoop("Transport.protocol");
         return protocol;
     }
 
@@ -606,7 +627,7 @@ final class StreamTransport implements Transport, Poller.ReadyHandler {
 
     @Override
     public String toString() {
-        Object peer = lost ? "closed" : extraInfo(PEER_NAME);
+        Object peer = lost ? "closed" : info(PEER_NAME);
         return "StreamTransport[" + driver.name + ", " + peer + "]";
     }
 }

@@ -247,6 +247,7 @@ final class IocpServer implements Server {
 
     @Override
     public boolean isServing() {
+        loop.assertInLoop("Server.isServing");
         return clients.isServing();
     }
 
@@ -277,6 +278,7 @@ final class IocpServer implements Server {
 
     @Override
     public int connectionCount() {
+        loop.assertInLoop("Server.connectionCount");
         return clients.count();
     }
 

@@ -35,6 +35,10 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * socket; {@code abort} sets SO_LINGER 0 and closes at once (the peer sees RST). Closing the socket
  * cancels what is in flight; the native block and the frozen buffer are freed only when the last
  * completion has come back. {@code connectionLost} runs once, through {@code callSoon}.
+ *
+ * <p><b>Threads.</b> Every public method of {@link Transport} but {@link #loop()} and
+ * {@link #toString()} first checks that it runs on the loop thread, then its arguments, and only then
+ * touches state (the driver's scratch area is shared by every transport of the loop).
  */
 final class IocpTransport implements Transport, Completion {
     static final int READ_SIZE = 64 * 1024;
@@ -255,7 +259,7 @@ final class IocpTransport implements Transport, Completion {
             int rc = Ws2.WSASend(socket, wsabuf, 1, 0L, 0, ov, 0L);
             driver.started(this, ov, rc, rc == 0 ? 0 : WinError.last());
         }
-        int size = getWriteBufferSize();
+        int size = buffered();
         if (flow.resumeNeeded(size)) {
             try {
                 protocol.resumeWriting();
@@ -418,7 +422,7 @@ final class IocpTransport implements Transport, Completion {
 
     private void afterQueued() {
         afterSent();
-        if (!lost && flow.pauseNeeded(getWriteBufferSize())) {
+        if (!lost && flow.pauseNeeded(buffered())) {
             try {
                 protocol.pauseWriting();
             } catch (Throwable t) {
@@ -434,13 +438,14 @@ final class IocpTransport implements Transport, Completion {
             return;
         }
         eofRequested = true;
-        if (getWriteBufferSize() == 0) {
+        if (buffered() == 0) {
             sendEof();
         }
     }
 
     @Override
     public boolean canWriteEof() {
+        loop.assertInLoop("Transport.canWriteEof");
         return true;
     }
 
@@ -473,7 +478,7 @@ final class IocpTransport implements Transport, Completion {
             // Stop reading now; the cancelled read completes with ERROR_OPERATION_ABORTED.
             Kernel32.CancelIoEx(socket, block + READ_OV);
         }
-        if (getWriteBufferSize() == 0) {
+        if (buffered() == 0) {
             finish(null, false);
         }
     }
@@ -566,6 +571,7 @@ final class IocpTransport implements Transport, Completion {
 
     @Override
     public boolean isClosing() {
+        loop.assertInLoop("Transport.isClosing");
         return closing || lost;
     }
 
@@ -603,6 +609,7 @@ final class IocpTransport implements Transport, Completion {
 
     @Override
     public boolean isReading() {
+        loop.assertInLoop("Transport.isReading");
         return reading && !closing && !lost;
     }
 
@@ -612,7 +619,7 @@ final class IocpTransport implements Transport, Completion {
     public void setWriteBufferLimits(int high, int low) {
         loop.assertInLoop("Transport.setWriteBufferLimits");
         flow.setLimits(high, low);
-        int size = getWriteBufferSize();
+        int size = buffered();
         if (flow.pauseNeeded(size)) {
             protocol.pauseWriting();
         } else if (flow.resumeNeeded(size)) {
@@ -622,21 +629,31 @@ final class IocpTransport implements Transport, Completion {
 
     @Override
     public int getWriteBufferLimitHigh() {
+        loop.assertInLoop("Transport.getWriteBufferLimitHigh");
         return flow.high();
     }
 
     @Override
     public int getWriteBufferLimitLow() {
+        loop.assertInLoop("Transport.getWriteBufferLimitLow");
         return flow.low();
     }
 
     @Override
     public int getWriteBufferSize() {
+        loop.assertInLoop("Transport.getWriteBufferSize");
+        return buffered();
+    }
+
+    /** Bytes queued and not yet taken by the kernel. */
+    private int buffered() {
         return frozen.size() + filling.size();
     }
 
     @Override
     public Object extraInfo(String name) {
+        loop.assertInLoop("Transport.extraInfo");
+        Objects.requireNonNull(name, "name");
         switch (name) {
             case PEER_NAME:
                 return remote;
@@ -658,6 +675,7 @@ final class IocpTransport implements Transport, Completion {
 
     @Override
     public BaseProtocol protocol() {
+        loop.assertInLoop("Transport.protocol");
         return protocol;
     }
 
