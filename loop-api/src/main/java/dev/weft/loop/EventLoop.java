@@ -51,8 +51,8 @@ import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
  * The loop belongs to the thread running it. Methods that say "thread-safe"
  * ({@link #callSoonThreadsafe}, {@link #execute}, {@link #stop}, {@link #time}, {@link #isRunning},
  * {@link #isClosed}) may be called from anywhere; the others, called from another thread while the
- * loop runs, fail at once with {@link IllegalStateException}. Before the loop first runs, set it up
- * from one thread.
+ * loop runs, fail at once with {@link IllegalStateException}, before they look at their arguments
+ * or change anything. Before the loop first runs, set it up from one thread.
  *
  * <h2>Time</h2>
  * Deadlines are nanoseconds of the loop's clock, points on a signed 64-bit line. Every sum and
@@ -134,8 +134,8 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Schedules {@code callback} to run in the next iteration, after those already scheduled. */
     public Handle callSoon(Runnable callback) {
-        Objects.requireNonNull(callback, "callback");
         checkThread("callSoon");
+        Objects.requireNonNull(callback, "callback");
         checkOpen();
         Handle h = new Handle(this, callback);
         pushReady(h);
@@ -612,9 +612,9 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public LoopFuture<Server> createServer(Supplier<? extends BaseProtocol> protocolFactory, String host, int port,
                                            ServerOptions options) {
+        checkThread("createServer");
         Objects.requireNonNull(protocolFactory, "protocolFactory");
         ServerOptions opts = options == null ? ServerOptions.DEFAULTS : options;
-        checkThread("createServer");
         LoopFuture<Server> result = createFuture();
         resolveThen(host, port, result, addresses -> {
             try {
@@ -693,6 +693,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Live I/O handles (servers, transports, connects in progress). */
     public int liveHandles() {
+        checkThread("liveHandles");
         return driver.liveHandles();
     }
 
@@ -712,6 +713,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Sets the exception handler; null restores the default (which logs). */
     public void setExceptionHandler(ExceptionHandler handler) {
+        checkThread("setExceptionHandler");
         this.exceptionHandler = handler;
     }
 
@@ -786,6 +788,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Debug mode: report callbacks (and task steps) slower than {@link #setSlowCallbackThreshold}. */
     public void setDebug(boolean on) {
+        checkThread("setDebug");
         this.debug = on;
     }
 
@@ -795,6 +798,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** The duration above which debug mode reports a callback (default 100 ms). */
     public void setSlowCallbackThreshold(Duration threshold) {
+        checkThread("setSlowCallbackThreshold");
         if (threshold.isNegative()) {
             throw new IllegalArgumentException("threshold must not be negative: " + threshold);
         }
@@ -807,6 +811,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** Where debug warnings go (default: the {@code dev.weft.loop} logger at WARNING). */
     public void setWarningHandler(Consumer<String> handler) {
+        checkThread("setWarningHandler");
         this.warningHandler = handler == null ? EventLoop::logWarning : handler;
     }
 
@@ -838,8 +843,8 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** As {@link #createTask(Coroutine)}, with a name (null: {@code Task-N}). */
     public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
-        Objects.requireNonNull(coroutine, "coroutine");
         checkThread("createTask");
+        Objects.requireNonNull(coroutine, "coroutine");
         checkOpen();
         LoopInternals.Tasks tasks = LoopInternals.tasks();
         Task<T> task = tasks.newTask(this, coroutine, name);

@@ -4,12 +4,15 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
- * A listening TCP server made by {@link EventLoop#createServer}. Methods run on the loop thread.
+ * A listening TCP server made by {@link EventLoop#createServer}. All methods but {@link #loop()} and
+ * {@link #addresses()} run on the loop thread: a call from another thread fails with
+ * {@link IllegalStateException} before it changes anything.
  */
 public interface Server extends AutoCloseable {
+    /** The loop that owns this server. Thread-safe. */
     EventLoop loop();
 
-    /** The bound addresses (with the real port when 0 was asked for). */
+    /** The bound addresses (with the real port when 0 was asked for); fixed once the server is made. Thread-safe. */
     List<InetSocketAddress> addresses();
 
     /** Whether it still accepts connections. */

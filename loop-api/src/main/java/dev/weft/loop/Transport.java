@@ -4,8 +4,10 @@ import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
 
 /**
- * A bidirectional byte stream owned by one loop. All methods must be called on the loop thread
- * (a call from another thread fails with {@link IllegalStateException}).
+ * A bidirectional byte stream owned by one loop. All methods but {@link #loop()} must be called on
+ * the loop thread: a call from another thread fails with {@link IllegalStateException} naming the
+ * method and the thread, before it looks at its arguments or changes anything (of this transport or
+ * of any other on the loop).
  *
  * <p><b>Writes never block and never lose bytes.</b> A write first tries the system call from the
  * caller's memory; whatever the kernel did not take is copied into the transport's write buffer and
@@ -30,6 +32,7 @@ public interface Transport {
     /** Default low-water mark of the write buffer, in bytes. */
     int DEFAULT_LOW_WATER = 16 * 1024;
 
+    /** The loop that owns this transport. Thread-safe. */
     EventLoop loop();
 
     /** Writes {@code length} bytes of {@code data} from {@code offset}. */
@@ -37,13 +40,14 @@ public interface Transport {
 
     /** Writes the whole buffer ({@code capacity()} bytes). */
     default void write(DirectBuffer data) {
-        write(data, 0, data.capacity());
+        // A null buffer reaches the full form, which checks the thread before its arguments.
+        write(data, 0, data == null ? 0 : data.capacity());
     }
 
     void write(byte[] data, int offset, int length);
 
     default void write(byte[] data) {
-        write(data, 0, data.length);
+        write(data, 0, data == null ? 0 : data.length);
     }
 
     /** Writes the buffer's remaining bytes; its position is left unchanged. */

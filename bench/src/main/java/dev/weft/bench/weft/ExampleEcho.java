@@ -17,6 +17,8 @@ import org.agrona.DirectBuffer;
  * The echo server of the seed text, on Weft: it says when a connection is made, prints what it
  * receives, answers {@code "Re: "} followed by the data, and closes a connection that stays silent
  * for {@link #TIMEOUT}; every piece of data restarts that timer ({@code callLater} + {@code cancel}).
+ * Kept as the seed wrote it, so it never pauses reading: a client that sends without reading grows
+ * it without limit (README, "Embedding", shows the protocol with back-pressure).
  *
  * <p>{@code java -jar weft-bench.jar example-echo --port P [--backend B] [--host 127.0.0.1]}
  */

@@ -14,13 +14,18 @@ import org.agrona.DirectBuffer;
  * {@code echo-server --backend B --port P [--host 127.0.0.1]}: a quiet Weft echo server for load
  * tests. One loop, {@link ServerOptions#DEFAULTS}; the protocol writes each read view straight
  * back (the transport tries the syscall from the view and copies only what the kernel leaves).
- * Prints one line {@code listening on HOST:PORT backend=B} when ready, nothing afterwards.
+ * A peer that sends without reading cannot grow the server: while the transport's write buffer is
+ * over its high-water mark the connection stops reading, so each connection holds at most the
+ * high-water mark plus one read. Prints one line {@code listening on HOST:PORT backend=B} when ready, nothing afterwards.
  */
 public final class WeftEchoServer {
     private WeftEchoServer() {
     }
 
-    /** Pure echo: no allocation, no copy on the path where the kernel takes the whole write. */
+    /**
+     * Pure echo: no allocation, no copy on the path where the kernel takes the whole write. Reading
+     * pauses while writing is paused (back-pressure).
+     */
     static final class Echo implements Protocol {
         private Transport transport;
 
@@ -32,6 +37,16 @@ public final class WeftEchoServer {
         @Override
         public void dataReceived(DirectBuffer data) {
             transport.write(data);
+        }
+
+        @Override
+        public void pauseWriting() {
+            transport.pauseReading();
+        }
+
+        @Override
+        public void resumeWriting() {
+            transport.resumeReading();
         }
 
         @Override

@@ -24,6 +24,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * read. Requests with a body (Content-Length, chunked) are not supported: wrk's GET has none. The
  * responses for the requests completed by one read go out in one write (up to
  * {@value #MAX_BATCH} at a time) from a buffer built once.
+ *
+ * <p><b>Back-pressure.</b> A client that pipelines requests without reading the responses stops
+ * being read while the transport's write buffer is over its high-water mark, so a connection holds
+ * at most the high-water mark plus the responses to one read.
  */
 public final class WeftHttpServer {
     static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\n"
@@ -91,6 +95,16 @@ public final class WeftHttpServer {
                 transport.write(responses, 0, k * RESPONSE.length);
                 n -= k;
             }
+        }
+
+        @Override
+        public void pauseWriting() {
+            transport.pauseReading();
+        }
+
+        @Override
+        public void resumeWriting() {
+            transport.resumeReading();
         }
 
         @Override

@@ -37,6 +37,9 @@ import java.util.function.Supplier;
  * at most once per {@link #REPORT_INTERVAL_MS} ms, with the number of connections refused since the
  * last report. The classes this path uses are loaded with this one, so the first failure behaves
  * like every later one even when no descriptor is left to read a class file with.
+ *
+ * <p><b>Threads.</b> Every public method but {@link #loop()}, {@link #addresses()} (fixed once the
+ * server is open) and {@link #toString()} runs on the loop thread only and checks that first.
  */
 final class ListenerServer implements Server {
     static final int ACCEPT_BATCH = 64;
@@ -310,6 +313,7 @@ final class ListenerServer implements Server {
 
     @Override
     public boolean isServing() {
+        loop.assertInLoop("Server.isServing");
         return clients.isServing();
     }
 
@@ -340,6 +344,7 @@ final class ListenerServer implements Server {
 
     @Override
     public int connectionCount() {
+        loop.assertInLoop("Server.connectionCount");
         return clients.count();
     }
 

@@ -391,6 +391,7 @@ public final class StreamCore implements Transport {
 
     @Override
     public boolean canWriteEof() {
+        loop.assertInLoop("Transport.canWriteEof");
         return true;
     }
 
@@ -475,6 +476,7 @@ public final class StreamCore implements Transport {
 
     @Override
     public boolean isClosing() {
+        loop.assertInLoop("Transport.isClosing");
         return closing || lost;
     }
 
@@ -504,6 +506,7 @@ public final class StreamCore implements Transport {
 
     @Override
     public boolean isReading() {
+        loop.assertInLoop("Transport.isReading");
         return reading && !closing && !lost;
     }
 
@@ -523,21 +526,25 @@ public final class StreamCore implements Transport {
 
     @Override
     public int getWriteBufferLimitHigh() {
+        loop.assertInLoop("Transport.getWriteBufferLimitHigh");
         return flow.high();
     }
 
     @Override
     public int getWriteBufferLimitLow() {
+        loop.assertInLoop("Transport.getWriteBufferLimitLow");
         return flow.low();
     }
 
     @Override
     public int getWriteBufferSize() {
+        loop.assertInLoop("Transport.getWriteBufferSize");
         return io.queued();
     }
 
     @Override
     public Object extraInfo(String name) {
+        loop.assertInLoop("Transport.extraInfo");
         Objects.requireNonNull(name, "name");
         if (BACKEND.equals(name)) {
             return io.backendName();
@@ -552,6 +559,7 @@ public final class StreamCore implements Transport {
 
     @Override
     public BaseProtocol protocol() {
+        loop.assertInLoop("Transport.protocol");
         return protocol;
     }
 

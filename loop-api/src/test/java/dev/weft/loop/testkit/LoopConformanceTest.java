@@ -36,11 +36,17 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.function.Executable;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -762,5 +768,255 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
             assertTrue(e.getMessage().startsWith("unsupported on " + loop.backendName() + ": "), e.getMessage());
             assertEquals(c, e.capability());
         }
+    }
+
+    /** Waits on a client thread until the loop runs, so that thread checks apply to it. */
+    private void untilLoopRuns() {
+        while (!loop.isRunning()) {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void shouldRejectWritesFromAnotherThreadWithoutTouchingOtherConnections() {
+        Server server = await(loop.createServer(TestProtocols.HeapEcho::new, "127.0.0.1", 0, null));
+        TestProtocols.Collector victim = await(loop.createConnection(() -> new TestProtocols.Collector(loop),
+                "127.0.0.1", port(server), null)).protocol();
+        Transport target = victim.transport;
+        long runNanos = TimeUnit.MILLISECONDS.toNanos(1500);
+        List<String> wrong = new ArrayList<>();
+        long[] calls = new long[1];
+        long[] echoed = new long[2];
+        whileLoopRuns(() -> {
+            untilLoopRuns();
+            CompletableFuture<Void> hammer = CompletableFuture.runAsync(() -> {
+                byte[] foreign = new byte[4096];
+                Arrays.fill(foreign, (byte) 'F');
+                ByteBuffer heap = ByteBuffer.wrap(foreign);
+                ByteBuffer direct = ByteBuffer.allocateDirect(foreign.length).put(foreign).flip();
+                String me = Thread.currentThread().getName();
+                long end = System.nanoTime() + runNanos;
+                while (System.nanoTime() < end && wrong.size() < 10) {
+                    for (int kind = 0; kind < 3; kind++) {
+                        calls[0]++;
+                        try {
+                            switch (kind) {
+                                case 0 -> target.write(foreign);
+                                case 1 -> target.write(heap);
+                                default -> target.write(direct);
+                            }
+                            wrong.add("write kind " + kind + " from " + me + " did not throw");
+                        } catch (IllegalStateException e) {
+                            if (!e.getMessage().contains("Transport.write") || !e.getMessage().contains(me)) {
+                                wrong.add("message names neither method nor thread: " + e.getMessage());
+                            }
+                        } catch (Throwable t) {
+                            wrong.add(t.toString());
+                        }
+                    }
+                }
+            }, clients);
+            try (Socket s = new Socket("127.0.0.1", port(server))) {
+                s.setTcpNoDelay(true);
+                Random random = new Random(2);
+                byte[] out = new byte[8192];
+                do {
+                    random.nextBytes(out);
+                    s.getOutputStream().write(out);
+                    byte[] in = readFully(s.getInputStream(), out.length);
+                    echoed[0]++;
+                    if (!Arrays.equals(out, in)) {
+                        echoed[1]++;
+                    }
+                } while (!hammer.isDone());
+            }
+            hammer.join();
+            return null;
+        });
+        assertEquals(List.of(), wrong, "every write from another thread fails naming the method and the thread");
+        assertTrue(calls[0] > 0 && echoed[0] > 0, calls[0] + " foreign writes, " + echoed[0] + " echo rounds");
+        assertEquals(0, echoed[1], "echo rounds that came back altered, of " + echoed[0]);
+        runFor(50);
+        assertEquals(0, victim.bytes.size(), "nothing written from another thread reached the peer");
+        assertEquals(0, target.getWriteBufferSize());
+        target.close();
+        await(victim.lost);
+        server.close();
+        server.closeClients();
+        await(server.waitClosed());
+    }
+
+    @Test
+    void shouldChangeNothingWhenATransportOrServerIsCalledFromAnotherThread() {
+        LoopFuture<TestProtocols.Collector> first = loop.createFuture();
+        Server server = await(loop.createServer(() -> new TestProtocols.Collector(loop) {
+            @Override
+            public void connectionMade(Transport t) {
+                super.connectionMade(t);
+                t.write(new byte[8 << 20]);
+                if (!first.isDone()) {
+                    first.setResult(this);
+                }
+            }
+        }, "127.0.0.1", 0, ServerOptions.DEFAULTS));
+        Socket client = whileLoopRuns(() -> new Socket("127.0.0.1", port(server)));
+        try (client) {
+            TestProtocols.Collector c = await(first);
+            Transport t = c.transport;
+            int buffered = t.getWriteBufferSize();
+            assertTrue(buffered > 0, "the peer does not read, so bytes stay buffered");
+            TestProtocols.Collector other = new TestProtocols.Collector(loop);
+            UnsafeBuffer direct = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
+            Map<String, Executable> calls = new LinkedHashMap<>();
+            calls.put("Transport.write", () -> t.write(direct, 0, 16));
+            calls.put("Transport.write ", () -> t.write(new byte[16]));
+            calls.put("Transport.write  ", () -> t.write((byte[]) null));
+            calls.put("Transport.write      ", () -> t.write((DirectBuffer) null));
+            calls.put("Transport.write   ", () -> t.write(new byte[16], 8, 16));
+            calls.put("Transport.write    ", () -> t.write(ByteBuffer.allocate(16)));
+            calls.put("Transport.write     ", () -> t.write(ByteBuffer.allocateDirect(16)));
+            calls.put("Transport.writeLines", () -> t.writeLines(List.of(new byte[16])));
+            calls.put("Transport.writeEof", t::writeEof);
+            calls.put("Transport.canWriteEof", t::canWriteEof);
+            calls.put("Transport.close", t::close);
+            calls.put("Transport.abort", t::abort);
+            calls.put("Transport.isClosing", t::isClosing);
+            calls.put("Transport.pauseReading", t::pauseReading);
+            calls.put("Transport.resumeReading", t::resumeReading);
+            calls.put("Transport.isReading", t::isReading);
+            calls.put("Transport.setWriteBufferLimits", () -> t.setWriteBufferLimits(1, 0));
+            calls.put("Transport.setWriteBufferLimits ", () -> t.setWriteBufferLimits(1, 2));
+            calls.put("Transport.getWriteBufferLimitHigh", t::getWriteBufferLimitHigh);
+            calls.put("Transport.getWriteBufferLimitLow", t::getWriteBufferLimitLow);
+            calls.put("Transport.getWriteBufferSize", t::getWriteBufferSize);
+            calls.put("Transport.extraInfo", () -> t.extraInfo(Transport.PEER_NAME));
+            calls.put("Transport.protocol", t::protocol);
+            calls.put("Transport.setProtocol", () -> t.setProtocol(other));
+            calls.put("Transport.setProtocol ", () -> t.setProtocol(null));
+            calls.put("Server.isServing", server::isServing);
+            calls.put("Server.connectionCount", server::connectionCount);
+            calls.put("Server.close", server::close);
+            calls.put("Server.closeClients", server::closeClients);
+            calls.put("Server.abortClients", server::abortClients);
+            calls.put("Server.waitClosed", server::waitClosed);
+            List<String> wrong = whileLoopRuns(() -> {
+                untilLoopRuns();
+                List<String> out = new ArrayList<>();
+                for (Map.Entry<String, Executable> e : calls.entrySet()) {
+                    String method = e.getKey().strip();
+                    try {
+                        e.getValue().execute();
+                        out.add(method + " did not throw");
+                    } catch (IllegalStateException x) {
+                        if (!x.getMessage().startsWith(method + " ") || !x.getMessage().contains("loop thread")) {
+                            out.add(method + ": " + x.getMessage());
+                        }
+                    } catch (Throwable x) {
+                        out.add(method + ": " + x);
+                    }
+                }
+                return out;
+            });
+            assertEquals(List.of(), wrong, "each call from another thread fails first, naming its method");
+            assertEquals(buffered, t.getWriteBufferSize(), "nothing was written or dropped");
+            assertFalse(t.isClosing());
+            assertTrue(t.isReading());
+            assertEquals(Transport.DEFAULT_HIGH_WATER, t.getWriteBufferLimitHigh());
+            assertEquals(Transport.DEFAULT_LOW_WATER, t.getWriteBufferLimitLow());
+            assertTrue(t.protocol() == c, "the protocol was not replaced");
+            assertTrue(server.isServing());
+            assertEquals(1, server.connectionCount());
+            t.abort();
+            await(c.lost);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        server.close();
+        await(server.waitClosed());
+    }
+
+    @Test
+    void shouldRejectLoopConfinedLoopMethodsFromAnotherThreadBeforeTheirArguments() {
+        boolean debug = loop.isDebug();
+        Duration slow = loop.getSlowCallbackThreshold();
+        Map<String, Executable> calls = new LinkedHashMap<>();
+        calls.put("callSoon", () -> loop.callSoon(null));
+        calls.put("createServer", () -> loop.createServer(null, "127.0.0.1", -1, null));
+        calls.put("createTask", () -> loop.createTask(null));
+        calls.put("liveHandles", loop::liveHandles);
+        calls.put("setExceptionHandler", () -> loop.setExceptionHandler((l, c) -> { }));
+        calls.put("setDebug", () -> loop.setDebug(!debug));
+        calls.put("setSlowCallbackThreshold", () -> loop.setSlowCallbackThreshold(Duration.ofSeconds(-1)));
+        calls.put("setWarningHandler", () -> loop.setWarningHandler(null));
+        List<String> wrong = whileLoopRuns(() -> {
+            untilLoopRuns();
+            List<String> out = new ArrayList<>();
+            for (Map.Entry<String, Executable> e : calls.entrySet()) {
+                try {
+                    e.getValue().execute();
+                    out.add(e.getKey() + " did not throw");
+                } catch (IllegalStateException x) {
+                    if (!x.getMessage().startsWith(e.getKey() + " must be called from the loop thread")) {
+                        out.add(e.getKey() + ": " + x.getMessage());
+                    }
+                } catch (Throwable x) {
+                    out.add(e.getKey() + ": " + x);
+                }
+            }
+            return out;
+        });
+        assertEquals(List.of(), wrong, "each call from another thread fails first, naming its method");
+        assertNull(loop.getExceptionHandler());
+        assertEquals(debug, loop.isDebug());
+        assertEquals(slow, loop.getSlowCallbackThreshold());
+    }
+
+    /**
+     * The README's echo ({@link TestProtocols.Echo} pauses reading while writing is paused) against a
+     * client that sends 64 MiB and never reads: the server stops reading and holds at most the
+     * high-water mark plus one read (the readiness read buffer is 256 KiB).
+     */
+    @Test
+    void shouldHoldAtMostHighWaterPlusOneReadForAClientThatNeverReads() throws Exception {
+        long total = 64L << 20;
+        List<TestProtocols.Echo> side = new ArrayList<>();
+        Server server = await(loop.createServer(() -> {
+            TestProtocols.Echo e = new TestProtocols.Echo(loop);
+            side.add(e);
+            return e;
+        }, "127.0.0.1", 0, ServerOptions.DEFAULTS));
+        Socket client = new Socket("127.0.0.1", port(server));
+        CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
+            byte[] chunk = pattern(64 * 1024, 64);
+            long sent = 0;
+            try {
+                while (sent < total) {
+                    client.getOutputStream().write(chunk);
+                    sent += chunk.length;
+                }
+            } catch (IOException e) {
+                // Closed below while blocked: the server stopped reading.
+            }
+            return sent;
+        }, clients);
+        // Until the server has stopped reading and taken nothing for 300 ms (or took everything).
+        long last = -1;
+        for (int quiet = 0; quiet < 6 && !writer.isDone(); ) {
+            runFor(50);
+            TestProtocols.Echo e = side.isEmpty() ? null : side.get(0);
+            boolean still = e != null && e.received == last && !e.transport.isReading();
+            quiet = still ? quiet + 1 : 0;
+            last = e == null ? -1 : e.received;
+        }
+        TestProtocols.Echo e = side.get(0);
+        int limit = Transport.DEFAULT_HIGH_WATER + 256 * 1024;
+        assertTrue(e.maxWriteBuffer <= limit, "buffered " + e.maxWriteBuffer + " > " + limit);
+        assertTrue(e.received < total, "the server stopped reading after " + e.received + " bytes");
+        assertFalse(e.transport.isReading());
+        client.close();
+        await(LoopFuture.fromStage(loop, writer));
+        server.close();
+        server.abortClients();
+        await(server.waitClosed());
     }
 }

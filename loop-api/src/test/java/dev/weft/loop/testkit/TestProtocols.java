@@ -5,6 +5,7 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Transport;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
 
 /** Protocols the conformance suite drives. */
@@ -53,6 +54,49 @@ public final class TestProtocols {
         @Override
         public void connectionLost(Throwable cause) {
             lost.setResult(cause);
+        }
+    }
+
+    /**
+     * Echoes through the heap: each read is copied into its own array and written back with
+     * {@code write(byte[])} and {@code write(ByteBuffer)} in turn (the overloads that stage heap
+     * bytes through memory the loop shares). Pauses reading while writing is paused.
+     */
+    public static final class HeapEcho implements Protocol {
+        private final byte[] copy = new byte[256 * 1024];
+        private final ByteBuffer copyView = ByteBuffer.wrap(copy);
+        private Transport transport;
+        private boolean viaByteBuffer;
+
+        @Override
+        public void connectionMade(Transport t) {
+            transport = t;
+        }
+
+        @Override
+        public void dataReceived(DirectBuffer data) {
+            int n = data.capacity();
+            for (int done = 0; done < n; done += copy.length) {
+                int k = Math.min(copy.length, n - done);
+                data.getBytes(done, copy, 0, k);
+                if (viaByteBuffer) {
+                    copyView.clear().limit(k);
+                    transport.write(copyView);
+                } else {
+                    transport.write(copy, 0, k);
+                }
+                viaByteBuffer = !viaByteBuffer;
+            }
+        }
+
+        @Override
+        public void pauseWriting() {
+            transport.pauseReading();
+        }
+
+        @Override
+        public void resumeWriting() {
+            transport.resumeReading();
         }
     }
 

@@ -265,6 +265,7 @@ final class IocpServer implements Server {
 
     @Override
     public boolean isServing() {
+        loop.assertInLoop("Server.isServing");
         return clients.isServing();
     }
 
@@ -295,6 +296,7 @@ final class IocpServer implements Server {
 
     @Override
     public int connectionCount() {
+        loop.assertInLoop("Server.connectionCount");
         return clients.count();
     }
 
