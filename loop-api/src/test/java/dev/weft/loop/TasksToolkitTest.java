@@ -133,9 +133,20 @@ class TasksToolkitTest extends TaskTestBase {
 
     @Test
     void shouldYieldResultsInCompletionOrder() {
+        // completed in the order b, c, a, one loop iteration apart, so no timer race decides it
+        LoopFuture<Integer> a = loop.createFuture();
+        LoopFuture<Integer> b = loop.createFuture();
+        LoopFuture<Integer> c = loop.createFuture();
+        loop.callLater(Duration.ofMillis(1), () -> {
+            b.setResult(1);
+            loop.callSoon(() -> {
+                c.setResult(2);
+                loop.callSoon(() -> a.setResult(3));
+            });
+        });
         List<Integer> order = run(() -> {
             List<Integer> out = new ArrayList<>();
-            for (LoopFuture<Integer> f : Tasks.asCompleted(List.of(after(30, 3), after(1, 1), after(15, 2)))) {
+            for (LoopFuture<Integer> f : Tasks.asCompleted(List.of(a, b, c))) {
                 out.add(await(f));
             }
             return out;
