@@ -300,8 +300,10 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     /**
-     * Closes the loop: aborts what the backend still has open, releases it, drops pending callbacks
-     * and timers and shuts the default executor down. Fails while running; idempotent.
+     * Closes the loop: cancels the tasks not done (a suspended task runs to its end here, so its
+     * thread ends; see {@link Task}), aborts what the backend still has open, releases it, drops
+     * pending callbacks and timers and shuts the default executor down. Fails while running;
+     * idempotent.
      */
     @Override
     public void close() {
@@ -311,6 +313,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         if (closed) {
             return;
         }
+        closeTasks();
         closed = true;
         Thread previous = loopThread;
         loopThread = Thread.currentThread();
@@ -843,13 +846,27 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /** As {@link #createTask(Coroutine)}, with a name (null: {@code Task-N}). */
     public <T> Task<T> createTask(Coroutine<T> coroutine, String name) {
+        return createTask(coroutine, name, false);
+    }
+
+    /**
+     * As {@link #createTask(Coroutine, String)}; with {@code eagerStart} the first step runs now,
+     * inside this call, up to the body's first suspension (asyncio 3.12's {@code eager_start}): a
+     * body that never suspends returns a task already done, never scheduled. Called inside a task,
+     * that task resumes right after, before any other callback.
+     */
+    public <T> Task<T> createTask(Coroutine<T> coroutine, String name, boolean eagerStart) {
         checkThread("createTask");
         Objects.requireNonNull(coroutine, "coroutine");
         checkOpen();
         LoopInternals.Tasks tasks = LoopInternals.tasks();
         Task<T> task = tasks.newTask(this, coroutine, name);
         liveTasks.add(task);
-        callSoon(() -> tasks.firstStep(task));
+        if (eagerStart) {
+            tasks.startEagerly(task);
+        } else {
+            callSoon(tasks.firstStepCallback(task));
+        }
         return task;
     }
 
@@ -876,6 +893,15 @@ public final class EventLoop implements Executor, AutoCloseable {
                 loop.liveTasks.remove(task);
             }
         });
+    }
+
+    /** At close: cancels the tasks not done and runs the suspended ones to their end (see {@link Task}). */
+    private void closeTasks() {
+        for (int round = 0; round < 16 && !liveTasks.isEmpty(); round++) {
+            for (Task<?> t : new ArrayList<>(liveTasks)) {
+                LoopInternals.tasks().closeWithLoop(t);
+            }
+        }
     }
 
     private record CancelTimer(TimerHandle handle) {

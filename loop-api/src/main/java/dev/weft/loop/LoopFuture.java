@@ -1,6 +1,8 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.core.Throwables;
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -28,6 +30,12 @@ import java.util.function.Consumer;
  *   <li><b>Failures</b> surface from {@link #result()} as the exception itself when unchecked, else
  *       wrapped in a {@link CompletionException}; a cancelled future throws
  *       {@link CancellationException} carrying the cancel message.</li>
+ *   <li><b>Unretrieved failures.</b> A failure nobody looked at ({@link #result()},
+ *       {@link #exception()}, {@link #get()}) by the time the future is garbage-collected goes to
+ *       the loop's exception handler, "Future exception was never retrieved" (asyncio's
+ *       {@code Future.__del__}). Only a failed future pays for this (a {@link Cleaner}
+ *       registration). A {@link CancellationException} held as a failure (see
+ *       {@link Tasks#gather}) is not reported.</li>
  * </ul>
  */
 public class LoopFuture<T> implements Future<T> {
@@ -35,12 +43,27 @@ public class LoopFuture<T> implements Future<T> {
     private static final int FINISHED = 1;
     private static final int CANCELLED = 2;
 
+    static {
+        LoopInternals.install(new LoopInternals.Futures() {
+            @Override
+            public void watched(LoopFuture<?> future) {
+                future.onWatched();
+            }
+
+            @Override
+            public CancellationException newCancellation(LoopFuture<?> future) {
+                return future.newCancellation();
+            }
+        });
+    }
+
     private final EventLoop loop;
     private volatile int state = PENDING;
     private T result;
     private Throwable exception;
     private String cancelMessage;
     private boolean exceptionRetrieved;
+    private Unretrieved unretrieved;
     /** null, a single callback, or an ArrayList of callbacks. */
     private Object callbacks;
     private int blockedWaiters;
@@ -155,6 +178,9 @@ public class LoopFuture<T> implements Future<T> {
     public final void addDoneCallback(Consumer<? super LoopFuture<T>> callback) {
         Objects.requireNonNull(callback, "callback");
         loop.checkThread("LoopFuture.addDoneCallback");
+        if (state == PENDING) {
+            onWatched();
+        }
         if (state != PENDING) {
             scheduleCallback(callback);
             return;
@@ -291,6 +317,26 @@ public class LoopFuture<T> implements Future<T> {
         return f;
     }
 
+    /**
+     * Hook run on the loop thread when a task is about to await this pending future, or a callback
+     * is added to it; a future whose outcome is chosen only once someone waits binds it here.
+     */
+    protected void onWatched() {
+    }
+
+    /**
+     * Completes with a {@link CancellationException} as the failure, without being cancelled
+     * (asyncio's gather does this when a child is cancelled). Loop thread only.
+     */
+    protected final void setCancellationAsException(CancellationException failure) {
+        loop.checkThread("LoopFuture.setException");
+        if (state != PENDING) {
+            throw new IllegalStateException("invalid state: the future is already " + stateName());
+        }
+        exception = failure;
+        complete(FINISHED);
+    }
+
     /** Whether someone looked at the failure (result(), exception(), get()). */
     protected final boolean exceptionRetrieved() {
         return exceptionRetrieved;
@@ -299,18 +345,24 @@ public class LoopFuture<T> implements Future<T> {
     private void markExceptionRetrieved() {
         if (!exceptionRetrieved) {
             exceptionRetrieved = true;
-            onExceptionRetrieved();
+            Unretrieved u = unretrieved;
+            if (u != null) {
+                u.retrieved = true;
+            }
         }
     }
 
-    /** Hook run the first time the failure is looked at (tasks use it for unretrieved-failure reports). */
-    protected void onExceptionRetrieved() {
+    /** How a report of a failure nobody retrieved names this future. */
+    protected String describeFailure() {
+        return getClass().getSimpleName() + "[finished exception=" + exception + "]";
     }
 
-    /**
-     * The failure without marking it retrieved (so it is still reported if nobody else looks);
-     * null when pending, cancelled or completed with a result. Never throws.
-     */
+    /** The report of a failure nobody retrieved; tasks add their creation site. */
+    protected String neverRetrievedMessage() {
+        return "Future exception was never retrieved";
+    }
+
+    /** The raw failure without marking it retrieved; null if none. */
     public final Throwable peekException() {
         return exception;
     }
@@ -325,6 +377,13 @@ public class LoopFuture<T> implements Future<T> {
     }
 
     private void complete(int newState) {
+        Throwable failure = exception;
+        if (failure != null && !(failure instanceof CancellationException)) {
+            // registered before the state is published, so a get() on another thread marks it
+            Unretrieved u = new Unretrieved(loop, failure, neverRetrievedMessage(), describeFailure());
+            unretrieved = u;
+            Unretrieved.CLEANER.register(this, u);
+        }
         state = newState;
         Object cbs = callbacks;
         callbacks = null;
@@ -349,10 +408,64 @@ public class LoopFuture<T> implements Future<T> {
 
     @SuppressWarnings("unchecked")
     private void scheduleCallback(Object cb) {
-        Consumer<? super LoopFuture<T>> c = (Consumer<? super LoopFuture<T>>) cb;
-        loop.callSoon(() -> c.accept(this));
+        loop.callSoon(new DoneCallback<>(this, (Consumer<? super LoopFuture<T>>) cb));
     }
 
+    /** A done callback on its way through the loop; named after the callback in debug reports. */
+    private static final class DoneCallback<T> implements Runnable {
+        private final LoopFuture<T> future;
+        private final Consumer<? super LoopFuture<T>> callback;
+
+        DoneCallback(LoopFuture<T> future, Consumer<? super LoopFuture<T>> callback) {
+            this.future = future;
+            this.callback = callback;
+        }
+
+        @Override
+        public void run() {
+            callback.accept(future);
+        }
+
+        @Override
+        public String toString() {
+            return callback.toString();
+        }
+    }
+
+    /** Reports a failure nobody retrieved, once the future is unreachable. Holds no reference to it. */
+    private static final class Unretrieved implements Runnable {
+        static final Cleaner CLEANER = Cleaner.create(r -> {
+            Thread t = new Thread(r, "weft-future-cleaner");
+            t.setDaemon(true);
+            return t;
+        });
+
+        private final EventLoop loop;
+        private final Throwable failure;
+        private final String message;
+        private final String future;
+        volatile boolean retrieved;
+
+        Unretrieved(EventLoop loop, Throwable failure, String message, String future) {
+            this.loop = loop;
+            this.failure = failure;
+            this.message = message;
+            this.future = future;
+        }
+
+        @Override
+        public void run() {
+            if (retrieved) {
+                return;
+            }
+            ExceptionContext ctx = new ExceptionContext(message, failure, future);
+            try {
+                loop.callSoonThreadsafe(() -> loop.callExceptionHandler(ctx));
+            } catch (IllegalStateException closed) {
+                loop.defaultExceptionHandler(ctx);
+            }
+        }
+    }
 
     @Override
     public String toString() {

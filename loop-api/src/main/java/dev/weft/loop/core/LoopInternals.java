@@ -1,12 +1,14 @@
 package dev.weft.loop.core;
 
 import dev.weft.loop.EventLoop;
+import dev.weft.loop.LoopFuture;
 import dev.weft.loop.task.Coroutine;
 import dev.weft.loop.task.Task;
 
 /**
  * What the loop and the task runtime need from each other across their packages, and nobody else
- * may call: installed once by {@link EventLoop}'s and {@link Task}'s class initialisers. Not API
+ * may call: installed once by the class initialisers of {@link EventLoop}, {@link LoopFuture} and
+ * {@link Task}. Not API
  * (the package is not exported).
  */
 public final class LoopInternals {
@@ -29,11 +31,27 @@ public final class LoopInternals {
     public interface Tasks {
         <T> Task<T> newTask(EventLoop loop, Coroutine<T> coroutine, String name);
 
-        /** Runs the first step of a task made by {@link #newTask}. */
-        void firstStep(Task<?> task);
+        /** The callback that runs the first step of a task made by {@link #newTask}. */
+        Runnable firstStepCallback(Task<?> task);
+
+        /** Runs the first step now, inside {@code createTask} (eager start). */
+        void startEagerly(Task<?> task);
+
+        /** The loop is closing: cancel the task and, if it is suspended, run it to its end. */
+        void closeWithLoop(Task<?> task);
+    }
+
+    /** The futures' side: hooks on a {@link LoopFuture} for tasks. */
+    public interface Futures {
+        /** A task is about to await {@code future}, or a callback is added to it. */
+        void watched(LoopFuture<?> future);
+
+        /** A {@link java.util.concurrent.CancellationException} carrying the future's cancel message. */
+        java.util.concurrent.CancellationException newCancellation(LoopFuture<?> future);
     }
 
     private static volatile Loop loop;
+    private static volatile Futures futures;
     private static volatile Tasks tasks;
 
     public static void install(Loop hooks) {
@@ -42,6 +60,19 @@ public final class LoopInternals {
 
     public static void install(Tasks hooks) {
         tasks = hooks;
+    }
+
+    public static void install(Futures hooks) {
+        futures = hooks;
+    }
+
+    public static Futures futures() {
+        Futures f = futures;
+        if (f == null) {
+            initialise(LoopFuture.class);
+            f = futures;
+        }
+        return f;
     }
 
     public static Loop loop() {

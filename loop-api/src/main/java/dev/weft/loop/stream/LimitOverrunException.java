@@ -1,8 +1,9 @@
 package dev.weft.loop.stream;
 
 /**
- * No separator within the reader's limit. The bytes stay in the reader's buffer;
- * {@link #consumed()} tells how many a caller may read to get past them.
+ * No separator within the reader's limit. After {@link StreamReader#readUntil} the bytes stay in
+ * the reader's buffer and {@link #consumed()} tells how many a caller may read to get past them;
+ * {@link StreamReader#readLine()} has already dropped the long line.
  */
 public final class LimitOverrunException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -78,6 +78,7 @@ final class StreamProtocol implements Protocol {
                 closed.setResult(null);
             } else {
                 closed.setException(cause);
+                closed.exception();  // reads throw it too; not reported if nobody waits for the close, as in asyncio
             }
         }
         paused = false;

@@ -15,9 +15,11 @@ import org.agrona.DirectBuffer;
  *   <li><b>Cancellation-safe.</b> A read consumes bytes only when it returns them: a read cancelled
  *       (or timed out) while waiting for data leaves every byte in the buffer for the next read.</li>
  *   <li><b>Limit.</b> {@link #readLine()} and {@link #readUntil} fail with
- *       {@link LimitOverrunException} when no separator comes within the limit (64 KiB by default);
- *       the bytes stay readable. Reading from the transport pauses while more than twice the limit
- *       is buffered.</li>
+ *       {@link LimitOverrunException} when the bytes before the separator are more than the limit
+ *       (64 KiB by default). {@link #readUntil} leaves the bytes readable; {@link #readLine()}
+ *       drops the long line (through its separator, or the whole buffer when none came), as
+ *       asyncio's {@code readline} does, so a caller that catches the error can read on. Reading
+ *       from the transport pauses while more than twice the limit is buffered.</li>
  *   <li><b>One reader at a time:</b> a second task waiting on the same reader fails.</li>
  * </ul>
  * Loop thread (task steps) only; the reads inside a task.
@@ -166,13 +168,24 @@ public final class StreamReader {
 
     /**
      * A line including its {@code \n}; at EOF the last partial line (empty at the very end).
-     * {@link LimitOverrunException} when the line is longer than the limit; its bytes stay readable.
+     * {@link LimitOverrunException} when the line (without its {@code \n}) is longer than the limit:
+     * the line is dropped with its {@code \n} when that is buffered, else every buffered byte is
+     * dropped (asyncio's {@code readline}; it raises {@code ValueError} where this throws
+     * {@link LimitOverrunException}). The next read goes on after what was dropped.
      */
     public byte[] readLine() {
         try {
             return readUntil(new byte[] {'\n'});
         } catch (IncompleteReadException e) {
             return e.partial();
+        } catch (LimitOverrunException e) {
+            int at = e.consumed();
+            if (at < buffered() && buf[start + at] == '\n') {
+                discard(at + 1);
+            } else {
+                discard(buffered());
+            }
+            throw e;
         }
     }
 
@@ -180,7 +193,8 @@ public final class StreamReader {
      * Bytes up to and including the first of {@code separators} to appear (where two match, the one
      * that ends first). {@link IncompleteReadException} if EOF comes first (what was buffered is
      * consumed into it); {@link LimitOverrunException} if the chunk before the separator is longer
-     * than the limit (nothing consumed).
+     * than the limit (nothing consumed). The limit counts the bytes before the separator: with a
+     * limit of 3, {@code xyAA} waits for more when the separator is {@code AAA}.
      */
     public byte[] readUntil(byte[]... separators) throws IncompleteReadException {
         if (separators.length == 0) {
@@ -205,9 +219,11 @@ public final class StreamReader {
                 }
                 return consume(sepStart + found[1]);
             }
-            if (buffered() > limit) {
+            // a separator may still end in bytes to come: only those before where it could start count
+            int before = buffered() + 1 - maxSep;
+            if (before > limit) {
                 throw new LimitOverrunException("separator not found, and the chunk exceeds the limit " + limit,
-                        buffered());
+                        before);
             }
             if (eof) {
                 byte[] partial = consume(buffered());
@@ -298,6 +314,15 @@ public final class StreamReader {
         }
         resumeIfPaused();
         return out;
+    }
+
+    private void discard(int n) {
+        start += n;
+        if (start == end) {
+            start = 0;
+            end = 0;
+        }
+        resumeIfPaused();
     }
 
     private void resumeIfPaused() {

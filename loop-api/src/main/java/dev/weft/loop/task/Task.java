@@ -1,10 +1,9 @@
 package dev.weft.loop.task;
 
-import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
-import java.lang.ref.Cleaner;
+import dev.weft.loop.core.LoopInternals;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -13,11 +12,14 @@ import java.util.function.Consumer;
  * A coroutine running on a loop, and the future of its outcome: asyncio's Task.
  *
  * <p><b>Steps.</b> The body runs in steps, each on the loop's behalf: the first step is scheduled
- * with {@link EventLoop#callSoon} by {@link EventLoop#createTask}; each {@link Tasks#await} of a
- * pending future ends a step, and the future's completion schedules the next one. At most one step
- * or callback of a loop runs at any instant, and a step counts as the loop thread for every thread
- * check, so tasks share plain fields without locks. How a step is run depends on
- * {@link Tasks#mode()}; the semantics do not.
+ * with {@link EventLoop#callSoon} by {@link EventLoop#createTask}, or runs inside
+ * {@link EventLoop#createTask(Coroutine, String, boolean)} when started eagerly (asyncio 3.12's
+ * {@code eager_start}); each {@link Tasks#await} of a pending future ends a step, and the future's
+ * completion schedules the next one; {@link Tasks#yieldNow()} resumes in the next iteration. At
+ * most one step or callback of a loop runs at any instant, and a step counts as the loop thread for
+ * every thread check, so tasks share plain fields without locks. How a step is run depends on
+ * {@link Tasks#mode()}; the semantics do not. In debug mode a slow step is reported once, by the
+ * loop, as {@code step of task <name>}.
  *
  * <p><b>Cancellation</b> (asyncio 3.11). {@link #cancel(String)} cancels the future the task is
  * waiting on, so the pending {@code await} throws a {@link CancellationException} carrying the
@@ -31,6 +33,12 @@ import java.util.function.Consumer;
  * and {@link #setException} are not for callers. A failure that nobody retrieved by the time the
  * task is garbage-collected goes to the loop's exception handler (with the creation site when the
  * loop was in debug mode).
+ *
+ * <p><b>Loop close.</b> {@link EventLoop#close()} cancels every task not done: a task not started
+ * never runs; a suspended one gets the cancellation at its pending {@code await} and runs to its
+ * end right there, every further {@code await} of a pending future throwing
+ * {@link CancellationException} at once; so its thread ends. (asyncio leaves such tasks pending and
+ * reports them when collected; a task here owns a thread, which must not outlive the loop.)
  *
  * <p><b>Threads.</b> As for {@link LoopFuture}: everything but the state queries and the blocking
  * {@code get} is for the loop thread (or a task step).
@@ -47,23 +55,37 @@ public class Task<T> extends LoopFuture<T> {
             }
 
             @Override
-            public void firstStep(Task<?> task) {
-                task.firstStep();
+            public Runnable firstStepCallback(Task<?> task) {
+                return task.firstStepCallback();
+            }
+
+            @Override
+            public void startEagerly(Task<?> task) {
+                task.startEagerly();
+            }
+
+            @Override
+            public void closeWithLoop(Task<?> task) {
+                task.closeWithLoop();
             }
         });
     }
+    private static final String LOOP_CLOSED = "the loop is closed";
 
     private final Coroutine<T> coroutine;
     private final TaskRunner runner;
     private final StackTraceElement[] creationSite;
-    private final Consumer<LoopFuture<?>> wakeup = this::wake;
+    private final Step firstStep = new Step(true);
+    private final Step nextStep = new Step(false);
     private String name;
     private LoopFuture<?> waiter;
     private boolean started;
+    private boolean yielded;
+    private boolean closing;
     private boolean mustCancel;
     private String mustCancelMessage;
     private int cancelRequests;
-    private Unretrieved unretrieved;
+    private Runnable loopSideAction;
 
     Task(EventLoop loop, Coroutine<T> coroutine, String name) {
         super(loop);
@@ -121,8 +143,8 @@ public class Task<T> extends LoopFuture<T> {
 
     /**
      * Requests cancellation: the future the task awaits is cancelled with {@code message}, or, if
-     * there is none (not started yet, or running now), the next suspension throws. Returns false if
-     * the task is already done. Loop thread only.
+     * there is none (not started yet, running now, or yielding), the next suspension throws.
+     * Returns false if the task is already done. Loop thread only.
      */
     @Override
     public boolean cancel(String message) {
@@ -154,7 +176,12 @@ public class Task<T> extends LoopFuture<T> {
 
     // ------------------------------------------------------------ stepping (loop thread)
 
-    /** The first step; scheduled by {@link EventLoop#createTask}. */
+    /** What {@link EventLoop#createTask} schedules: the first step. */
+    Runnable firstStepCallback() {
+        return firstStep;
+    }
+
+    /** The first step; scheduled by {@link EventLoop#createTask}, or run there when eager. */
     void firstStep() {
         if (isDone() || started) {
             return;
@@ -165,26 +192,33 @@ public class Task<T> extends LoopFuture<T> {
             return;
         }
         started = true;
-        timed(true);
+        step(true);
+    }
+
+    /**
+     * Runs the first step now, inside {@link EventLoop#createTask}. From inside another task's
+     * step, that task gives the turn to the loop side, which runs this step and hands the turn
+     * straight back: no other callback runs in between.
+     */
+    void startEagerly() {
+        Task<?> caller = CURRENT.get();
+        if (caller != null && caller.loop() == loop()) {
+            caller.runOnLoopSide(this::firstStep);
+        } else {
+            firstStep();
+        }
     }
 
     private void wake(LoopFuture<?> f) {
         if (f == waiter && !isDone()) {
-            timed(false);
+            step(false);
         }
     }
 
-    private void timed(boolean first) {
-        EventLoop loop = loop();
-        if (!loop.isDebug()) {
-            step(first);
-            return;
-        }
-        long start = System.nanoTime();
-        step(first);
-        long took = System.nanoTime() - start;
-        if (took >= loop.getSlowCallbackThreshold().toNanos()) {
-            LoopInternals.loop().warn(loop, String.format("a step of task %s took %.3f seconds", name, took / 1e9));
+    private void resumeFromYield() {
+        if (yielded && !isDone()) {
+            yielded = false;
+            step(false);
         }
     }
 
@@ -194,6 +228,44 @@ public class Task<T> extends LoopFuture<T> {
         } else {
             runner.resume();
         }
+        drainLoopSideActions();
+    }
+
+    /** Loop side, after a step ended: runs what the task asked for there, resuming it after each. */
+    void drainLoopSideActions() {
+        Runnable a;
+        while ((a = loopSideAction) != null) {
+            loopSideAction = null;
+            try {
+                a.run();
+            } finally {
+                runner.resume();
+            }
+        }
+    }
+
+    /**
+     * Loop closing (loop thread, loop not running): cancels this task and, if it is suspended,
+     * resumes it so that its body runs to its end now.
+     */
+    void closeWithLoop() {
+        if (isDone()) {
+            return;
+        }
+        closing = true;
+        if (!started) {
+            started = true;
+            super.cancel(LOOP_CLOSED);
+            return;
+        }
+        cancelRequests++;
+        LoopFuture<?> w = waiter;
+        if (w == null || !w.cancel(LOOP_CLOSED)) {
+            mustCancel = true;
+            mustCancelMessage = LOOP_CLOSED;
+        }
+        yielded = false;
+        step(false);
     }
 
     // ------------------------------------------------------------ inside the task's thread
@@ -233,8 +305,14 @@ public class Task<T> extends LoopFuture<T> {
             throw new IllegalStateException("task " + name + " cannot await itself");
         }
         if (!f.isDone()) {
+            LoopInternals.futures().watched(f);
+        }
+        if (!f.isDone()) {
+            if (closing) {
+                throw new CancellationException(LOOP_CLOSED);
+            }
             waiter = f;
-            f.addDoneCallback(wakeup);
+            f.addDoneCallback(nextStep);
             if (mustCancel && f.cancel(mustCancelMessage)) {
                 mustCancel = false;
             }
@@ -251,24 +329,56 @@ public class Task<T> extends LoopFuture<T> {
         return f.result();
     }
 
+    /**
+     * Ends this step and resumes in the next loop iteration (asyncio's bare {@code yield}, as in
+     * {@code sleep(0)}); a cancellation requested meanwhile is thrown here.
+     */
+    void yieldStep() {
+        if (closing) {
+            throw new CancellationException(LOOP_CLOSED);
+        }
+        loop().callSoon(nextStep);
+        yielded = true;
+        runner.suspend();
+        if (mustCancel) {
+            mustCancel = false;
+            throw new CancellationException(mustCancelMessage);
+        }
+    }
+
+    /** Inside a step of this task: ends the step, has the loop side run {@code action}, and resumes. */
+    private void runOnLoopSide(Runnable action) {
+        loopSideAction = action;
+        runner.suspend();
+    }
+
     // ------------------------------------------------------------ completion, diagnostics
 
     @Override
     protected void onComplete() {
         LoopInternals.loop().taskDone(loop(), this);
-        Throwable failure = peekException();
-        if (failure != null && !exceptionRetrieved()) {
-            unretrieved = new Unretrieved(loop(), failure, toString(), creationSite);
-            Unretrieved.CLEANER.register(this, unretrieved);
-        }
     }
 
     @Override
-    protected void onExceptionRetrieved() {
-        Unretrieved u = unretrieved;
-        if (u != null) {
-            u.retrieved = true;
+    protected String neverRetrievedMessage() {
+        StringBuilder msg = new StringBuilder("Task exception was never retrieved");
+        StackTraceElement[] site = creationSite;
+        if (site != null) {
+            msg.append("; task created at:");
+            int shown = 0;
+            for (StackTraceElement e : site) {
+                String c = e.getClassName();
+                if (!c.equals("dev.weft.loop.task.Task") && !c.equals("dev.weft.loop.EventLoop") && shown++ < 12) {
+                    msg.append("\n\tat ").append(e);
+                }
+            }
         }
+        return msg.toString();
+    }
+
+    @Override
+    protected String describeFailure() {
+        return "Task[name=" + name + ", finished exception=" + peekException() + "]";
     }
 
     @Override
@@ -277,49 +387,34 @@ public class Task<T> extends LoopFuture<T> {
         return "Task[name=" + name + ", " + s.substring(s.indexOf('[') + 1);
     }
 
-    /** Reports a failure nobody retrieved, once the task is unreachable. Holds no reference to it. */
-    private static final class Unretrieved implements Runnable {
-        static final Cleaner CLEANER = Cleaner.create(r -> {
-            Thread t = new Thread(r, "weft-task-cleaner");
-            t.setDaemon(true);
-            return t;
-        });
+    /**
+     * The loop callbacks that run this task's steps: the first step, a wake-up when the awaited
+     * future is done, a resumption after a yield. Named after the task in the loop's debug reports.
+     */
+    private final class Step implements Runnable, Consumer<LoopFuture<?>> {
+        private final boolean first;
 
-        private final EventLoop loop;
-        private final Throwable failure;
-        private final String task;
-        private final StackTraceElement[] site;
-        volatile boolean retrieved;
-
-        Unretrieved(EventLoop loop, Throwable failure, String task, StackTraceElement[] site) {
-            this.loop = loop;
-            this.failure = failure;
-            this.task = task;
-            this.site = site;
+        Step(boolean first) {
+            this.first = first;
         }
 
         @Override
         public void run() {
-            if (retrieved) {
-                return;
+            if (first) {
+                firstStep();
+            } else {
+                resumeFromYield();
             }
-            StringBuilder msg = new StringBuilder("Task exception was never retrieved");
-            if (site != null) {
-                msg.append("; task created at:");
-                int shown = 0;
-                for (StackTraceElement e : site) {
-                    String c = e.getClassName();
-                    if (!c.equals("dev.weft.loop.task.Task") && !c.equals("dev.weft.loop.EventLoop") && shown++ < 12) {
-                        msg.append("\n\tat ").append(e);
-                    }
-                }
-            }
-            ExceptionContext ctx = new ExceptionContext(msg.toString(), failure, task);
-            try {
-                loop.callSoonThreadsafe(() -> loop.callExceptionHandler(ctx));
-            } catch (IllegalStateException closed) {
-                loop.defaultExceptionHandler(ctx);
-            }
+        }
+
+        @Override
+        public void accept(LoopFuture<?> f) {
+            wake(f);
+        }
+
+        @Override
+        public String toString() {
+            return "step of task " + name;
         }
     }
 }

@@ -17,7 +17,10 @@ import java.util.concurrent.CancellationException;
  *       body itself, if it is still waiting.</li>
  *   <li>Then every failure (not cancellations) is thrown together in one {@link TaskGroupException}.</li>
  *   <li>If the task running the group is cancelled from outside, the group's tasks are cancelled
- *       and the cancellation goes on once they are done.</li>
+ *       and the cancellation goes on once they are done. If tasks failed as well, the
+ *       {@link TaskGroupException} is thrown and the cancellation stays requested: the task's next
+ *       suspension throws {@link CancellationException}, and {@link Task#cancelling()} keeps its
+ *       count (asyncio 3.13).</li>
  * </ul>
  * Loop thread (task steps) only.
  */
@@ -88,6 +91,7 @@ public final class TaskGroup {
         if (bodyFailure != null && !aborting) {
             abort();
         }
+        CancellationException pending = null;
         while (!tasks.isEmpty()) {
             if (onCompleted == null) {
                 onCompleted = loop.createFuture();
@@ -95,7 +99,8 @@ public final class TaskGroup {
             try {
                 Tasks.await(onCompleted);
             } catch (CancellationException e) {
-                // cancelled from outside while waiting for the tasks: cancel them, then go on waiting
+                // cancelled while waiting for the tasks: cancel them (once), then go on waiting
+                pending = e;
                 if (!aborting) {
                     propagate = e;
                     abort();
@@ -104,9 +109,14 @@ public final class TaskGroup {
             onCompleted = null;
         }
         exited = true;
-        if (parentCancelRequested && parent.uncancel() == 0) {
-            // the only cancellation pending was ours (a task failed): it stops here
-            propagate = null;
+        if (parentCancelRequested) {
+            if (parent.uncancel() == 0) {
+                // the only cancellation pending was ours (a task failed): it stops here
+                propagate = null;
+            } else if (propagate == null) {
+                // another cancellation came while we waited: it is not ours to drop
+                propagate = pending;
+            }
         }
         if (propagate != null && errors.isEmpty()) {
             throw propagate;
@@ -115,6 +125,12 @@ public final class TaskGroup {
             errors.add(bodyFailure);
         }
         if (!errors.isEmpty()) {
+            if (parent.cancelling() > 0) {
+                // cancelled from outside too: the failures win now, and the cancellation is kept
+                // for the task's next suspension (asyncio 3.13 takes one request back and re-requests)
+                parent.uncancel();
+                parent.cancel();
+            }
             throw new TaskGroupException(errors);
         }
     }

@@ -1,5 +1,6 @@
 package dev.weft.loop.task;
 
+import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.core.Nanos;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
@@ -67,16 +68,12 @@ public final class Tasks {
         return Task.require("await").await(future);
     }
 
-    /** Lets the other ready callbacks and tasks run once (asyncio's {@code sleep(0)}). */
+    /**
+     * Lets the other ready callbacks and tasks run once (asyncio's {@code sleep(0)}): the calling
+     * task resumes in the next loop iteration. A cancellation requested meanwhile is thrown here.
+     */
     public static void yieldNow() {
-        Task<?> t = Task.require("yieldNow");
-        LoopFuture<Void> f = t.loop().createFuture();
-        t.loop().callSoon(() -> {
-            if (!f.isDone()) {
-                f.setResult(null);
-            }
-        });
-        t.await(f);
+        Task.require("yieldNow").yieldStep();
     }
 
     /** Suspends the calling task for {@code delay} (zero or negative: {@link #yieldNow()}). */
@@ -118,12 +115,17 @@ public final class Tasks {
      * cancelled (a task: its body gets the cancellation) and {@link TimeoutException} is thrown once
      * it has finished. If the future completed in the same loop iteration as the timeout, its
      * outcome wins: a result already taken from a stream or queue is returned, never dropped.
-     * Inside a task only.
+     * A zero or negative timeout (asyncio 3.12): a done future gives its outcome, any other is
+     * cancelled at once (a task not started never runs) and, once it has finished,
+     * {@link TimeoutException} is thrown unless it completed anyway. Inside a task only.
      */
     public static <T> T waitFor(LoopFuture<T> future, Duration timeout) throws TimeoutException {
         Objects.requireNonNull(future, "future");
         if (timeout == null) {
             return await(future);
+        }
+        if (timeout.isZero() || timeout.isNegative()) {
+            return cancelAndWait(future);
         }
         try {
             return timeout(timeout, scope -> await(future));
@@ -133,6 +135,32 @@ public final class Tasks {
             }
             throw e;
         }
+    }
+
+    private static <T> T cancelAndWait(LoopFuture<T> future) throws TimeoutException {
+        Task<?> t = Task.require("waitFor");
+        if (future.isDone()) {
+            return future.result();
+        }
+        LoopFuture<Void> finished = t.loop().createFuture();
+        Consumer<LoopFuture<T>> release = f -> {
+            if (!finished.isDone()) {
+                finished.setResult(null);
+            }
+        };
+        future.addDoneCallback(release);
+        try {
+            future.cancel();
+            t.await(finished);
+        } finally {
+            future.removeDoneCallback(release);
+        }
+        if (future.isCancelled()) {
+            TimeoutException te = new TimeoutException("timed out");
+            te.initCause(LoopInternals.futures().newCancellation(future));
+            throw te;
+        }
+        return future.result();
     }
 
     /**
@@ -238,9 +266,13 @@ public final class Tasks {
     /**
      * A future of the results of {@code futures}, in their order, once all are done. Without
      * {@code returnExceptions} the first failure fails it at once (the others go on) and a cancelled
-     * child cancels it; with it, failures (and a {@link CancellationException} per cancelled child)
-     * take their place in the list. Cancelling the returned future cancels every child that is not
-     * done. Loop thread only.
+     * child fails it with a {@link CancellationException}; with it, failures (and a
+     * {@link CancellationException} per cancelled child) take their place in the list. Cancelling
+     * the returned future cancels every child that is not done; once they are, it fails with a
+     * {@link CancellationException}. As in asyncio, the gather then holds a
+     * {@link CancellationException} as its failure and is not itself cancelled
+     * ({@link LoopFuture#isCancelled()} is false; {@link LoopFuture#exception()} returns it). A child
+     * failing after the gather is done counts as retrieved. Loop thread only.
      */
     public static <T> LoopFuture<List<T>> gather(boolean returnExceptions, List<? extends LoopFuture<? extends T>> futures) {
         if (futures.isEmpty()) {
@@ -274,17 +306,18 @@ public final class Tasks {
             if (!outer.isDone()) {
                 copyOutcome(f, outer);
             } else if (!f.isCancelled()) {
-                f.peekException();
+                f.exception();  // the outer was cancelled: nobody will look at this failure
             }
         });
         return outer;
     }
 
     /**
-     * The futures' outcomes in completion order: each call of {@code next()} gives a future that
-     * completes with the outcome of the next of {@code futures} to finish (await it). After
-     * {@code timeout} (null: none) the futures not yet handed out fail with
-     * {@link TimeoutException}. Loop thread only.
+     * The futures' outcomes in completion order: each call of {@code next()} gives a future to
+     * await; whichever of them is awaited first (or first given a done callback) completes with the
+     * outcome of the first of {@code futures} to finish, the next one awaited with the next, and so
+     * on, as asyncio's {@code as_completed}. After {@code timeout} (null: none) the outcomes still
+     * to come are {@link TimeoutException}s. Loop thread only.
      */
     public static <T> Iterable<LoopFuture<T>> asCompleted(Collection<? extends LoopFuture<T>> futures, Duration timeout) {
         return new AsCompleted<>(futures, timeout);
@@ -434,13 +467,13 @@ public final class Tasks {
             finished++;
             if (isDone()) {
                 if (!child.isCancelled()) {
-                    child.peekException();
+                    child.exception();  // the gather already failed: this one is handled with it
                 }
                 return;
             }
             if (!returnExceptions) {
                 if (child.isCancelled()) {
-                    super.cancel(child.cancelMessage());
+                    setCancellationAsException(new CancellationException(child.cancelMessage()));
                     return;
                 }
                 Throwable e = child.exception();
@@ -453,7 +486,7 @@ public final class Tasks {
                 return;
             }
             if (cancelRequested) {
-                super.cancel(child.isCancelled() ? child.cancelMessage() : null);
+                setCancellationAsException(new CancellationException(child.isCancelled() ? child.cancelMessage() : null));
                 return;
             }
             List<Object> out = new ArrayList<>(children.size());
@@ -472,17 +505,25 @@ public final class Tasks {
         }
     }
 
+    /**
+     * The state of one {@link #asCompleted} call. Each item handed out is bound to a completion only
+     * when first awaited (or given a callback), so completions go to items in the order they are
+     * awaited, as asyncio's {@code as_completed} hands out coroutines that each take the next
+     * completion from one queue.
+     */
     private static final class AsCompleted<T> implements Iterable<LoopFuture<T>> {
         private final EventLoop loop;
         private final ArrayDeque<LoopFuture<T>> doneQueue = new ArrayDeque<>();
-        private final ArrayDeque<LoopFuture<T>> slots = new ArrayDeque<>();
+        private final ArrayDeque<Item<T>> waiting = new ArrayDeque<>();
         private int remaining;
+        private int undone;
         private TimerHandle timer;
         private boolean timedOut;
 
         AsCompleted(Collection<? extends LoopFuture<T>> futures, Duration timeout) {
             Set<LoopFuture<T>> fs = new LinkedHashSet<>(futures);
             this.remaining = fs.size();
+            this.undone = fs.size();
             EventLoop l = null;
             for (LoopFuture<T> f : fs) {
                 l = f.loop();
@@ -497,25 +538,43 @@ public final class Tasks {
         }
 
         private void onDone(LoopFuture<T> f) {
-            LoopFuture<T> slot = slots.poll();
-            if (slot == null) {
-                doneQueue.add(f);
-            } else if (!slot.isDone()) {
-                copyOutcome(f, slot);
+            if (timedOut) {
+                return;
             }
-            if (slots.isEmpty() && doneQueue.size() >= remaining && timer != null) {
+            undone--;
+            if (undone == 0 && timer != null) {
                 timer.cancel();
             }
+            Item<T> item;
+            while ((item = waiting.poll()) != null) {
+                if (!item.isDone()) {
+                    copyOutcome(f, item);
+                    return;
+                }
+            }
+            doneQueue.add(f);
         }
 
         private void onTimeout() {
-            LoopFuture<T> s;
-            while ((s = slots.poll()) != null) {
-                if (!s.isDone()) {
-                    s.setException(new TimeoutException("asCompleted timed out"));
+            timedOut = true;
+            Item<T> item;
+            while ((item = waiting.poll()) != null) {
+                if (!item.isDone()) {
+                    item.setException(new TimeoutException("asCompleted timed out"));
                 }
             }
-            timedOut = true;
+        }
+
+        /** Binds {@code item} to the next completion, now if one is queued. */
+        private void bind(Item<T> item) {
+            LoopFuture<T> f = doneQueue.poll();
+            if (f != null) {
+                copyOutcome(f, item);
+            } else if (timedOut) {
+                item.setException(new TimeoutException("asCompleted timed out"));
+            } else {
+                waiting.add(item);
+            }
         }
 
         @Override
@@ -532,19 +591,28 @@ public final class Tasks {
                         throw new NoSuchElementException();
                     }
                     remaining--;
-                    LoopFuture<T> f = doneQueue.poll();
-                    if (f != null) {
-                        return f;
-                    }
-                    LoopFuture<T> slot = loop.createFuture();
-                    if (timedOut) {
-                        slot.setException(new TimeoutException("asCompleted timed out"));
-                        return slot;
-                    }
-                    slots.add(slot);
-                    return slot;
+                    return new Item<>(AsCompleted.this);
                 }
             };
+        }
+    }
+
+    /** An item of {@link #asCompleted}: takes the next completion once it is first awaited. */
+    private static final class Item<T> extends LoopFuture<T> {
+        private AsCompleted<T> owner;
+
+        Item(AsCompleted<T> owner) {
+            super(owner.loop);
+            this.owner = owner;
+        }
+
+        @Override
+        protected void onWatched() {
+            AsCompleted<T> o = owner;
+            if (o != null) {
+                owner = null;
+                o.bind(this);
+            }
         }
     }
 }

@@ -13,7 +13,9 @@ import java.util.concurrent.TimeoutException;
  * {@link TimeoutException}. Made by {@link Tasks#timeout} and {@link Tasks#timeoutAt}, which hand it
  * to the body so it can {@link #reschedule} itself. A cancellation of the task from elsewhere stays
  * a cancellation: the scope tells them apart with {@link Task#cancelling()} and
- * {@link Task#uncancel()}. Loop thread (the task's steps) only.
+ * {@link Task#uncancel()}. A {@link TimeoutException} thrown by the body (an inner scope's, or
+ * {@link Tasks#waitFor}'s) leaves the scope unchanged; other checked exceptions come out wrapped in
+ * {@link java.util.concurrent.CompletionException}. Loop thread (the task's steps) only.
  */
 public final class Timeout {
     private enum State { CREATED, ENTERED, EXPIRING, EXPIRED, EXITED }
@@ -80,6 +82,10 @@ public final class Timeout {
                 te.initCause(e);
                 throw te;
             }
+            throw e;
+        } catch (TimeoutException e) {
+            // an inner scope's (or waitFor's) timeout passes through unchanged
+            exit();
             throw e;
         } catch (Throwable t) {
             exit();

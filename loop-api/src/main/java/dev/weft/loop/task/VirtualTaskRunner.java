@@ -63,7 +63,10 @@ final class VirtualTaskRunner extends TaskRunner implements Executor {
             pending = continuation;
             return;
         }
-        task.loop().callSoonThreadsafe(() -> runContinuation(continuation));
+        task.loop().callSoonThreadsafe(() -> {
+            runContinuation(continuation);
+            task.drainLoopSideActions();
+        });
     }
 
     private void runContinuation(Runnable continuation) {

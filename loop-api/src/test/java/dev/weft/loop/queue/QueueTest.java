@@ -157,12 +157,17 @@ class QueueTest extends TaskTestBase {
         q.putNowait(1);
         q.putNowait(2);
         Task<Void> joiner = loop.createTask(() -> { q.join(); return null; });
+        LoopFuture<Void> afterShutdown = loop.createFuture();
         Task<Integer> getter = loop.createTask(() -> {
-            Tasks.sleep(5);
+            Tasks.await(afterShutdown);
             return q.get();
         });
         settle(2);
-        run(() -> { q.shutdown(true); return null; });
+        run(() -> {
+            q.shutdown(true);
+            afterShutdown.setResult(null);
+            return null;
+        });
         loop.runUntilComplete(joiner);
         assertThrows(QueueShutDown.class, () -> loop.runUntilComplete(getter));
         assertEquals(0, q.size());

@@ -406,4 +406,131 @@ class TaskTest extends TaskTestBase {
         assertEquals(7, v);
         assertTrue(leftoverCancelled[0]);
     }
+
+    @Test
+    void shouldResumeAfterExactlyOneIterationOnYieldAndSleepZero() {
+        List<String> log = new ArrayList<>();
+        Task<Void> t = loop.createTask(() -> {
+            log.add("before");
+            Tasks.yieldNow();
+            log.add("after yield");
+            Tasks.sleep(Duration.ZERO);
+            log.add("after sleep(0)");
+            return null;
+        });
+        loop.runOnce();
+        assertEquals(List.of("before"), log);
+        loop.runOnce();
+        assertEquals(List.of("before", "after yield"), log);
+        loop.runOnce();
+        assertEquals(List.of("before", "after yield", "after sleep(0)"), log);
+        assertTrue(t.isDone());
+    }
+
+    @Test
+    void shouldDeliverACancellationRequestedDuringAYield() {
+        Task<String> t = loop.createTask(() -> {
+            try {
+                Tasks.yieldNow();
+                return "not cancelled";
+            } catch (CancellationException e) {
+                return "cancelled: " + e.getMessage();
+            }
+        });
+        loop.runOnce();
+        assertTrue(t.cancel("while yielded"));
+        assertEquals("cancelled: while yielded", loop.runUntilComplete(t));
+    }
+
+    @Test
+    void shouldRunTheFirstStepInsideCreateTaskWhenStartedEagerly() {
+        List<String> log = new ArrayList<>();
+        Task<Integer> t = loop.createTask(() -> {
+            log.add("first step");
+            Tasks.yieldNow();
+            log.add("second step");
+            return 5;
+        }, "eager", true);
+        assertEquals(List.of("first step"), log, "the first step ran inside createTask");
+        assertFalse(t.isDone());
+        assertEquals(5, loop.runUntilComplete(t));
+        Task<Integer> done = loop.createTask(() -> 7, null, true);
+        assertTrue(done.isDone(), "a body that never suspends is done when createTask returns");
+        assertEquals(7, done.result());
+        assertTrue(loop.allTasks().isEmpty());
+    }
+
+    @Test
+    void shouldStartAChildEagerlyFromInsideATask() {
+        List<String> log = new ArrayList<>();
+        String r = run(() -> {
+            Task<?> me = Task.current();
+            Task<String> child = loop.createTask(() -> {
+                log.add(Task.current() != me ? "child step on its own task" : "child step as the parent");
+                Tasks.yieldNow();
+                log.add("child second step");
+                return "child";
+            }, "child", true);
+            log.add("parent goes on");
+            assertSame(me, Task.current());
+            assertTrue(loop.inLoopThread());
+            return await(child);
+        });
+        assertEquals("child", r);
+        assertEquals(List.of("child step on its own task", "parent goes on", "child second step"), log);
+    }
+
+    @Test
+    void shouldCancelASuspendedTaskAndEndItsThreadWhenTheLoopCloses() throws Exception {
+        List<String> log = new ArrayList<>();
+        Thread[] thread = new Thread[1];
+        LoopFuture<Void> never = loop.createFuture();
+        String name = "closing-" + System.nanoTime();
+        Task<Void> t = loop.createTask(() -> {
+            thread[0] = Thread.currentThread();
+            try {
+                await(never);
+            } catch (CancellationException e) {
+                log.add("cancelled");
+                throw e;
+            } finally {
+                log.add("finally");
+            }
+            return null;
+        }, name);
+        boolean[] ran = {false};
+        loop.runOnce();
+        assertTrue(thread[0] != null);
+        Task<Void> later = loop.createTask(() -> {
+            ran[0] = true;
+            return null;
+        });
+        loop.close();
+        assertTrue(t.isCancelled());
+        assertTrue(later.isCancelled());
+        assertFalse(ran[0], "a task not started never runs its body");
+        assertEquals(List.of("cancelled", "finally"), log);
+        thread[0].join(5_000);
+        assertFalse(thread[0].isAlive(), "the task's thread ended");
+        long left = Thread.getAllStackTraces().keySet().stream()
+                .filter(th -> th.getName().equals("weft-task-" + name)).count();
+        assertEquals(0, left, "no thread of the task left");
+    }
+
+    @Test
+    void shouldReportASlowStepOnce() {
+        List<String> warnings = new ArrayList<>();
+        loop.setWarningHandler(warnings::add);
+        loop.setDebug(true);
+        loop.setSlowCallbackThreshold(Duration.ofMillis(20));
+        run(() -> {
+            long until = System.nanoTime() + 40_000_000L;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            return null;
+        });
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("step of task Task-"), warnings.toString());
+    }
 }

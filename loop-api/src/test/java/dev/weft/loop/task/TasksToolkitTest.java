@@ -1,14 +1,18 @@
 package dev.weft.loop.task;
 
+import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
 import static dev.weft.loop.task.Tasks.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -131,9 +135,20 @@ class TasksToolkitTest extends TaskTestBase {
 
     @Test
     void shouldYieldResultsInCompletionOrder() {
+        // completed in the order b, c, a, one loop iteration apart, so no timer race decides it
+        LoopFuture<Integer> a = loop.createFuture();
+        LoopFuture<Integer> b = loop.createFuture();
+        LoopFuture<Integer> c = loop.createFuture();
+        loop.callLater(Duration.ofMillis(1), () -> {
+            b.setResult(1);
+            loop.callSoon(() -> {
+                c.setResult(2);
+                loop.callSoon(() -> a.setResult(3));
+            });
+        });
         List<Integer> order = run(() -> {
             List<Integer> out = new ArrayList<>();
-            for (LoopFuture<Integer> f : Tasks.asCompleted(List.of(after(30, 3), after(1, 1), after(15, 2)))) {
+            for (LoopFuture<Integer> f : Tasks.asCompleted(List.of(a, b, c))) {
                 out.add(await(f));
             }
             return out;
@@ -209,5 +224,174 @@ class TasksToolkitTest extends TaskTestBase {
     void shouldRunBlockingWorkOffTheLoop() {
         String name = run(() -> Tasks.toThread(() -> Thread.currentThread().getName()));
         assertTrue(name.startsWith("weft-executor-"), name);
+    }
+
+    @Test
+    void shouldKeepAnOutsideCancellationWhenATaskGroupChildFails() {
+        List<String> log = new ArrayList<>();
+        Task<String> t = loop.createTask(() -> {
+            try {
+                TaskGroup.run(g -> {
+                    g.createTask(() -> {
+                        try {
+                            Tasks.sleep(10_000);
+                        } catch (CancellationException c) {
+                            throw new IllegalStateException("child failed while cancelled");
+                        }
+                        return null;
+                    });
+                    Tasks.sleep(10_000);
+                    return null;
+                });
+            } catch (TaskGroupException e) {
+                log.add("group error: " + e.exceptions().get(0).getMessage());
+            }
+            try {
+                Tasks.sleep(50);
+                return "not cancelled";
+            } catch (CancellationException e) {
+                return "cancelled at the next await";
+            }
+        });
+        loop.callLater(Duration.ofMillis(2), () -> t.cancel("from outside"));
+        assertEquals("cancelled at the next await", loop.runUntilComplete(t));
+        assertEquals(List.of("group error: child failed while cancelled"), log);
+        assertEquals(1, t.cancelling());
+    }
+
+    @Test
+    void shouldLetATimeoutExceptionPassThroughAnOuterTimeoutScope() {
+        Object r = run(() -> {
+            try {
+                return Tasks.timeout(Duration.ofSeconds(10), outer -> Tasks.timeout(Duration.ofMillis(2), inner -> {
+                    Tasks.sleep(10_000);
+                    return "late";
+                }));
+            } catch (TimeoutException e) {
+                return e;
+            }
+        });
+        assertInstanceOf(TimeoutException.class, r);
+        Task<Integer> slow = after(10_000, 1);
+        Object w = run(() -> {
+            try {
+                return Tasks.timeout(Duration.ofSeconds(10), outer -> Tasks.waitFor(slow, Duration.ofMillis(2)));
+            } catch (TimeoutException e) {
+                return e;
+            }
+        });
+        assertInstanceOf(TimeoutException.class, w);
+        assertTrue(slow.isCancelled());
+    }
+
+    @Test
+    void shouldTreatAGatherChildFailingAfterTheGatherFailedAsRetrieved() {
+        WeakReference<Task<Integer>> late = gatherTwoFailuresAndDropThem();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (late.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            spin(5);
+        }
+        assertTrue(late.get() == null, "the late child was collected");
+        for (int i = 0; i < 10; i++) {
+            System.gc();
+            spin(5);
+        }
+        assertTrue(handled.isEmpty(), "nothing reported: " + handled);
+    }
+
+    private WeakReference<Task<Integer>> gatherTwoFailuresAndDropThem() {
+        Task<Integer> first = loop.createTask(() -> {
+            Tasks.sleep(1);
+            throw new IllegalStateException("first");
+        });
+        Task<Integer> second = loop.createTask(() -> {
+            Tasks.sleep(20);
+            throw new IllegalStateException("second");
+        });
+        LoopFuture<List<Integer>> g = Tasks.gather(first, second);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> loop.runUntilComplete(g));
+        assertEquals("first", e.getMessage());
+        while (!second.isDone()) {
+            spin(5);
+        }
+        spin(1);
+        return new WeakReference<>(second);
+    }
+
+    @Test
+    void shouldSetACancelledChildAsTheGatherExceptionWithoutCancellingTheGather() {
+        LoopFuture<Integer> a = loop.createFuture();
+        LoopFuture<Integer> b = loop.createFuture();
+        LoopFuture<List<Integer>> g = Tasks.gather(a, b);
+        a.setResult(1);
+        b.cancel("child cancelled");
+        while (!g.isDone()) {
+            spin(1);
+        }
+        assertFalse(g.isCancelled(), "the gather itself is not cancelled");
+        Throwable e = g.exception();
+        assertInstanceOf(CancellationException.class, e);
+        assertEquals("child cancelled", e.getMessage());
+        assertThrows(CancellationException.class, g::result);
+    }
+
+    @Test
+    void shouldCancelATaskNotStartedAndTimeOutOnWaitForZero() {
+        boolean[] ran = {false};
+        Object r = run(() -> {
+            Task<Integer> inner = loop.createTask(() -> {
+                ran[0] = true;
+                return 1;
+            });
+            try {
+                return Tasks.waitFor(inner, Duration.ZERO);
+            } catch (TimeoutException e) {
+                return inner.isCancelled() ? "timed out, inner cancelled" : "timed out";
+            }
+        });
+        assertEquals("timed out, inner cancelled", r);
+        assertFalse(ran[0], "the body of the task never ran");
+        LoopFuture<Integer> done = loop.createFuture();
+        done.setResult(3);
+        assertEquals(3, run(() -> Tasks.waitFor(done, Duration.ZERO)));
+    }
+
+    @Test
+    void shouldGiveTheFirstCompletionToWhicheverAsCompletedItemIsAwaitedFirst() {
+        LoopFuture<Integer> fast = after(1, 1);
+        LoopFuture<Integer> slow = after(30, 2);
+        List<Integer> got = run(() -> {
+            Iterator<LoopFuture<Integer>> it = Tasks.asCompleted(List.of(slow, fast)).iterator();
+            LoopFuture<Integer> firstHandedOut = it.next();
+            LoopFuture<Integer> secondHandedOut = it.next();
+            List<Integer> out = new ArrayList<>();
+            out.add(await(secondHandedOut));
+            out.add(await(firstHandedOut));
+            return out;
+        });
+        assertEquals(List.of(1, 2), got);
+    }
+
+    @Test
+    void shouldReportAPlainFutureFailureNobodyRetrieved() {
+        failAFutureAndForgetIt();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (handled.isEmpty() && System.nanoTime() < deadline) {
+            System.gc();
+            spin(10);
+        }
+        assertEquals(1, handled.size(), "one report: " + handled);
+        ExceptionContext ctx = handled.get(0);
+        assertTrue(ctx.message().contains("Future exception was never retrieved"), ctx.message());
+        assertEquals("lost plain failure", ctx.exception().getMessage());
+    }
+
+    private void failAFutureAndForgetIt() {
+        LoopFuture<Void> f = loop.createFuture();
+        f.setException(new IllegalStateException("lost plain failure"));
+        LoopFuture<Void> seen = loop.createFuture();
+        seen.setException(new IllegalStateException("seen"));
+        assertEquals("seen", seen.exception().getMessage());
     }
 }
