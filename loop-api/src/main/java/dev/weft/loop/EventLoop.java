@@ -630,9 +630,11 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     /**
-     * Connects to {@code host:port}, trying each resolved address in turn, and completes with the
-     * transport and the protocol made by {@code protocolFactory}, once {@code connectionMade} has run.
-     * A refused or unreachable connect fails with an exception naming the address.
+     * Connects to {@code host:port} and completes with the transport and the protocol made by
+     * {@code protocolFactory}, once {@code connectionMade} has run. The resolved addresses are tried
+     * as {@link #createConnection(Supplier, List, ConnectOptions)} tries its list: one at a time by
+     * default, staggered with a happy-eyeballs delay. A refused or unreachable connect fails with an
+     * exception naming each address and its error.
      */
     public <P extends BaseProtocol> LoopFuture<Connection<P>> createConnection(Supplier<P> protocolFactory,
                                                                                String host, int port,
@@ -645,8 +647,53 @@ public final class EventLoop implements Executor, AutoCloseable {
         ConnectOptions opts = options == null ? ConnectOptions.DEFAULTS : options;
         checkThread("createConnection");
         LoopFuture<Connection<P>> result = createFuture();
-        resolveThen(host, port, result, addresses -> driver.connect(protocolFactory, addresses, opts, result));
+        resolveThen(host, port, result, addresses -> connectTo(protocolFactory, addresses, opts, result));
         return result;
+    }
+
+    /**
+     * Connects to one of {@code addresses} (already resolved, each with its own port) and completes
+     * as {@link #createConnection(Supplier, String, int, ConnectOptions)}. The addresses are tried in
+     * the list's order, interleaved by family when {@link ConnectOptions#effectiveInterleave()} is
+     * above 0. Without a {@linkplain ConnectOptions#happyEyeballsDelay() happy-eyeballs delay} one
+     * attempt runs at a time; with one, the next attempt starts when the delay has passed or the
+     * attempt started last has failed, the first to connect wins and every other socket is closed
+     * before the protocol factory is called. When all fail, the result fails with one exception
+     * naming each address and its error. Cancelling the result closes every attempt.
+     *
+     * @throws IllegalArgumentException if {@code addresses} is empty, or holds an unresolved address
+     *         or port 0, before anything starts
+     */
+    public <P extends BaseProtocol> LoopFuture<Connection<P>> createConnection(Supplier<P> protocolFactory,
+                                                                               List<InetSocketAddress> addresses,
+                                                                               ConnectOptions options) {
+        Objects.requireNonNull(protocolFactory, "protocolFactory");
+        Objects.requireNonNull(addresses, "addresses");
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("addresses must not be empty: " + addresses);
+        }
+        for (InetSocketAddress a : addresses) {
+            Objects.requireNonNull(a, "addresses holds null");
+            if (a.isUnresolved()) {
+                throw new IllegalArgumentException("addresses holds an unresolved address: " + a);
+            }
+            if (a.getPort() < 1) {
+                throw new IllegalArgumentException("addresses holds a port out of range 1..65535: " + a);
+            }
+        }
+        ConnectOptions opts = options == null ? ConnectOptions.DEFAULTS : options;
+        checkThread("createConnection");
+        List<InetSocketAddress> copy = List.copyOf(addresses);
+        LoopFuture<Connection<P>> result = createFuture();
+        connectTo(protocolFactory, copy, opts, result);
+        return result;
+    }
+
+    private <P extends BaseProtocol> void connectTo(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
+                                                    ConnectOptions opts, LoopFuture<Connection<P>> result) {
+        int interleave = opts.effectiveInterleave();
+        driver.connect(protocolFactory, interleave > 0 ? AddressOrder.interleave(addresses, interleave) : addresses,
+                opts, result);
     }
 
     /** Resolves, then runs {@code next} unless {@code result} is done; a failed resolution fails it. */

@@ -41,8 +41,14 @@ public interface IoDriver extends AutoCloseable {
                         ServerOptions options) throws IOException;
 
     /**
-     * Connects to the first of {@code addresses} that accepts (tried in order), then completes
-     * {@code result}. Failure of all completes it with the last error, naming the address.
+     * Connects to one of {@code addresses} (never empty, already in the order to try), then
+     * completes {@code result} once the protocol's {@code connectionMade} has run. Without
+     * {@link ConnectOptions#happyEyeballsDelay()} one attempt runs at a time; with it, the next
+     * attempt also starts when the delay has passed since the last start (RFC 8305), the first to
+     * connect wins and the others are closed before the protocol factory is called, once. A backend
+     * that cannot stagger attempts fails {@code result} with an {@link UnsupportedOperationException}
+     * "unsupported on NAME: REASON" before any socket is opened. Failure of all completes it with
+     * one error naming each address and its error ({@link ConnectFailures}).
      */
     <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                           ConnectOptions options, LoopFuture<Connection<P>> result);

@@ -28,10 +28,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
-/** Loop, timer and future semantics every backend must show (the I/O-free half of the suite). */
+/**
+ * Loop, timer and future semantics every backend must show (the I/O-free half of the suite). The
+ * suite's methods run in a random order whose seed is printed ({@link SeededRandomOrder}).
+ */
 @Timeout(60)
+@TestMethodOrder(SeededRandomOrder.class)
 public abstract class CoreLoopTests extends LoopTestSupport {
 
     @Test

@@ -18,6 +18,7 @@ import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Server;
+import dev.weft.loop.TimerHandle;
 import dev.weft.loop.ServerOptions;
 import dev.weft.loop.Transport;
 import dev.weft.loop.UnsupportedCapabilityException;
@@ -32,6 +33,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -47,6 +49,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.function.Executable;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -1018,5 +1021,257 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
         server.close();
         server.abortClients();
         await(server.waitClosed());
+    }
+    // ---------------------------------------------------------------- happy eyeballs (RFC 8305)
+
+    /**
+     * Whether the backend staggers connect attempts ({@link ConnectOptions#withHappyEyeballsDelay});
+     * one that does not must refuse the option with "unsupported on BACKEND: REASON".
+     */
+    protected boolean staggersConnects() {
+        return true;
+    }
+
+    /**
+     * A loopback address that never answers a connect: a listener with backlog 1 whose accept queue
+     * is filled by pending connects nobody accepts, so the kernel drops every further SYN (and each
+     * retry) until the queue drains (Linux {@code tcp_conn_request}: a full accept queue drops the SYN).
+     */
+    static final class Unanswering implements AutoCloseable {
+        final ServerSocketChannel listener;
+        final List<SocketChannel> fillers = new ArrayList<>();
+        final InetSocketAddress address;
+
+        Unanswering() throws IOException, InterruptedException {
+            listener = ServerSocketChannel.open();
+            listener.bind(new InetSocketAddress("127.0.0.1", 0), 1);
+            address = (InetSocketAddress) listener.getLocalAddress();
+            for (int i = 0; i < 16; i++) {
+                SocketChannel c = SocketChannel.open();
+                fillers.add(c);
+                c.configureBlocking(false);
+                if (c.connect(address)) {
+                    continue;
+                }
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+                while (!c.finishConnect() && System.nanoTime() < end) {
+                    Thread.sleep(5);
+                }
+                if (!c.isConnected()) {
+                    return; // the queue is full: this connect and every later one get no answer
+                }
+            }
+            close();
+            throw new IllegalStateException("a backlog-1 listener kept accepting 16 connects");
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (SocketChannel c : fillers) {
+                c.close();
+            }
+            listener.close();
+        }
+    }
+
+    /** A loopback port nothing listens on (connects to it are refused). */
+    protected static int closedPort() throws IOException {
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return ss.getLocalPort();
+        }
+    }
+
+    /** Runs the loop until {@code f} is done, failing the test if it is not done within {@code millis}. */
+    protected <T> T awaitWithin(LoopFuture<T> f, long millis) {
+        LoopFuture<Void> either = loop.createFuture();
+        f.addDoneCallback(x -> {
+            if (!either.isDone()) {
+                either.setResult(null);
+            }
+        });
+        TimerHandle bound = loop.callLater(millis, TimeUnit.MILLISECONDS, () -> {
+            if (!either.isDone()) {
+                either.setResult(null);
+            }
+        });
+        loop.runUntilComplete(either);
+        bound.cancel();
+        assertTrue(f.isDone(), "not done within " + millis + " ms");
+        return await(f);
+    }
+
+    /** On a backend that does not stagger: the connect fails before anything starts, naming the backend. */
+    private void assertStaggerRefused(LoopFuture<?> f) {
+        CompletionException e = assertThrows(CompletionException.class, () -> awaitWithin(f, 10_000));
+        assertInstanceOf(UnsupportedOperationException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().startsWith("unsupported on " + backend() + ": "), e.getCause().getMessage());
+        assertEquals(0, loop.liveHandles(), "nothing was started");
+    }
+
+    @Test
+    void shouldConnectToALaterAddressAfterTheDelayAndCloseTheLosersWhenEarlierOnesNeverAnswer() throws Exception {
+        Server server = echoServer();
+        InetSocketAddress good = server.addresses().get(0);
+        ConnectOptions opts = ConnectOptions.DEFAULTS.withHappyEyeballsDelay(Duration.ofMillis(50));
+        AtomicInteger made = new AtomicInteger();
+        if (!staggersConnects()) {
+            assertStaggerRefused(loop.createConnection(() -> new TestProtocols.Collector(loop), List.of(good), opts));
+            server.close();
+            return;
+        }
+        try (Unanswering dead = new Unanswering()) {
+            int fdsBefore = openDescriptors();
+            LoopFuture<Connection<TestProtocols.Collector>> f = loop.createConnection(() -> {
+                made.incrementAndGet();
+                return new TestProtocols.Collector(loop);
+            }, List.of(dead.address, dead.address, good), opts);
+            // One at a time, the first attempt would wait for the kernel's SYN retries (about two minutes).
+            Connection<TestProtocols.Collector> c = awaitWithin(f, 10_000);
+            assertEquals(1, made.get(), "the protocol factory runs once, for the winner");
+            assertEquals(good, c.transport().extraInfo(Transport.PEER_NAME));
+            c.transport().write("he".getBytes(StandardCharsets.US_ASCII));
+            await(c.protocol().atLeast(2)); // the server has accepted too
+            if (fdsBefore >= 0) {
+                assertEquals(fdsBefore + 2, openDescriptors(),
+                        "only the winner and its accepted peer are open: both losing attempts are closed");
+            }
+            c.transport().close();
+            await(c.protocol().lost);
+        }
+        server.close();
+        await(server.waitClosed());
+    }
+
+    @Test
+    void shouldStartTheNextAttemptAtOnceWhenTheLastOneFailsBeforeTheDelay() throws Exception {
+        Server server = echoServer();
+        InetSocketAddress good = server.addresses().get(0);
+        InetSocketAddress refused = new InetSocketAddress("127.0.0.1", closedPort());
+        ConnectOptions opts = ConnectOptions.DEFAULTS.withHappyEyeballsDelay(Duration.ofHours(1));
+        LoopFuture<Connection<TestProtocols.Collector>> f =
+                loop.createConnection(() -> new TestProtocols.Collector(loop), List.of(refused, good), opts);
+        if (!staggersConnects()) {
+            assertStaggerRefused(f);
+        } else {
+            Connection<TestProtocols.Collector> c = awaitWithin(f, 10_000);
+            assertEquals(good, c.transport().extraInfo(Transport.PEER_NAME));
+            assertEquals(0, loop.pendingTimers(), "the stagger timer is cancelled once a connect has won");
+            c.transport().close();
+            await(c.protocol().lost);
+        }
+        server.close();
+        await(server.waitClosed());
+    }
+
+    @Test
+    void shouldNameEveryAddressAndItsErrorWhenAllAttemptsFail() throws Exception {
+        InetSocketAddress a = new InetSocketAddress("127.0.0.1", closedPort());
+        InetSocketAddress b = new InetSocketAddress("127.0.0.1", closedPort());
+        List<ConnectOptions> modes = new ArrayList<>(List.of(ConnectOptions.DEFAULTS));
+        if (staggersConnects()) {
+            modes.add(ConnectOptions.DEFAULTS.withHappyEyeballsDelay(Duration.ofMillis(50)));
+        }
+        for (ConnectOptions opts : modes) {
+            LoopFuture<Connection<TestProtocols.Collector>> f =
+                    loop.createConnection(() -> new TestProtocols.Collector(loop), List.of(a, b), opts);
+            CompletionException e = assertThrows(CompletionException.class, () -> awaitWithin(f, 10_000));
+            assertInstanceOf(ConnectException.class, e.getCause());
+            String m = e.getCause().getMessage();
+            for (InetSocketAddress x : List.of(a, b)) {
+                int at = m.indexOf("127.0.0.1:" + x.getPort() + " (");
+                assertTrue(at >= 0, "names " + x + ": " + m);
+                int end = m.indexOf("; ", at);
+                String part = m.substring(at, end < 0 ? m.length() : end);
+                assertTrue(part.toLowerCase().contains("refused"), "gives the error of " + x + ": " + m);
+            }
+            assertEquals(2, e.getCause().getSuppressed().length, "each attempt's error is attached");
+            assertEquals(0, loop.liveHandles());
+        }
+    }
+
+    @Test
+    void shouldTryAddressesInterleavedByFamily() throws Exception {
+        boolean v6;
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress("::1", 0));
+            v6 = true;
+        } catch (IOException e) {
+            v6 = false;
+        }
+        assumeTrue(v6, "no IPv6 loopback on this machine");
+        int p1 = closedPort();
+        int p2 = closedPort();
+        int p3;
+        try (ServerSocket ss = new ServerSocket()) {
+            ss.bind(new InetSocketAddress("::1", 0));
+            p3 = ss.getLocalPort();
+        }
+        List<InetSocketAddress> given = List.of(new InetSocketAddress("127.0.0.1", p1),
+                new InetSocketAddress("127.0.0.1", p2), new InetSocketAddress("::1", p3));
+        LoopFuture<Connection<TestProtocols.Collector>> f = loop.createConnection(
+                () -> new TestProtocols.Collector(loop), given, ConnectOptions.DEFAULTS.withInterleave(1));
+        CompletionException e = assertThrows(CompletionException.class, () -> awaitWithin(f, 10_000));
+        String m = e.getCause().getMessage();
+        int i1 = m.indexOf(":" + p1 + " (");
+        int i2 = m.indexOf(":" + p2 + " (");
+        int i3 = m.indexOf(":" + p3 + " (");
+        assertTrue(i1 >= 0 && i2 >= 0 && i3 >= 0, m);
+        assertTrue(i1 < i3 && i3 < i2, "tried as v4, v6, v4: " + m);
+    }
+
+    @Test
+    void shouldRejectBadConnectArgumentsNamingThemBeforeAnythingStarts() {
+        int fdsBefore = openDescriptors();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConnectOptions.DEFAULTS.withHappyEyeballsDelay(Duration.ofMillis(-1)));
+        assertTrue(e.getMessage().contains("happyEyeballsDelay") && e.getMessage().contains("PT-0.001S"), e.getMessage());
+        for (int bad : new int[] {0, -3}) {
+            e = assertThrows(IllegalArgumentException.class, () -> ConnectOptions.DEFAULTS.withInterleave(bad));
+            assertTrue(e.getMessage().contains("interleave") && e.getMessage().endsWith(": " + bad), e.getMessage());
+        }
+        e = assertThrows(IllegalArgumentException.class,
+                () -> loop.createConnection(() -> new TestProtocols.Collector(loop), List.of(), null));
+        assertTrue(e.getMessage().contains("addresses"), e.getMessage());
+        InetSocketAddress unresolved = InetSocketAddress.createUnresolved("host.invalid", 80);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> loop.createConnection(() -> new TestProtocols.Collector(loop), List.of(unresolved), null));
+        assertTrue(e.getMessage().contains("addresses") && e.getMessage().contains("host.invalid"), e.getMessage());
+        InetSocketAddress portZero = new InetSocketAddress("127.0.0.1", 0);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> loop.createConnection(() -> new TestProtocols.Collector(loop), List.of(portZero), null));
+        assertTrue(e.getMessage().contains("addresses") && e.getMessage().contains("127.0.0.1:0"), e.getMessage());
+        assertEquals(0, loop.liveHandles());
+        assertEquals(fdsBefore, openDescriptors(), "no socket was opened");
+    }
+
+    @Test
+    void shouldCloseEveryAttemptWhenTheConnectIsCancelled() throws Exception {
+        ConnectOptions opts = ConnectOptions.DEFAULTS.withHappyEyeballsDelay(Duration.ofMillis(10));
+        if (!staggersConnects()) {
+            assertStaggerRefused(loop.createConnection(() -> new TestProtocols.Collector(loop),
+                    List.of(new InetSocketAddress("127.0.0.1", closedPort())), opts));
+            return;
+        }
+        try (Unanswering dead = new Unanswering()) {
+            int fdsBefore = openDescriptors();
+            AtomicInteger made = new AtomicInteger();
+            LoopFuture<Connection<TestProtocols.Collector>> f = loop.createConnection(() -> {
+                made.incrementAndGet();
+                return new TestProtocols.Collector(loop);
+            }, List.of(dead.address, dead.address, dead.address), opts);
+            runFor(100); // all three attempts have started
+            if (fdsBefore >= 0) {
+                assertEquals(fdsBefore + 3, openDescriptors(), "three attempts in flight");
+            }
+            assertEquals(1, loop.liveHandles(), "one connect, however many attempts");
+            f.cancel();
+            runFor(20);
+            assertEquals(0, loop.liveHandles());
+            assertEquals(0, loop.pendingTimers());
+            if (fdsBefore >= 0) {
+                assertEquals(fdsBefore, openDescriptors(), "every attempt's socket is closed");
+            }
+            assertEquals(0, made.get());
+        }
     }
 }

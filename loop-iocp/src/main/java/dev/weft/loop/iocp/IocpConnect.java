@@ -4,9 +4,9 @@ import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.ConnectOptions;
 import dev.weft.loop.Connection;
 import dev.weft.loop.LoopFuture;
+import dev.weft.loop.spi.ConnectFailures;
 import dev.weft.loop.transport.StreamCore;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,8 +15,9 @@ import java.util.function.Supplier;
 import static dev.weft.loop.iocp.WinConstants.*;
 
 /**
- * A TCP connect in progress with ConnectEx: tries each address in turn (ConnectEx wants a bound
- * socket: the options' local address or the wildcard of the family); the first that accepts gets
+ * A TCP connect in progress with ConnectEx: tries each address in turn, one at a time (a
+ * happy-eyeballs delay is refused by {@link IocpDriver#connect}). ConnectEx wants a bound
+ * socket: the options' local address or the wildcard of the family; the first that accepts gets
  * SO_UPDATE_CONNECT_CONTEXT and becomes an {@link IocpStream} whose {@code connectionMade} runs
  * before the result completes. Cancelling the result closes the socket; the OVERLAPPED is freed when
  * the cancelled ConnectEx has completed.
@@ -33,7 +34,7 @@ final class IocpConnect<P extends BaseProtocol> implements Completion {
     private boolean pending;
     private long block;
     private InetSocketAddress target;
-    private IOException lastError;
+    private final ConnectFailures failures = new ConnectFailures();
 
     IocpConnect(IocpDriver driver, Supplier<P> factory, List<InetSocketAddress> addresses, ConnectOptions options,
                 LoopFuture<Connection<P>> result) {
@@ -56,7 +57,7 @@ final class IocpConnect<P extends BaseProtocol> implements Completion {
             if (index >= addresses.size()) {
                 free();
                 driver.closed(this);
-                result.setException(lastError != null ? lastError : new ConnectException("no address to connect to"));
+                result.setException(failures.toException());
                 return;
             }
             target = addresses.get(index++);
@@ -145,15 +146,7 @@ final class IocpConnect<P extends BaseProtocol> implements Completion {
     private void failed(IOException e) {
         closeSocket();
         free();
-        String msg = "cannot connect to " + target + ": " + e.getMessage();
-        IOException named = isRefusedOrUnreachable(e) ? new ConnectException(msg) : new IOException(msg);
-        named.initCause(e);
-        lastError = named;
-    }
-
-    private static boolean isRefusedOrUnreachable(IOException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("REFUSED") || m.contains("UNREACH") || m.contains("TIMEDOUT") || m.contains("TIMEOUT");
+        failures.add(target, e);
     }
 
     /** Closing the socket cancels a ConnectEx in flight; it still completes (aborted). */

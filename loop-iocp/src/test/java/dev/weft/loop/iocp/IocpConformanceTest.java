@@ -23,6 +23,12 @@ class IocpConformanceTest extends LoopConformanceTest {
         return !underWine();
     }
 
+    /** ConnectEx attempts run one at a time: the happy-eyeballs delay is refused. */
+    @Override
+    protected boolean staggersConnects() {
+        return false;
+    }
+
     /** Wine's ntdll exports wine_get_version; Windows' does not. */
     static boolean underWine() {
         try {

@@ -1,0 +1,77 @@
+package dev.weft.loop.spi;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The failures of one {@code createConnection}, one per address tried, in the order the attempts
+ * started; {@link #toException()} makes the single error the caller sees. Confined to the loop
+ * thread, as the connect that owns it.
+ */
+public final class ConnectFailures {
+    private final List<InetSocketAddress> addresses = new ArrayList<>(2);
+    private final List<IOException> causes = new ArrayList<>(2);
+
+    /** Records that the attempt on {@code address} failed with {@code cause}. */
+    public void add(InetSocketAddress address, IOException cause) {
+        addresses.add(address);
+        causes.add(cause);
+    }
+
+    /**
+     * One address: "cannot connect to ADDRESS: ERROR". Several: "cannot connect to any of N
+     * addresses: ADDRESS (ERROR); ...", every cause attached as suppressed, the first as the cause.
+     * A {@link ConnectException} when every attempt was refused, unreachable or timed out, else an
+     * {@link IOException}.
+     */
+    public IOException toException() {
+        if (causes.isEmpty()) {
+            return new ConnectException("no address to connect to");
+        }
+        boolean allRefused = true;
+        for (IOException c : causes) {
+            allRefused &= isRefusedOrUnreachable(c);
+        }
+        String msg;
+        if (causes.size() == 1) {
+            msg = "cannot connect to " + addresses.get(0) + ": " + causes.get(0).getMessage();
+        } else {
+            StringBuilder b = new StringBuilder("cannot connect to any of ").append(causes.size()).append(" addresses: ");
+            for (int i = 0; i < causes.size(); i++) {
+                if (i > 0) {
+                    b.append("; ");
+                }
+                b.append(addresses.get(i)).append(" (").append(causes.get(i).getMessage()).append(')');
+            }
+            msg = b.toString();
+        }
+        IOException e = allRefused ? new ConnectException(msg) : new IOException(msg);
+        e.initCause(causes.get(0));
+        if (causes.size() > 1) {
+            for (IOException c : causes) {
+                e.addSuppressed(c);
+            }
+        }
+        return e;
+    }
+
+    /** Whether {@code e} says the peer refused, or no route or no answer came (errno or WSA name, or strerror text). */
+    static boolean isRefusedOrUnreachable(IOException e) {
+        if (e instanceof ConnectException) {
+            return true;
+        }
+        if (e instanceof dev.weft.loop.NativeIOException n) {
+            String name = n.errorName();
+            return name.equals("ECONNREFUSED") || name.equals("ENETUNREACH") || name.equals("EHOSTUNREACH")
+                    || name.equals("ETIMEDOUT");
+        }
+        // java.nio gives only the text of strerror(3); WinError names the WSA error.
+        String m = String.valueOf(e.getMessage());
+        return m.contains("ECONNREFUSED") || m.contains("ENETUNREACH") || m.contains("EHOSTUNREACH")
+                || m.contains("ETIMEDOUT") || m.contains("refused") || m.contains("REFUSED")
+                || m.contains("UNREACH") || m.contains("TIMEDOUT") || m.contains("TIMEOUT");
+    }
+}
