@@ -921,7 +921,9 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
                 return out;
             });
             assertEquals(List.of(), wrong, "each call from another thread fails first, naming its method");
-            assertEquals(buffered, t.getWriteBufferSize(), "nothing was written or dropped");
+            // The kernel may take more meanwhile (its buffers grow), so the buffer may only shrink.
+            assertTrue(t.getWriteBufferSize() <= buffered, "nothing was queued: " + t.getWriteBufferSize()
+                    + " bytes buffered, " + buffered + " before");
             assertFalse(t.isClosing());
             assertTrue(t.isReading());
             assertEquals(Transport.DEFAULT_HIGH_WATER, t.getWriteBufferLimitHigh());
@@ -929,7 +931,9 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
             assertTrue(t.protocol() == c, "the protocol was not replaced");
             assertTrue(server.isServing());
             assertEquals(1, server.connectionCount());
-            t.abort();
+            t.close();
+            int delivered = whileLoopRuns(() -> client.getInputStream().readAllBytes().length);
+            assertEquals(8 << 20, delivered, "the peer gets exactly what the loop thread wrote");
             await(c.lost);
         } catch (IOException e) {
             throw new AssertionError(e);

@@ -51,6 +51,13 @@ public abstract class LoopTestSupport {
         } catch (java.io.IOException | UnsupportedOperationException e) {
             // No /dev/null: servers hold no spare descriptor either.
         }
+        // The JDK keeps one descriptor from its first java.net socket on (the socket pair its
+        // dispatcher uses to close sockets safely); the blocking test clients would count it.
+        try (java.net.ServerSocket warm = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            warm.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         fdsBefore = openDescriptors();
         loop = newLoop();
         clients = Executors.newCachedThreadPool(r -> {
