@@ -58,7 +58,7 @@ public final class KqueueBackend implements LoopBackend {
     /** {@code "jna, <library>"}: kevent has no JNI fast path; the library is libkqueue's path on Linux. */
     @Override
     public String detail() {
-        return "jna, " + KqueueNative.libraryFor(System.getProperty("os.name", ""),
+        return "jna, " + KqueueNative.Abi.libraryFor(System.getProperty("os.name", ""),
                 System.getProperty(KqueueNative.LIBRARY_PROPERTY));
     }
 
@@ -95,7 +95,7 @@ public final class KqueueBackend implements LoopBackend {
         if (posix != null) {
             return new UnsupportedOperationException("unsupported on kqueue: " + posix.getMessage(), posix);
         }
-        String library = KqueueNative.libraryFor(osName, System.getProperty(KqueueNative.LIBRARY_PROPERTY));
+        String library = KqueueNative.Abi.libraryFor(osName, System.getProperty(KqueueNative.LIBRARY_PROPERTY));
         try {
             int kq = KqueueNative.kqueue();
             if (kq < 0) {

@@ -10,8 +10,8 @@ import java.util.Locale;
  * {@code kqueue(2)} and {@code kevent(2)} by JNA direct mapping: primitives and raw addresses only,
  * errno through {@code Native.getLastError()} read right after the call. The library is the C
  * library on macOS and FreeBSD and libkqueue ({@code "kqueue"}) on Linux, or the file named by
- * {@code -D}{@value #LIBRARY_PROPERTY}. Binding happens when this class initialises; the backend's
- * probe catches the failure and reports it.
+ * {@code -D}{@value #LIBRARY_PROPERTY}. Binding happens when this class initialises (any use of a
+ * method or a non-constant field); the backend's probe catches the failure and reports it.
  *
  * <p><b>{@code struct kevent}.</b> {@code {uintptr_t ident; short filter; u_short flags; u_int
  * fflags; intptr_t data; void *udata;}}: 32 bytes on macOS, FreeBSD 11 and libkqueue, fields at
@@ -56,21 +56,13 @@ final class KqueueNative {
     static final int EAGAIN_BSD = 35;
 
     /** The library this JVM binds: {@code -Dweft.kqueue.library}, else the OS's default. */
-    static final String LIBRARY = libraryFor(System.getProperty("os.name", ""), System.getProperty(LIBRARY_PROPERTY));
+    static final String LIBRARY = Abi.libraryFor(System.getProperty("os.name", ""), System.getProperty(LIBRARY_PROPERTY));
 
     static {
         Native.register(KqueueNative.class, NativeLibrary.getInstance(LIBRARY));
     }
 
     private KqueueNative() {
-    }
-
-    /** The library name or path for an {@code os.name} and a {@value #LIBRARY_PROPERTY} value (may be null). */
-    static String libraryFor(String osName, String property) {
-        if (property != null && !property.isBlank()) {
-            return property.trim();
-        }
-        return osName.toLowerCase(Locale.ROOT).startsWith("linux") ? "kqueue" : Platform.C_LIBRARY_NAME;
     }
 
     static native int kqueue();
@@ -179,6 +171,17 @@ final class KqueueNative {
                 return LIBKQUEUE;
             }
             return null;
+        }
+
+        /**
+         * The library name or path for an {@code os.name} and a {@value KqueueNative#LIBRARY_PROPERTY}
+         * value (may be null). Here, not in {@link KqueueNative}, so that naming it loads nothing.
+         */
+        static String libraryFor(String osName, String property) {
+            if (property != null && !property.isBlank()) {
+                return property.trim();
+            }
+            return osName.toLowerCase(Locale.ROOT).startsWith("linux") ? "kqueue" : Platform.C_LIBRARY_NAME;
         }
 
         /** The leading number of a FreeBSD {@code os.version}; 0 when there is none. */

@@ -69,9 +69,9 @@ class KqueueNativeTest {
         assertEquals(0x800, linux.oNonblock);
         assertTrue(linux.libkqueue);
         assertNull(KqueueNative.Abi.forOs("Windows 11", "10.0"));
-        assertEquals("kqueue", KqueueNative.libraryFor("Linux", null));
-        assertEquals("c", KqueueNative.libraryFor("Mac OS X", " "));
-        assertEquals("/x/libkqueue.so.0", KqueueNative.libraryFor("Linux", " /x/libkqueue.so.0 "));
+        assertEquals("kqueue", KqueueNative.Abi.libraryFor("Linux", null));
+        assertEquals("c", KqueueNative.Abi.libraryFor("Mac OS X", " "));
+        assertEquals("/x/libkqueue.so.0", KqueueNative.Abi.libraryFor("Linux", " /x/libkqueue.so.0 "));
     }
 
     /**
