@@ -157,12 +157,18 @@ class QueueTest extends TaskTestBase {
         q.putNowait(1);
         q.putNowait(2);
         Task<Void> joiner = loop.createTask(() -> { q.join(); return null; });
+        // The getter is suspended across the shutdown and asks only after it. (A 5 ms sleep here
+        // raced the two task runs before the shutdown: when they took longer, as on a loaded
+        // machine in a fresh JVM, the getter took item 1 first and join waited forever for its
+        // taskDone.)
+        LoopFuture<Void> afterShutdown = loop.createFuture();
         Task<Integer> getter = loop.createTask(() -> {
-            Tasks.sleep(5);
+            Tasks.await(afterShutdown);
             return q.get();
         });
         settle(2);
         run(() -> { q.shutdown(true); return null; });
+        afterShutdown.setResult(null);
         loop.runUntilComplete(joiner);
         assertThrows(QueueShutDown.class, () -> loop.runUntilComplete(getter));
         assertEquals(0, q.size());
