@@ -118,8 +118,27 @@ final class KqueuePoller implements Poller {
         }
     }
 
+    /**
+     * {@code -Dweft.kqueue.wakeup=auto|user|pipe}: {@code auto} (the default) tries EVFILT_USER on
+     * the kernels and uses the pipe under libkqueue, whose 2.3.1 lost an EVFILT_USER trigger sent
+     * to a kevent blocked without a time-out (loop-api's QueueTest hung once in the task suite; the
+     * loop thread sat in kevent with a task waiting to be woken); {@code user} tries EVFILT_USER
+     * everywhere, {@code pipe} never does.
+     */
+    static final String WAKEUP_PROPERTY = "weft.kqueue.wakeup";
+
     KqueuePoller() throws IOException {
-        this(INITIAL_EVENTS, true);
+        this(INITIAL_EVENTS, tryUserEvent(System.getProperty(WAKEUP_PROPERTY, "auto"), KqueueNative.Abi.CURRENT));
+    }
+
+    static boolean tryUserEvent(String property, KqueueNative.Abi abi) {
+        return switch (property) {
+            case "user" -> true;
+            case "pipe" -> false;
+            case "auto" -> abi == null || !abi.libkqueue;
+            default -> throw new IllegalArgumentException("-D" + WAKEUP_PROPERTY + " must be auto, user or pipe, not '"
+                    + property + "'");
+        };
     }
 
     /**
@@ -152,7 +171,7 @@ final class KqueuePoller implements Poller {
         }
         kq = q;
         allocateEvents(Math.max(1, initialEvents));
-        String why = tryUserEvent ? addUserEvent() : "not tried";
+        String why = tryUserEvent ? addUserEvent() : abi.libkqueue ? "not used under libkqueue" : "not tried";
         int[] fds = {-1, -1};
         if (why != null) {
             try {
@@ -532,8 +551,8 @@ final class KqueuePoller implements Poller {
                 if (!wakeClosed) {
                     if (pipeWrite >= 0) {
                         KqueueNative.Fd.write(pipeWrite, wakeAddress, 1);
-                    } else {
-                        KqueueNative.kevent(kq, wakeAddress, 1, 0L, 0, 0L);
+                    } else if (KqueueNative.kevent(kq, wakeAddress, 1, 0L, 0, 0L) != 0) {
+                        wakePending.set(0); // not sent: let the next wakeup() try again
                     }
                 }
             }
