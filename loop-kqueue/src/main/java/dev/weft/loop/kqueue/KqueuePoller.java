@@ -119,24 +119,21 @@ final class KqueuePoller implements Poller {
     }
 
     /**
-     * {@code -Dweft.kqueue.wakeup=auto|user|pipe}: {@code auto} (the default) tries EVFILT_USER on
-     * the kernels and uses the pipe under libkqueue, whose 2.3.1 lost an EVFILT_USER trigger sent
-     * to a kevent blocked without a time-out (loop-api's QueueTest hung once in the task suite; the
-     * loop thread sat in kevent with a task waiting to be woken); {@code user} tries EVFILT_USER
-     * everywhere, {@code pipe} never does.
+     * {@code -Dweft.kqueue.wakeup=auto|pipe}: {@code auto} (the default) tries EVFILT_USER and falls
+     * back to the pipe where adding it fails; {@code pipe} always uses the pipe (to run the suites
+     * on that path too).
      */
     static final String WAKEUP_PROPERTY = "weft.kqueue.wakeup";
 
     KqueuePoller() throws IOException {
-        this(INITIAL_EVENTS, tryUserEvent(System.getProperty(WAKEUP_PROPERTY, "auto"), KqueueNative.Abi.CURRENT));
+        this(INITIAL_EVENTS, tryUserEvent(System.getProperty(WAKEUP_PROPERTY, "auto")));
     }
 
-    static boolean tryUserEvent(String property, KqueueNative.Abi abi) {
+    static boolean tryUserEvent(String property) {
         return switch (property) {
-            case "user" -> true;
+            case "auto" -> true;
             case "pipe" -> false;
-            case "auto" -> abi == null || !abi.libkqueue;
-            default -> throw new IllegalArgumentException("-D" + WAKEUP_PROPERTY + " must be auto, user or pipe, not '"
+            default -> throw new IllegalArgumentException("-D" + WAKEUP_PROPERTY + " must be auto or pipe, not '"
                     + property + "'");
         };
     }
@@ -171,7 +168,7 @@ final class KqueuePoller implements Poller {
         }
         kq = q;
         allocateEvents(Math.max(1, initialEvents));
-        String why = tryUserEvent ? addUserEvent() : abi.libkqueue ? "not used under libkqueue" : "not tried";
+        String why = tryUserEvent ? addUserEvent() : "not tried";
         int[] fds = {-1, -1};
         if (why != null) {
             try {
@@ -203,7 +200,7 @@ final class KqueuePoller implements Poller {
     /** Adds the EVFILT_USER wake-up event; null if that worked, else why not. */
     private String addUserEvent() {
         putChange(scratch, 0, WAKE_IDENT, abi.evfiltUser, KqueueNative.EV_ADD | KqueueNative.EV_CLEAR, 0);
-        // Without an event array, as the wake-up's trigger will be made: libkqueue 2.3 refuses that.
+        // Without an event array, as the trigger in wakeup() is made (libkqueue takes both for EVFILT_USER).
         if (KqueueNative.kevent(kq, changesAddress, 1, 0L, 0, 0L) == 0) {
             return null;
         }
