@@ -4,7 +4,7 @@
 # (JDK 17, and JDK 21+ in virtual-thread and hand-off modes when that JDK is installed), all with
 # the kqueue backend loading that library.
 #
-#   loop-kqueue/libkqueue/run-tests.sh
+#   loop-kqueue/libkqueue/run-tests.sh [extra Maven arguments, e.g. -Dtest=... -Dsurefire.failIfNoSpecifiedTests=false]
 #
 # 1. Fetches Debian's libkqueue (only in the experimental suite: 2.3.1) with apt-get download,
 #    through a private apt configuration (its own sources list, lists and cache under the cache
@@ -99,9 +99,10 @@ echo "running loop-kqueue's tests with -Dweft.kqueue.library=$LIB"
 rm -rf "$ROOT/loop-kqueue/target/surefire-reports"
 # -DskipTests skips the tests of the modules the reactor builds on (loop-api, loop-nio);
 # -Dweft.kqueue.skipTests=false keeps loop-kqueue's. Offline first, then online once.
+EXTRA=("$@")
 run_maven() {
   "$MVN" "$@" -B -f "$ROOT/pom.xml" -pl loop-kqueue -am verify -DskipTests -Dweft.kqueue.skipTests=false \
-    "-Dweft.kqueue.library=$LIB"
+    "-Dweft.kqueue.library=$LIB" ${EXTRA[@]+"${EXTRA[@]}"}
 }
 run_maven -o
 status=$?
