@@ -43,6 +43,11 @@ final class Servers {
             out.add(new ServerSpec("weft-" + backend, "weft", true, port -> {
                 List<String> cmd = new ArrayList<>(List.of(java));
                 cmd.addAll(JVM_FLAGS);
+                String kqueueLibrary = System.getProperty("weft.kqueue.library");
+                if (backend.equals("kqueue") && kqueueLibrary != null) {
+                    // On Linux kqueue runs over libkqueue, found where this JVM was told it is.
+                    cmd.add("-Dweft.kqueue.library=" + kqueueLibrary);
+                }
                 cmd.addAll(List.of("-jar", jar, "echo-server", "--backend", backend, "--port", String.valueOf(port)));
                 return cmd;
             }, b[1], "Weft " + benchVersion() + ", " + jvmVersion));

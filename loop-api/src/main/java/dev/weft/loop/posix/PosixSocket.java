@@ -43,6 +43,7 @@ public final class PosixSocket implements NetSocket {
     private final boolean fcntlFlags;
     private InetSocketAddress remote;
     private InetSocketAddress connectTarget;
+    private int errorSeen;
 
     PosixSocket(int fd, boolean listener, boolean inet6, boolean fcntlFlags) {
         this.fd = fd;
@@ -69,6 +70,11 @@ public final class PosixSocket implements NetSocket {
                 return (int) n;
             }
             if (n == 0) {
+                if (errorSeen != 0 && length != 0) {
+                    int e = errorSeen;
+                    errorSeen = 0;
+                    throw Posix.error("read(fd " + fd + ")", e);
+                }
                 return length == 0 ? 0 : -1;
             }
             int e = FAST ? (int) -n : Native.getLastError();
@@ -148,9 +154,27 @@ public final class PosixSocket implements NetSocket {
         throw Posix.error("connect(" + remote + ")", e);
     }
 
+    /**
+     * Hands over a socket error that a readiness backend found in an event for this socket, for
+     * {@link #finishConnect()} and for a {@link #read} that would otherwise report a plain end of
+     * stream. For event sources that read {@code SO_ERROR} and so clear it: libkqueue reports a
+     * failed connect or a reset with {@code EV_EOF} and the error in {@code fflags}, taken from
+     * {@code SO_ERROR}, after which the connect's error reads 0 and a read after the reset returns
+     * 0. An errno of 0 is ignored. Loop thread only.
+     */
+    public void socketErrorSeen(int errno) {
+        if (errno != 0) {
+            errorSeen = errno;
+        }
+    }
+
     @Override
     public boolean finishConnect() throws IOException {
         int err = getIntOption(ABI.SOL_SOCKET, ABI.SO_ERROR, "SO_ERROR");
+        if (err == 0 && errorSeen != 0) {
+            err = errorSeen;
+        }
+        errorSeen = 0;
         if (err != 0) {
             throw Posix.error("connect(" + connectTarget + ")", err);
         }
