@@ -264,6 +264,11 @@ public final class StreamCore implements Transport {
                 fatal("protocol.resumeWriting() failed", t);
                 return;
             }
+            if (lost) {
+                return;
+            }
+            // resumeWriting may have written (and closed or sent writeEof): those bytes are queued.
+            size = io.queued();
         }
         if (size == 0) {
             if (eofRequested && !eofSent) {
