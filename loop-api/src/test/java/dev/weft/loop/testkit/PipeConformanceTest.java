@@ -332,6 +332,25 @@ public abstract class PipeConformanceTest extends DescriptorTestSupport {
     }
 
     @Test
+    void shouldReadAndWriteThroughACharacterDevice() throws Exception {
+        requireRawDescriptors("java.nio has no selectable channel over a terminal");
+        int[] pty = PosixTestCalls.openPty();
+        int slave = pty[1];
+        try {
+            TestProtocols.Collector fromTerminal = new TestProtocols.Collector(loop);
+            Transport master = await(loop.connectReadPipe(() -> fromTerminal, PipeEnd.ofFd(pty[0]))).transport();
+            PosixTestCalls.writeAll(slave, "ping\n".getBytes(StandardCharsets.US_ASCII));
+            await(fromTerminal.atLeast(5));
+            assertTrue(fromTerminal.bytes.toString(StandardCharsets.US_ASCII).startsWith("ping"),
+                    fromTerminal.bytes.toString(StandardCharsets.US_ASCII));
+            master.close();
+            assertNull(await(fromTerminal.lost));
+        } finally {
+            PosixTestCalls.close(slave);
+        }
+    }
+
+    @Test
     void shouldCloseThePipeWhenTheLoopClosesWithTheTransportOpen() throws Exception {
         TestPipe p = newPipe();
         TestProtocols.Collector c = new TestProtocols.Collector(loop);

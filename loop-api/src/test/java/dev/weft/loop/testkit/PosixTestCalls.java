@@ -43,6 +43,38 @@ final class PosixTestCalls {
 
     static native int fcntl(int fd, int cmd, int arg);
 
+    static native int posix_openpt(int flags);
+
+    static native int grantpt(int fd);
+
+    static native int unlockpt(int fd);
+
+    static native int ptsname_r(int fd, byte[] buf, long len);
+
+    static final int O_NOCTTY = 0x100;
+
+    /** A pseudo-terminal pair: {master, slave}, both close-on-exec. */
+    static int[] openPty() throws IOException {
+        int master = check(posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), "posix_openpt");
+        try {
+            check(grantpt(master), "grantpt");
+            check(unlockpt(master), "unlockpt");
+            byte[] name = new byte[128];
+            if (ptsname_r(master, name, name.length) != 0) {
+                throw new IOException("ptsname_r failed");
+            }
+            int len = 0;
+            while (name[len] != 0) {
+                len++;
+            }
+            int slave = openPath(new String(name, 0, len, java.nio.charset.StandardCharsets.US_ASCII), O_RDWR | O_NOCTTY);
+            return new int[] {master, slave};
+        } catch (IOException e) {
+            close(master);
+            throw e;
+        }
+    }
+
     static int[] pipe() throws IOException {
         int[] fds = new int[2];
         check(pipe2(fds, O_CLOEXEC), "pipe2");
