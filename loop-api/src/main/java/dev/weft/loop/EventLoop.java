@@ -720,6 +720,122 @@ public final class EventLoop implements Executor, AutoCloseable {
         return out;
     }
 
+    // ---------------------------------------------------------------- pipes, watched descriptors
+
+    /**
+     * A read transport over {@code pipe} (asyncio's {@code connect_read_pipe}): a pipe, FIFO, socket
+     * or character device, read as a stream by the protocol {@code protocolFactory} makes. The
+     * transport refuses writes; at the pipe's EOF the protocol hears {@code eofReceived}, then
+     * {@code connectionLost(null)}. The future completes once {@code connectionMade} has run.
+     *
+     * <p>Bad input throws before anything changes and the caller keeps {@code pipe}: a descriptor
+     * that is closed, a regular file or a directory, or open for writing only
+     * ({@link IllegalArgumentException} naming it); a kind of end this backend cannot use, as a raw
+     * descriptor on java.nio ({@link UnsupportedCapabilityException}). Otherwise the transport owns
+     * {@code pipe} from now on and closes it. Needs {@link Capability#PIPES}.
+     */
+    public <P extends BaseProtocol> LoopFuture<Connection<P>> connectReadPipe(Supplier<P> protocolFactory,
+                                                                              PipeEnd pipe) {
+        return connectPipe(protocolFactory, pipe, false, "connectReadPipe");
+    }
+
+    /**
+     * A write transport over {@code pipe} (asyncio's {@code connect_write_pipe}), with the write
+     * buffer and flow control of a stream transport. It never reads; {@code writeEof()} is
+     * {@code close()}: queued bytes go out, then the pipe is closed. When the reading end goes away
+     * the protocol hears {@code connectionLost}: with a broken-pipe {@link java.io.IOException} if
+     * bytes were queued or a write fails, with null if nothing was lost (the native backends watch
+     * for this; java.nio notices it at the next write). Ownership and bad input as
+     * {@link #connectReadPipe}. Needs {@link Capability#PIPES}.
+     */
+    public <P extends BaseProtocol> LoopFuture<Connection<P>> connectWritePipe(Supplier<P> protocolFactory,
+                                                                               PipeEnd pipe) {
+        return connectPipe(protocolFactory, pipe, true, "connectWritePipe");
+    }
+
+    private <P extends BaseProtocol> LoopFuture<Connection<P>> connectPipe(Supplier<P> protocolFactory, PipeEnd pipe,
+                                                                          boolean write, String method) {
+        checkThread(method);
+        Objects.requireNonNull(protocolFactory, "protocolFactory");
+        Objects.requireNonNull(pipe, "pipe");
+        checkOpen();
+        requireCapability(Capability.PIPES);
+        LoopFuture<Connection<P>> result = createFuture();
+        driver.connectPipe(protocolFactory, pipe, write, result);
+        return result;
+    }
+
+    /**
+     * Calls {@code callback} on the loop thread, during the I/O phase, whenever descriptor {@code fd}
+     * is readable (asyncio's {@code add_reader}); replaces the reader set earlier for {@code fd}. The
+     * descriptor stays the caller's: Weft never closes it; remove the reader before closing it. A
+     * watched descriptor counts as a live handle. Fails with {@link IllegalArgumentException} for a
+     * negative or closed descriptor or one the backend cannot poll (a regular file), naming it, and
+     * with {@link UnsupportedCapabilityException} where raw descriptors cannot be watched (java.nio:
+     * watch a {@link java.nio.channels.SelectableChannel} instead). Needs {@link Capability#WATCH_FD}.
+     */
+    public void addReader(int fd, Runnable callback) {
+        addWatch(fdTarget(fd), false, callback, "addReader");
+    }
+
+    /** As {@link #addReader(int, Runnable)} for a channel the caller owns, in non-blocking mode. */
+    public void addReader(java.nio.channels.SelectableChannel channel, Runnable callback) {
+        addWatch(Objects.requireNonNull(channel, "channel"), false, callback, "addReader");
+    }
+
+    /** Stops calling the reader of {@code fd}; true if there was one (asyncio's {@code remove_reader}). */
+    public boolean removeReader(int fd) {
+        return removeWatch(fdTarget(fd), false, "removeReader");
+    }
+
+    /** As {@link #removeReader(int)} for a channel. */
+    public boolean removeReader(java.nio.channels.SelectableChannel channel) {
+        return removeWatch(Objects.requireNonNull(channel, "channel"), false, "removeReader");
+    }
+
+    /** As {@link #addReader(int, Runnable)} for writability (asyncio's {@code add_writer}). */
+    public void addWriter(int fd, Runnable callback) {
+        addWatch(fdTarget(fd), true, callback, "addWriter");
+    }
+
+    /** As {@link #addWriter(int, Runnable)} for a channel the caller owns, in non-blocking mode. */
+    public void addWriter(java.nio.channels.SelectableChannel channel, Runnable callback) {
+        addWatch(Objects.requireNonNull(channel, "channel"), true, callback, "addWriter");
+    }
+
+    /** Stops calling the writer of {@code fd}; true if there was one (asyncio's {@code remove_writer}). */
+    public boolean removeWriter(int fd) {
+        return removeWatch(fdTarget(fd), true, "removeWriter");
+    }
+
+    /** As {@link #removeWriter(int)} for a channel. */
+    public boolean removeWriter(java.nio.channels.SelectableChannel channel) {
+        return removeWatch(Objects.requireNonNull(channel, "channel"), true, "removeWriter");
+    }
+
+    private static Integer fdTarget(int fd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException("fd must be >= 0: " + fd);
+        }
+        return fd;
+    }
+
+    private void addWatch(Object target, boolean write, Runnable callback, String method) {
+        checkThread(method);
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        requireCapability(Capability.WATCH_FD);
+        driver.addWatch(target, write, callback);
+    }
+
+    private boolean removeWatch(Object target, boolean write, String method) {
+        checkThread(method);
+        if (closed || !supports(Capability.WATCH_FD)) {
+            return false;
+        }
+        return driver.removeWatch(target, write);
+    }
+
     /** The backend's name, for example {@code "nio"}. Thread-safe. */
     public String backendName() {
         return driver.backendName();

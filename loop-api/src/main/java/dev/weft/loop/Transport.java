@@ -26,6 +26,8 @@ public interface Transport {
     String SOCKET = "socket";
     /** Extra-info key: the backend name, for example {@code "nio"}. */
     String BACKEND = "backend";
+    /** Extra-info key of a pipe transport: the pipe end it owns (an fd number or the channel). */
+    String PIPE = "pipe";
 
     /** Default high-water mark of the write buffer, in bytes. */
     int DEFAULT_HIGH_WATER = 64 * 1024;

@@ -1,5 +1,7 @@
 package dev.weft.loop.readiness;
 
+import dev.weft.loop.spi.StreamChannel;
+import dev.weft.loop.spi.UserHandles;
 import dev.weft.loop.spi.IoDriver;
 import dev.weft.loop.spi.NetSocket;
 import dev.weft.loop.spi.Poller;
@@ -42,6 +44,9 @@ public final class ReadinessDriver implements IoDriver {
     final EventLoop loop;
     final Poller poller;
     final SocketFactory sockets;
+    /** Pipe ends and watched descriptors, or null where the backend offers neither. */
+    final UserHandles userHandles;
+    private final FdWatches watches;
 
     /**
      * The read buffer starts on a page boundary. {@code allocateDirect} memory of this size starts
@@ -64,10 +69,17 @@ public final class ReadinessDriver implements IoDriver {
     private boolean closed;
 
     public ReadinessDriver(String name, EventLoop loop, Poller poller, SocketFactory sockets) {
+        this(name, loop, poller, sockets, null);
+    }
+
+    /** With {@code userHandles}: pipe transports and watched descriptors too. */
+    public ReadinessDriver(String name, EventLoop loop, Poller poller, SocketFactory sockets, UserHandles userHandles) {
         this.name = name;
         this.loop = loop;
         this.poller = poller;
         this.sockets = sockets;
+        this.userHandles = userHandles;
+        this.watches = userHandles == null ? null : new FdWatches(this);
     }
 
     @Override
@@ -95,6 +107,30 @@ public final class ReadinessDriver implements IoDriver {
     public <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                                  ConnectOptions options, LoopFuture<Connection<P>> result) {
         new PendingConnect<>(this, protocolFactory, addresses, options, result).next();
+    }
+
+    @Override
+    public <P extends BaseProtocol> void connectPipe(Supplier<P> protocolFactory, dev.weft.loop.PipeEnd end,
+                                                     boolean write, LoopFuture<Connection<P>> result) {
+        if (userHandles == null) {
+            IoDriver.super.connectPipe(protocolFactory, end, write, result);
+            return;
+        }
+        PipeConnect.connect(this, protocolFactory, end, write, result);
+    }
+
+    @Override
+    public void addWatch(Object target, boolean write, Runnable callback) {
+        if (watches == null) {
+            IoDriver.super.addWatch(target, write, callback);
+            return;
+        }
+        watches.add(target, write, callback);
+    }
+
+    @Override
+    public boolean removeWatch(Object target, boolean write) {
+        return watches != null && watches.remove(target, write);
     }
 
     @Override
@@ -133,7 +169,7 @@ public final class ReadinessDriver implements IoDriver {
     }
 
     /** Closes a socket after taking it off the poller, reporting (not throwing) failures. */
-    void closeSocket(NetSocket socket, boolean registered) {
+    void closeSocket(StreamChannel socket, boolean registered) {
         if (registered) {
             try {
                 poller.deregister(socket);

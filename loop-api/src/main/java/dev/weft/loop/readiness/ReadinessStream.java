@@ -1,5 +1,7 @@
 package dev.weft.loop.readiness;
 
+import dev.weft.loop.spi.StreamChannel;
+import dev.weft.loop.spi.PipeChannel;
 import dev.weft.loop.spi.NetSocket;
 import dev.weft.loop.spi.Poller;
 import dev.weft.loop.BaseProtocol;
@@ -24,10 +26,20 @@ import org.agrona.concurrent.UnsafeBuffer;
  * off-heap buffer) and reach the protocol as a re-wrapped view: no copy, no allocation.
  * <b>Writes</b> the kernel did not take at once are copied into a {@link ByteRing} and drained on
  * {@link Poller#WRITABLE}, with {@code writev} when the ring wraps.
+ *
+ * <p><b>Pipes.</b> The same code drives a pipe end ({@link PipeChannel}) one way: a read end never
+ * arms WRITABLE; a write end never reads, but where the kind of descriptor allows (pipes, FIFOs,
+ * sockets) it keeps READABLE armed, since read readiness on a write end means the reader went away
+ * ({@link StreamCore#readerClosed()}), as asyncio's write pipe transport does.
  */
 final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
     private final ReadinessDriver driver;
+    private final StreamChannel channel;
+    /** The socket behind {@link #channel}, or null for a pipe end. */
     private final NetSocket socket;
+    /** The pipe end behind {@link #channel}, or null for a socket. */
+    private final PipeChannel pipe;
+    private final boolean watchReader;
     private final StreamCore core;
     private final ByteRing pending = new ByteRing();
     private boolean registered;
@@ -35,8 +47,21 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
 
     ReadinessStream(ReadinessDriver driver, NetSocket socket, BaseProtocol protocol, ServerClients server) {
         this.driver = driver;
+        this.channel = socket;
         this.socket = socket;
+        this.pipe = null;
+        this.watchReader = false;
         this.core = new StreamCore(driver.loop, this, protocol, server);
+    }
+
+    /** A one-way transport over a pipe end ({@code direction} READ_ONLY or WRITE_ONLY). */
+    ReadinessStream(ReadinessDriver driver, PipeChannel pipe, BaseProtocol protocol, StreamCore.Direction direction) {
+        this.driver = driver;
+        this.channel = pipe;
+        this.socket = null;
+        this.pipe = pipe;
+        this.watchReader = direction == StreamCore.Direction.WRITE_ONLY && pipe.readerCloseVisible();
+        this.core = new StreamCore(driver.loop, this, protocol, null, direction);
     }
 
     StreamCore transport() {
@@ -45,7 +70,7 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
 
     /** Registers with the poller (no interest yet). */
     void register() throws IOException {
-        driver.poller.register(socket, 0, this);
+        driver.poller.register(channel, 0, this);
         registered = true;
         interest = 0;
         driver.opened(core);
@@ -71,11 +96,15 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
         if ((readyOps & Poller.WRITABLE) != 0 && !pending.isEmpty()) {
             flush();
         }
-        if ((readyOps & Poller.READABLE) != 0 && core.wantsRead()) {
-            if (core.streamProtocol() != null) {
-                readInto();
-            } else {
-                readBuffered();
+        if ((readyOps & Poller.READABLE) != 0) {
+            if (core.wantsRead()) {
+                if (core.streamProtocol() != null) {
+                    readInto();
+                } else {
+                    readBuffered();
+                }
+            } else if (watchReader) {
+                core.readerClosed();
             }
         }
     }
@@ -83,7 +112,7 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
     private void readInto() {
         int n;
         try {
-            n = socket.read(driver.readAddress, ReadinessDriver.READ_BUFFER_SIZE);
+            n = channel.read(driver.readAddress, ReadinessDriver.READ_BUFFER_SIZE);
         } catch (IOException e) {
             core.lost(e);
             return;
@@ -105,9 +134,9 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
         int n;
         try {
             if (buf.byteArray() == null) {
-                n = socket.read(buf.addressOffset(), buf.capacity());
+                n = channel.read(buf.addressOffset(), buf.capacity());
             } else {
-                n = socket.read(driver.readAddress, Math.min(buf.capacity(), ReadinessDriver.READ_BUFFER_SIZE));
+                n = channel.read(driver.readAddress, Math.min(buf.capacity(), ReadinessDriver.READ_BUFFER_SIZE));
                 if (n > 0) {
                     driver.readView.wrap(driver.readAddress, n);
                     buf.putBytes(0, driver.readView, 0, n);
@@ -138,7 +167,7 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
 
     @Override
     public int sendNow(long address, int length) throws IOException {
-        return socket.write(address, length);
+        return channel.write(address, length);
     }
 
     @Override
@@ -187,9 +216,9 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
                     iov.putLong(8, first);
                     iov.putLong(16, pending.baseAddress());
                     iov.putLong(24, pending.size() - first);
-                    n = socket.writev(driver.iovAddress, 2);
+                    n = channel.writev(driver.iovAddress, 2);
                 } else {
-                    n = socket.write(pending.headAddress(), pending.headSegment());
+                    n = channel.write(pending.headAddress(), pending.headSegment());
                 }
             } catch (IOException e) {
                 core.lost(e);
@@ -208,6 +237,10 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
 
     @Override
     public void shutdownOutput() throws IOException {
+        if (socket == null) {
+            // StreamCore turns a pipe's writeEof into close: a pipe has no half-close.
+            throw new IllegalStateException("a pipe end has no half-close");
+        }
         socket.shutdownOutput();
     }
 
@@ -223,7 +256,7 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
             return;
         }
         int want = 0;
-        if (core.wantsRead()) {
+        if (core.wantsRead() || watchReader) {
             want |= Poller.READABLE;
         }
         if (!pending.isEmpty()) {
@@ -231,7 +264,7 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
         }
         if (want != interest) {
             try {
-                driver.poller.reregister(socket, want);
+                driver.poller.reregister(channel, want);
                 interest = want;
             } catch (IOException e) {
                 core.lost(e);
@@ -242,14 +275,14 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
     @Override
     public void release(boolean reset) {
         pending.release();
-        if (reset) {
+        if (reset && socket != null) {
             try {
                 socket.setOption(StandardSocketOptions.SO_LINGER, 0);
             } catch (IOException | RuntimeException e) {
                 // Best effort: without linger 0 the peer sees FIN instead of RST.
             }
         }
-        driver.closeSocket(socket, registered);
+        driver.closeSocket(channel, registered);
         registered = false;
     }
 
@@ -260,6 +293,9 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
 
     @Override
     public Object info(String name) {
+        if (pipe != null) {
+            return Transport.PIPE.equals(name) ? pipe.handle() : null;
+        }
         try {
             switch (name) {
                 case Transport.PEER_NAME:

@@ -5,6 +5,7 @@ import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.ConnectOptions;
 import dev.weft.loop.Connection;
 import dev.weft.loop.LoopFuture;
+import dev.weft.loop.PipeEnd;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import java.io.IOException;
@@ -52,6 +53,34 @@ public interface IoDriver extends AutoCloseable {
      */
     <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                           ConnectOptions options, LoopFuture<Connection<P>> result);
+
+    /**
+     * Adopts a pipe end for a read ({@code write} false) or write transport: checks it (bad input
+     * throws before anything changes: {@link IllegalArgumentException} naming it, or
+     * {@link dev.weft.loop.UnsupportedCapabilityException} for a kind this backend cannot use), then
+     * completes {@code result} once the protocol's {@code connectionMade} has run. Reached only when
+     * the backend declares {@link dev.weft.loop.Capability#PIPES}.
+     */
+    default <P extends BaseProtocol> void connectPipe(Supplier<P> protocolFactory, PipeEnd end, boolean write,
+                                                      LoopFuture<Connection<P>> result) {
+        throw new UnsupportedOperationException("the " + backendName() + " driver has no pipe transports");
+    }
+
+    /**
+     * Calls {@code callback} on the loop thread whenever {@code target} (an {@link Integer} file
+     * descriptor or a {@link java.nio.channels.SelectableChannel}, owned by the caller and never
+     * closed here) is readable ({@code write} false) or writable; replaces an earlier callback for
+     * the same target and direction. Reached only when the backend declares
+     * {@link dev.weft.loop.Capability#WATCH_FD}.
+     */
+    default void addWatch(Object target, boolean write, Runnable callback) {
+        throw new UnsupportedOperationException("the " + backendName() + " driver cannot watch descriptors");
+    }
+
+    /** Stops a watch set by {@link #addWatch}; true if there was one. */
+    default boolean removeWatch(Object target, boolean write) {
+        return false;
+    }
 
     /** Number of live handles (servers, transports, pending connects); 0 before a clean close. */
     int liveHandles();

@@ -12,7 +12,7 @@ import java.net.SocketOption;
  * <p>Errors are {@link dev.weft.loop.NativeIOException}s (or {@link IOException}s from java.nio)
  * naming the call; "would block" is never an exception.
  */
-public interface NetSocket extends Pollable {
+public interface NetSocket extends StreamChannel {
     /** Reads into {@code [address, address+length)}: bytes read, 0 if it would block, -1 at EOF. */
     int read(long address, int length) throws IOException;
 

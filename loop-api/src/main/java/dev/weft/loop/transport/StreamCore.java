@@ -29,14 +29,32 @@ import org.agrona.concurrent.UnsafeBuffer;
  * throwing callback reset the connection. An EOF from the peer stops reading; the transport closes
  * unless the protocol's {@code eofReceived} asks to keep it open and our own EOF is not yet sent.
  *
+ * <p><b>Direction.</b> A socket is {@link Direction#BOTH}. A pipe end is one-way, as asyncio's pipe
+ * transports: a {@link Direction#READ_ONLY} transport refuses every write ({@code canWriteEof()} is
+ * false) and closes at the pipe's EOF whatever {@code eofReceived} answers (there is nothing left to
+ * do); a {@link Direction#WRITE_ONLY} one never reads, and its {@code writeEof()} is
+ * {@code close()} (a pipe has no half-close: the reader sees EOF once the descriptor is closed). The
+ * backend tells a write-only transport that its reader went away through {@link #readerClosed()}.
+ *
  * <p><b>Threads.</b> Loop thread only. Every public method checks its thread first, then its
  * arguments, and only then touches state, so a call from the wrong thread changes nothing.
  */
 public final class StreamCore implements Transport {
+    /** Which way bytes move through the transport. */
+    public enum Direction {
+        /** A socket: reads and writes. */
+        BOTH,
+        /** The read end of a pipe: reads only. */
+        READ_ONLY,
+        /** The write end of a pipe: writes only. */
+        WRITE_ONLY
+    }
+
     private final EventLoop loop;
     private final StreamIo io;
     private final ServerClients server;
     private final WriteFlowControl flow = new WriteFlowControl();
+    private final Direction direction;
 
     private BaseProtocol protocol;
     private Protocol streamProtocol;
@@ -55,10 +73,21 @@ public final class StreamCore implements Transport {
      * bookkeeping, or null for a client connection. Nothing is called until {@link #start()}.
      */
     public StreamCore(EventLoop loop, StreamIo io, BaseProtocol protocol, ServerClients server) {
+        this(loop, io, protocol, server, Direction.BOTH);
+    }
+
+    /** As the four-argument constructor, for a transport moving bytes one way only (a pipe end). */
+    public StreamCore(EventLoop loop, StreamIo io, BaseProtocol protocol, ServerClients server, Direction direction) {
         this.loop = Objects.requireNonNull(loop, "loop");
         this.io = Objects.requireNonNull(io, "io");
         this.server = server;
+        this.direction = Objects.requireNonNull(direction, "direction");
         bindProtocol(protocol);
+    }
+
+    /** Which way this transport moves bytes. */
+    public Direction direction() {
+        return direction;
     }
 
     /** Calls {@code connectionMade}, then starts reading. Loop thread. */
@@ -93,7 +122,7 @@ public final class StreamCore implements Transport {
 
     /** Whether the backend should read now: started, reading, not closing, no EOF yet. */
     public boolean wantsRead() {
-        return started && reading && !closing && !eofReceived && !lost;
+        return started && reading && !closing && !eofReceived && !lost && direction != Direction.WRITE_ONLY;
     }
 
     /** True once the transport is released; the backend then ignores readiness and completions. */
@@ -185,7 +214,7 @@ public final class StreamCore implements Transport {
         if (lost) {
             return;
         }
-        if (!keepOpen || eofSent) {
+        if (!keepOpen || eofSent || direction == Direction.READ_ONLY) {
             close();
         } else {
             // Kept open: stop reading; a writeEof still pending closes once it is sent.
@@ -200,6 +229,21 @@ public final class StreamCore implements Transport {
         }
         closing = true;
         finish(cause, false);
+    }
+
+    /**
+     * The reading end of a write-only transport went away (the backend saw read readiness on the
+     * write end). As asyncio's write pipe transport: with bytes still queued they cannot be
+     * delivered, so the protocol hears a broken pipe; with nothing queued nothing was lost, so it
+     * hears {@code connectionLost(null)}.
+     */
+    public void readerClosed() {
+        if (lost) {
+            return;
+        }
+        int unsent = io.queued();
+        lost(unsent == 0 ? null : new IOException("broken pipe: the reading end closed with " + unsent
+                + " bytes unsent (" + io.info(PIPE) + ")"));
     }
 
     // ------------------------------------------------------------------ for the backend: writing
@@ -220,6 +264,11 @@ public final class StreamCore implements Transport {
                 fatal("protocol.resumeWriting() failed", t);
                 return;
             }
+            if (lost) {
+                return;
+            }
+            // resumeWriting may have written (and closed or sent writeEof): those bytes are queued.
+            size = io.queued();
         }
         if (size == 0) {
             if (eofRequested && !eofSent) {
@@ -380,6 +429,13 @@ public final class StreamCore implements Transport {
     @Override
     public void writeEof() {
         loop.assertInLoop("Transport.writeEof");
+        if (direction == Direction.READ_ONLY) {
+            throw new IllegalStateException(READ_PIPE);
+        }
+        if (direction == Direction.WRITE_ONLY) {
+            close();
+            return;
+        }
         if (closing || lost || eofRequested) {
             return;
         }
@@ -392,10 +448,15 @@ public final class StreamCore implements Transport {
     @Override
     public boolean canWriteEof() {
         loop.assertInLoop("Transport.canWriteEof");
-        return true;
+        return direction != Direction.READ_ONLY;
     }
 
+    private static final String READ_PIPE = "cannot write to a read pipe transport";
+
     private void checkWritable() {
+        if (direction == Direction.READ_ONLY) {
+            throw new IllegalStateException(READ_PIPE);
+        }
         if (closing || lost) {
             throw new IllegalStateException("cannot write: the transport is closing");
         }
@@ -507,7 +568,7 @@ public final class StreamCore implements Transport {
     @Override
     public boolean isReading() {
         loop.assertInLoop("Transport.isReading");
-        return reading && !closing && !lost;
+        return reading && !closing && !lost && direction != Direction.WRITE_ONLY;
     }
 
     // ------------------------------------------------------------------ flow control, info
@@ -571,7 +632,7 @@ public final class StreamCore implements Transport {
 
     @Override
     public String toString() {
-        Object peer = lost ? "closed" : io.info(PEER_NAME);
+        Object peer = lost ? "closed" : io.info(direction == Direction.BOTH ? PEER_NAME : PIPE);
         return "Transport[" + io.backendName() + ", " + peer + "]";
     }
 }

@@ -9,6 +9,7 @@ import dev.weft.loop.readiness.ReadinessDriver;
 import dev.weft.loop.posix.FastPath;
 import dev.weft.loop.posix.Posix;
 import dev.weft.loop.posix.PosixSocketFactory;
+import dev.weft.loop.posix.PosixUserHandles;
 import java.io.IOException;
 
 /**
@@ -70,7 +71,8 @@ public final class EpollBackend implements LoopBackend {
         if (c != null) {
             throw new IOException(c.getMessage(), c);
         }
-        return new ReadinessDriver(name(), loop, new EpollPoller(), new PosixSocketFactory());
+        return new ReadinessDriver(name(), loop, new EpollPoller(), new PosixSocketFactory(),
+                new PosixUserHandles(name()));
     }
 
     static boolean isLinux(String osName) {
@@ -109,6 +111,8 @@ public final class EpollBackend implements LoopBackend {
     public String unsupportedReason(Capability capability) {
         switch (capability) {
             case TCP:
+            case PIPES:
+            case WATCH_FD:
                 return null;
             default:
                 return "not implemented on epoll yet (" + capability.description() + ")";

@@ -93,6 +93,12 @@ public final class IocpBackend implements LoopBackend {
         switch (capability) {
             case TCP:
                 return null;
+            case PIPES:
+                return "pipe transports need Windows named pipes with overlapped I/O (as asyncio's proactor"
+                        + " loop uses), which this backend does not implement";
+            case WATCH_FD:
+                return "an I/O completion port reports finished operations, not readiness, so there is nothing"
+                        + " to watch (asyncio's proactor loop has no add_reader either)";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }

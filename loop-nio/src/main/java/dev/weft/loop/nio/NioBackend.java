@@ -35,13 +35,17 @@ public final class NioBackend implements LoopBackend {
     @Override
     public IoDriver open(EventLoop loop) throws IOException {
         NioStaging staging = new NioStaging();
-        return new ReadinessDriver(name(), loop, new NioPoller(), new NioSocketFactory(staging));
+        return new ReadinessDriver(name(), loop, new NioPoller(), new NioSocketFactory(staging),
+                new NioUserHandles(staging));
     }
 
     @Override
     public String unsupportedReason(Capability capability) {
         switch (capability) {
             case TCP:
+            case PIPES:
+            case WATCH_FD:
+                // Pipes and watching take SelectableChannels; a raw descriptor fails with NioUserHandles.RAW_FD.
                 return null;
             default:
                 return "not implemented on nio yet (" + capability.description() + ")";

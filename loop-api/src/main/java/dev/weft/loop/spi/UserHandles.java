@@ -1,0 +1,30 @@
+package dev.weft.loop.spi;
+
+import dev.weft.loop.PipeEnd;
+import java.io.IOException;
+import java.nio.channels.SelectableChannel;
+
+/**
+ * What a readiness backend does with handles users give it: pipe ends for pipe transports, and
+ * descriptors or channels to watch. Handed to {@link ReadinessDriver} by backends that offer
+ * {@link dev.weft.loop.Capability#PIPES} and {@link dev.weft.loop.Capability#WATCH_FD}.
+ *
+ * <p><b>Bad input</b> fails before anything changes: {@link IllegalArgumentException} naming the
+ * argument and its value (a closed descriptor, a regular file, a directory, the wrong direction), or
+ * {@link dev.weft.loop.UnsupportedCapabilityException} for a kind this backend cannot use (a raw
+ * descriptor on java.nio, a channel where only descriptors can be polled).
+ */
+public interface UserHandles {
+    /**
+     * Checks {@code end} for a read ({@code write} false) or write transport and puts it in
+     * non-blocking mode. The result owns the descriptor or channel; if this throws, the caller
+     * still does.
+     */
+    PipeChannel openPipe(PipeEnd end, boolean write) throws IOException;
+
+    /** A descriptor the caller owns, as the poller watches it; never closed by Weft. */
+    Pollable watchable(int fd);
+
+    /** A channel the caller owns, as the poller watches it; never closed by Weft. */
+    Pollable watchable(SelectableChannel channel);
+}

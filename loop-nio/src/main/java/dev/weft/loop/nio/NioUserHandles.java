@@ -1,0 +1,67 @@
+package dev.weft.loop.nio;
+
+import dev.weft.loop.Capability;
+import dev.weft.loop.PipeEnd;
+import dev.weft.loop.UnsupportedCapabilityException;
+import dev.weft.loop.spi.PipeChannel;
+import dev.weft.loop.spi.Pollable;
+import dev.weft.loop.spi.UserHandles;
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * Pipe ends and watched handles on java.nio: channels only, since a {@link java.nio.channels.Selector}
+ * cannot watch a raw descriptor. A pipe end must be an open {@link SelectableChannel} that is a
+ * {@link ReadableByteChannel} (read pipe) or {@link WritableByteChannel} (write pipe); it is put in
+ * non-blocking mode. A watched channel must already be non-blocking: it stays the caller's, and
+ * its mode is not changed behind the caller's back.
+ */
+final class NioUserHandles implements UserHandles {
+    static final String RAW_FD = "java.nio cannot watch a raw descriptor";
+
+    private final NioStaging staging;
+
+    NioUserHandles(NioStaging staging) {
+        this.staging = staging;
+    }
+
+    @Override
+    public PipeChannel openPipe(PipeEnd end, boolean write) throws IOException {
+        SelectableChannel ch = end.channel();
+        if (ch == null) {
+            throw new UnsupportedCapabilityException("nio", Capability.PIPES, RAW_FD + " (pipe fd " + end.fd()
+                    + "); pass a Pipe.SourceChannel, a Pipe.SinkChannel or another SelectableChannel");
+        }
+        if (!ch.isOpen()) {
+            throw new IllegalArgumentException("pipe: " + ch + " is closed");
+        }
+        if (write && !(ch instanceof WritableByteChannel)) {
+            throw new IllegalArgumentException("pipe: " + ch + " is not a WritableByteChannel; a write pipe needs one");
+        }
+        if (!write && !(ch instanceof ReadableByteChannel)) {
+            throw new IllegalArgumentException("pipe: " + ch + " is not a ReadableByteChannel; a read pipe needs one");
+        }
+        ch.configureBlocking(false);
+        return new NioPipe(ch, staging);
+    }
+
+    @Override
+    public Pollable watchable(int fd) {
+        throw new UnsupportedCapabilityException("nio", Capability.WATCH_FD, RAW_FD + " (fd " + fd
+                + "); watch a SelectableChannel instead");
+    }
+
+    @Override
+    public Pollable watchable(SelectableChannel channel) {
+        if (!channel.isOpen()) {
+            throw new IllegalArgumentException("channel: " + channel + " is closed");
+        }
+        if (channel.isBlocking()) {
+            throw new IllegalArgumentException("channel: " + channel + " is in blocking mode; call"
+                    + " configureBlocking(false) before watching it");
+        }
+        return Pollable.of(channel);
+    }
+}
