@@ -1,16 +1,26 @@
 package dev.weft.loop;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * A listening TCP server made by {@link EventLoop#createServer}. Methods run on the loop thread.
+ * A listening server made by {@link EventLoop#createServer} (TCP) or
+ * {@link EventLoop#createUnixServer} (Unix domain stream). Methods run on the loop thread.
  */
 public interface Server extends AutoCloseable {
     EventLoop loop();
 
-    /** The bound addresses (with the real port when 0 was asked for). */
+    /** The bound TCP addresses (with the real port when 0 was asked for); empty for a Unix server. */
     List<InetSocketAddress> addresses();
+
+    /**
+     * Every address listened on: the {@link #addresses()} of a TCP server, the
+     * {@link UnixSocketAddress} of a Unix server.
+     */
+    default List<SocketAddress> boundAddresses() {
+        return List.copyOf(addresses());
+    }
 
     /** Whether it still accepts connections. */
     boolean isServing();

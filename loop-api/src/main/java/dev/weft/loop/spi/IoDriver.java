@@ -6,6 +6,8 @@ import dev.weft.loop.Connection;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.UnixServerOptions;
+import dev.weft.loop.UnixSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -45,6 +47,26 @@ public interface IoDriver extends AutoCloseable {
      */
     <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                           ConnectOptions options, LoopFuture<Connection<P>> result);
+
+    /**
+     * Listens on a Unix domain stream socket (the path already checked by the loop: valid, not a
+     * directory, abstract only where the backend has {@code UNIX_ABSTRACT}). A backend without
+     * {@code UNIX_STREAM} keeps this default, which fails naming itself.
+     */
+    default Server createUnixServer(Supplier<? extends BaseProtocol> protocolFactory, UnixSocketAddress address,
+                                    UnixServerOptions options) throws IOException {
+        throw new UnsupportedOperationException("unsupported on " + backendName() + ": Unix domain stream sockets");
+    }
+
+    /**
+     * Connects to a Unix domain stream socket, then completes {@code result}; a refused connect or a
+     * missing socket fails it with {@link java.net.ConnectException} naming the path.
+     */
+    default <P extends BaseProtocol> void connectUnix(Supplier<P> protocolFactory, UnixSocketAddress address,
+                                                      LoopFuture<Connection<P>> result) {
+        result.setException(new UnsupportedOperationException("unsupported on " + backendName()
+                + ": Unix domain stream sockets"));
+    }
 
     /** Number of live handles (servers, transports, pending connects); 0 before a clean close. */
     int liveHandles();

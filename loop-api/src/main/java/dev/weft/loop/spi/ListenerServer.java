@@ -7,11 +7,15 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.UnixServerOptions;
+import dev.weft.loop.UnixSocketAddress;
 import dev.weft.loop.transport.ServerClients;
 import dev.weft.loop.transport.StreamCore;
+import dev.weft.loop.transport.UnixSocketFile;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.util.ArrayList;
@@ -20,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * A TCP server of readiness backends: one listening socket per address, an accept loop that takes
+ * A TCP or Unix domain stream server of readiness backends: one listening socket per address, an accept loop that takes
  * up to {@link #ACCEPT_BATCH} connections per readiness event.
  *
  * <p><b>Out of descriptors.</b> When accept fails with EMFILE/ENFILE (or ENOBUFS/ENOMEM), the
@@ -41,6 +45,8 @@ final class ListenerServer implements Server {
     private final List<InetSocketAddress> addresses = new ArrayList<>();
     private final ServerClients clients;
     private boolean acceptPaused;
+    /** A Unix server's socket file (removed on close unless replaced), else null. */
+    private UnixSocketFile unixFile;
 
     private ListenerServer(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
@@ -64,6 +70,52 @@ final class ListenerServer implements Server {
         s.clients.startServing();
         driver.opened(s);
         return s;
+    }
+
+    /**
+     * Listens on a Unix domain stream socket: the path is made ready by {@link UnixSocketFile}
+     * (a stale socket removed, a live one or another file refused), bound, and its file removed again
+     * if anything after the bind fails.
+     */
+    static ListenerServer openUnix(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory,
+                                   UnixSocketAddress address, UnixServerOptions unixOptions) throws IOException {
+        ServerOptions options = ServerOptions.DEFAULTS.withBacklog(unixOptions.backlog()).withTcpNoDelay(false);
+        ListenerServer s = new ListenerServer(driver, factory, options);
+        UnixSocketFile file = UnixSocketFile.prepare(address, unixOptions.cleanupSocket());
+        NetSocket l = driver.sockets.openListener(StandardProtocolFamily.UNIX);
+        boolean registered = false;
+        try {
+            try {
+                l.bind(address);
+                file.bound();
+                s.unixFile = file;
+                l.listen(options.backlog());
+            } catch (IOException e) {
+                if (e instanceof NativeIOException || String.valueOf(e.getMessage()).contains(address.toString())) {
+                    throw e;
+                }
+                throw new IOException("cannot listen on '" + address + "': " + e.getMessage(), e);
+            }
+            driver.poller.register(l, Poller.READABLE, ops -> s.acceptSome(l));
+            registered = true;
+            s.listeners.add(l);
+        } catch (IOException | RuntimeException e) {
+            driver.closeSocket(l, registered);
+            s.releaseUnixFile();
+            throw e;
+        }
+        s.clients.startServing();
+        driver.opened(s);
+        return s;
+    }
+
+    private void releaseUnixFile() {
+        if (unixFile != null) {
+            IOException e = unixFile.release();
+            if (e != null) {
+                loop.callExceptionHandler(new ExceptionContext("removing the server's socket file failed", e, this));
+            }
+        }
     }
 
     private void listen(InetSocketAddress address) throws IOException {
@@ -94,7 +146,7 @@ final class ListenerServer implements Server {
             driver.poller.register(s, Poller.READABLE, ops -> acceptSome(s));
             registered = true;
             listeners.add(s);
-            addresses.add(s.localAddress());
+            addresses.add((InetSocketAddress) s.localAddress());
         } catch (IOException | RuntimeException e) {
             driver.closeSocket(s, registered);
             if (e instanceof IOException io && !(e instanceof NativeIOException)
@@ -203,6 +255,7 @@ final class ListenerServer implements Server {
             driver.closeSocket(l, true);
         }
         listeners.clear();
+        releaseUnixFile();
     }
 
     @Override
@@ -213,6 +266,11 @@ final class ListenerServer implements Server {
     @Override
     public List<InetSocketAddress> addresses() {
         return List.copyOf(addresses);
+    }
+
+    @Override
+    public List<SocketAddress> boundAddresses() {
+        return unixFile != null ? List.of(unixFile.address()) : List.copyOf(addresses);
     }
 
     @Override
@@ -252,6 +310,6 @@ final class ListenerServer implements Server {
 
     @Override
     public String toString() {
-        return "Server[" + driver.name + ", " + addresses + (clients.isServing() ? ", serving" : ", closed") + "]";
+        return "Server[" + driver.name + ", " + boundAddresses() + (clients.isServing() ? ", serving" : ", closed") + "]";
     }
 }

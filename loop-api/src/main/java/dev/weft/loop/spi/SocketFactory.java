@@ -3,7 +3,11 @@ package dev.weft.loop.spi;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 
-/** Makes the non-blocking TCP sockets of a readiness backend. */
+/**
+ * Makes the non-blocking stream sockets of a readiness backend: {@code INET} / {@code INET6} for
+ * TCP, {@code UNIX} for Unix domain sockets where the backend offers them (elsewhere that family
+ * fails with {@link UnsupportedOperationException} naming it).
+ */
 public interface SocketFactory {
     /** A non-blocking, close-on-exec stream socket for connecting. */
     NetSocket openStream(StandardProtocolFamily family) throws IOException;

@@ -109,6 +109,8 @@ public final class EpollBackend implements LoopBackend {
     public String unsupportedReason(Capability capability) {
         switch (capability) {
             case TCP:
+            case UNIX_STREAM:
+            case UNIX_ABSTRACT:
                 return null;
             default:
                 return "not implemented on epoll yet (" + capability.description() + ")";

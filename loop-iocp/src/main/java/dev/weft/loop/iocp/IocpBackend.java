@@ -93,6 +93,12 @@ public final class IocpBackend implements LoopBackend {
         switch (capability) {
             case TCP:
                 return null;
+            case UNIX_STREAM:
+                return "Unix domain stream sockets are not written for iocp (Windows 10 1803 and later have "
+                        + "AF_UNIX through AcceptEx/ConnectEx; this backend is tested only under Wine, where "
+                        + "it was not run)";
+            case UNIX_ABSTRACT:
+                return "Windows has no abstract Unix socket names";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }

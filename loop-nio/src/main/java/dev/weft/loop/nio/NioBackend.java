@@ -42,7 +42,11 @@ public final class NioBackend implements LoopBackend {
     public String unsupportedReason(Capability capability) {
         switch (capability) {
             case TCP:
+            case UNIX_STREAM:
                 return null;
+            case UNIX_ABSTRACT:
+                return "abstract names (a leading NUL) cannot be reached: java.nio's UnixDomainSocketAddress "
+                        + "takes file system paths only (the epoll backend has them)";
             default:
                 return "not implemented on nio yet (" + capability.description() + ")";
         }
