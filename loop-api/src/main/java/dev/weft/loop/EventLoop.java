@@ -671,6 +671,10 @@ public final class EventLoop implements Executor, AutoCloseable {
         UnixSocketAddress a = UnixSocketAddress.of(path);
         if (a.isAbstract()) {
             requireCapability(Capability.UNIX_ABSTRACT);
+        } else if (a.byteLength() > driver.maxUnixPathBytes()) {
+            throw new IllegalArgumentException("path too long for a Unix socket on " + backendName() + ": "
+                    + a.byteLength() + " bytes, this backend takes at most " + driver.maxUnixPathBytes()
+                    + " (the OS " + UnixSocketAddress.maxPathBytes() + "): '" + path + "'");
         } else if (java.nio.file.Files.isDirectory(a.toPath(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new IllegalArgumentException("path names a directory, not a Unix socket: '" + path + "'");
         }

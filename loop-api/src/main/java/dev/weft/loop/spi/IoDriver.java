@@ -68,6 +68,11 @@ public interface IoDriver extends AutoCloseable {
                 + ": Unix domain stream sockets"));
     }
 
+    /** The longest Unix socket file system path, in bytes, this backend takes (see SocketFactory). */
+    default int maxUnixPathBytes() {
+        return UnixSocketAddress.maxPathBytes();
+    }
+
     /** Number of live handles (servers, transports, pending connects); 0 before a clean close. */
     int liveHandles();
 

@@ -86,10 +86,11 @@ final class ListenerServer implements Server {
         boolean registered = false;
         try {
             try {
+                s.unixFile = file;
                 l.bind(address);
                 file.bound();
-                s.unixFile = file;
                 l.listen(options.backlog());
+                file.bound();
             } catch (IOException e) {
                 if (e instanceof NativeIOException || String.valueOf(e.getMessage()).contains(address.toString())) {
                     throw e;

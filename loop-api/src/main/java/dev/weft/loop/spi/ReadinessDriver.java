@@ -109,6 +109,11 @@ public final class ReadinessDriver implements IoDriver {
     }
 
     @Override
+    public int maxUnixPathBytes() {
+        return sockets.maxUnixPathBytes();
+    }
+
+    @Override
     public int liveHandles() {
         return live.size();
     }

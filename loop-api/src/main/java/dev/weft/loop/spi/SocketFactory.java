@@ -14,4 +14,12 @@ public interface SocketFactory {
 
     /** A non-blocking, close-on-exec stream socket for listening (not yet bound). */
     NetSocket openListener(StandardProtocolFamily family) throws IOException;
+
+    /**
+     * The longest file system path (in bytes) this factory's Unix sockets can bind or connect to:
+     * the OS's {@link dev.weft.loop.UnixSocketAddress#maxPathBytes()} unless the backend takes less.
+     */
+    default int maxUnixPathBytes() {
+        return dev.weft.loop.UnixSocketAddress.maxPathBytes();
+    }
 }

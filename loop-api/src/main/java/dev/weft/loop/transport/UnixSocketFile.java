@@ -120,15 +120,18 @@ public final class UnixSocketFile {
         }
     }
 
-    /** Records the identity of the file bind made; call right after a successful bind. */
+    /**
+     * Records the identity of the file bind made; call once the bind succeeded (java.nio binds in
+     * its listen call). Once recorded it stays: a later call does nothing.
+     */
     public void bound() {
-        if (path == null) {
+        if (path == null || fileKey != null) {
             return;
         }
         try {
             fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         } catch (IOException e) {
-            fileKey = null; // unknown identity: release will not remove what it cannot recognise
+            // No file yet (java.nio before listen) or unreadable: release removes nothing it cannot recognise.
         }
     }
 
