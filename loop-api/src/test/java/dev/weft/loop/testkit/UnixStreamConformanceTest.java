@@ -77,8 +77,12 @@ public abstract class UnixStreamConformanceTest extends LoopTestSupport {
      * made here, before the descriptors are counted, it is not taken for a leak.
      */
     @BeforeAll
-    static void openJavaNioOnce() throws IOException {
-        SocketChannel.open(StandardProtocolFamily.UNIX).close();
+    static void openJavaNioOnce() {
+        try {
+            SocketChannel.open(StandardProtocolFamily.UNIX).close();
+        } catch (IOException | UnsupportedOperationException e) {
+            // No Unix sockets in this JVM (an old Windows): the capability check skips every test.
+        }
     }
 
     @BeforeEach
