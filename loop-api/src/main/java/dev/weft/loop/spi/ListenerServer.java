@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * A TCP or Unix domain stream server of readiness backends: one listening socket per address, an accept loop that takes
- * up to {@link #ACCEPT_BATCH} connections per readiness event.
+ * A TCP or Unix domain stream server of readiness backends: one listening socket per address, an
+ * accept loop that takes up to {@link #ACCEPT_BATCH} connections per readiness event.
  *
  * <p><b>Out of descriptors.</b> When accept fails with EMFILE/ENFILE (or ENOBUFS/ENOMEM), the
  * pending connection cannot be taken and the socket stays readable, so a level-triggered loop would
