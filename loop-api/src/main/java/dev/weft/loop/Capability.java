@@ -11,6 +11,8 @@ public enum Capability {
     TCP("TCP client and server"),
     /** Unix domain stream sockets ({@code createUnixServer}, {@code createUnixConnection}). */
     UNIX_STREAM("Unix domain stream sockets"),
+    /** Linux abstract Unix socket names (a leading NUL, no file); needs {@link #UNIX_STREAM}. */
+    UNIX_ABSTRACT("abstract Unix socket names"),
     /** Transports over pipes, FIFOs and character devices ({@code connectReadPipe}, {@code connectWritePipe}). */
     PIPES("pipe transports"),
     /** Watching a descriptor the caller owns ({@code addReader}, {@code addWriter}). */

@@ -696,6 +696,92 @@ public final class EventLoop implements Executor, AutoCloseable {
                 opts, result);
     }
 
+    /**
+     * Starts a Unix domain stream server on {@code path} (asyncio's {@code create_unix_server}); each
+     * accepted connection gets a protocol from {@code protocolFactory}. A path starting with NUL
+     * ({@code "\0name"}) is a Linux abstract name (no file; where {@link Capability#UNIX_ABSTRACT}).
+     *
+     * <p>A socket file already at the path is replaced only when a connect probe is refused (a stale
+     * file); a live server's socket, or any other file, fails the result with
+     * {@link java.net.BindException} "Address already in use" naming the path. With
+     * {@link UnixServerOptions#cleanupSocket()} (the default) closing the server removes the file,
+     * unless another one replaced it meanwhile.
+     *
+     * <p>Fails at once, before anything is created: {@link UnsupportedCapabilityException} where the
+     * backend lacks {@link Capability#UNIX_STREAM}; {@link IllegalArgumentException} naming the value
+     * for a null, empty or too long path (over {@link UnixSocketAddress#maxPathBytes()} bytes) or one
+     * naming a directory. Loop thread only.
+     */
+    public LoopFuture<Server> createUnixServer(Supplier<? extends BaseProtocol> protocolFactory, String path,
+                                               UnixServerOptions options) {
+        requireCapability(Capability.UNIX_STREAM);
+        Objects.requireNonNull(protocolFactory, "protocolFactory");
+        UnixSocketAddress address = unixAddress(path);
+        UnixServerOptions opts = options == null ? UnixServerOptions.DEFAULTS : options;
+        checkThread("createUnixServer");
+        checkOpen();
+        LoopFuture<Server> result = createFuture();
+        try {
+            result.setResult(driver.createUnixServer(protocolFactory, address, opts));
+        } catch (IOException | RuntimeException e) {
+            result.setException(e);
+        }
+        return result;
+    }
+
+    /** As {@link #createUnixServer(Supplier, String, UnixServerOptions)} with a {@link java.nio.file.Path}. */
+    public LoopFuture<Server> createUnixServer(Supplier<? extends BaseProtocol> protocolFactory, java.nio.file.Path path,
+                                               UnixServerOptions options) {
+        return createUnixServer(protocolFactory, pathString(path), options);
+    }
+
+    /**
+     * Connects to the Unix domain stream socket at {@code path} (asyncio's
+     * {@code create_unix_connection}) and completes with the transport and the protocol once
+     * {@code connectionMade} has run. Nobody listening there (a stale file, no file) fails with
+     * {@link java.net.ConnectException} naming the path. Bad arguments fail at once as for
+     * {@link #createUnixServer(Supplier, String, UnixServerOptions)}. Loop thread only.
+     */
+    public <P extends BaseProtocol> LoopFuture<Connection<P>> createUnixConnection(Supplier<P> protocolFactory,
+                                                                                   String path) {
+        requireCapability(Capability.UNIX_STREAM);
+        Objects.requireNonNull(protocolFactory, "protocolFactory");
+        UnixSocketAddress address = unixAddress(path);
+        checkThread("createUnixConnection");
+        checkOpen();
+        LoopFuture<Connection<P>> result = createFuture();
+        driver.connectUnix(protocolFactory, address, result);
+        return result;
+    }
+
+    /** As {@link #createUnixConnection(Supplier, String)} with a {@link java.nio.file.Path}. */
+    public <P extends BaseProtocol> LoopFuture<Connection<P>> createUnixConnection(Supplier<P> protocolFactory,
+                                                                                   java.nio.file.Path path) {
+        return createUnixConnection(protocolFactory, pathString(path));
+    }
+
+    private static String pathString(java.nio.file.Path path) {
+        if (path == null) {
+            throw new IllegalArgumentException("path must name a Unix socket, got null");
+        }
+        return path.toString();
+    }
+
+    /** Checks a Unix socket path before anything is made (see createUnixServer). */
+    private UnixSocketAddress unixAddress(String path) {
+        UnixSocketAddress a = UnixSocketAddress.of(path);
+        if (a.isAbstract()) {
+            requireCapability(Capability.UNIX_ABSTRACT);
+        } else if (a.byteLength() > driver.maxUnixPathBytes()) {
+            throw new IllegalArgumentException("path too long for a Unix socket on " + backendName() + ": "
+                    + a.byteLength() + " bytes, this backend takes at most " + driver.maxUnixPathBytes()
+                    + " (the OS " + UnixSocketAddress.maxPathBytes() + "): '" + path + "'");
+        } else if (java.nio.file.Files.isDirectory(a.toPath(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("path names a directory, not a Unix socket: '" + path + "'");
+        }
+        return a;
+    }
+
     /** Resolves, then runs {@code next} unless {@code result} is done; a failed resolution fails it. */
     private void resolveThen(String host, int port, LoopFuture<?> result, Consumer<List<InetSocketAddress>> next) {
         resolve(host, port).addDoneCallback(r -> {

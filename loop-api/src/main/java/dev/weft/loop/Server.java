@@ -1,10 +1,12 @@
 package dev.weft.loop;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * A listening TCP server made by {@link EventLoop#createServer}. All methods but {@link #loop()} and
+ * A listening server made by {@link EventLoop#createServer} (TCP) or
+ * {@link EventLoop#createUnixServer} (Unix domain stream). All methods but {@link #loop()} and
  * {@link #addresses()} run on the loop thread: a call from another thread fails with
  * {@link IllegalStateException} before it changes anything.
  */
@@ -12,8 +14,19 @@ public interface Server extends AutoCloseable {
     /** The loop that owns this server. Thread-safe. */
     EventLoop loop();
 
-    /** The bound addresses (with the real port when 0 was asked for); fixed once the server is made. Thread-safe. */
+    /**
+     * The bound TCP addresses (with the real port when 0 was asked for), empty for a Unix server;
+     * fixed once the server is made. Thread-safe.
+     */
     List<InetSocketAddress> addresses();
+
+    /**
+     * Every address listened on: the {@link #addresses()} of a TCP server, the
+     * {@link UnixSocketAddress} of a Unix server.
+     */
+    default List<SocketAddress> boundAddresses() {
+        return List.copyOf(addresses());
+    }
 
     /** Whether it still accepts connections. */
     boolean isServing();

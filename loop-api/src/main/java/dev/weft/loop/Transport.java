@@ -18,9 +18,12 @@ import org.agrona.DirectBuffer;
  * with {@link IllegalStateException}; nothing is buffered then.
  */
 public interface Transport {
-    /** Extra-info key: the peer's {@link java.net.InetSocketAddress}. */
+    /**
+     * Extra-info key: the peer's {@link java.net.InetSocketAddress}; on a Unix socket its path as a
+     * {@code String} (empty when the peer is not bound to one, as asyncio reports it).
+     */
     String PEER_NAME = "peername";
-    /** Extra-info key: the local {@link java.net.InetSocketAddress}. */
+    /** Extra-info key: the local {@link java.net.InetSocketAddress}; on a Unix socket its path as a {@code String}. */
     String SOCK_NAME = "sockname";
     /** Extra-info key: the backend's socket object (an fd number or a channel). */
     String SOCKET = "socket";
@@ -28,6 +31,12 @@ public interface Transport {
     String BACKEND = "backend";
     /** Extra-info key of a pipe transport: the pipe end it owns (an fd number or the channel). */
     String PIPE = "pipe";
+
+    /**
+     * Extra-info key: the {@link PeerCredentials} of a Unix socket's peer where the backend reads
+     * them ({@code SO_PEERCRED} on Linux epoll), else null.
+     */
+    String PEER_CRED = "peercred";
 
     /** Default high-water mark of the write buffer, in bytes. */
     int DEFAULT_HIGH_WATER = 64 * 1024;

@@ -5,13 +5,16 @@ import dev.weft.loop.EventLoopPolicy;
 import java.util.Locale;
 
 /**
- * The command line every Weft server subcommand shares ({@code --backend B --port P [--host H]})
+ * The command line every Weft server subcommand shares ({@code --backend B --port P [--host H]},
+ * or {@code --backend B --unix PATH} where the subcommand listens on a Unix domain socket instead)
  * and the loop it asks for. A bad command line prints the reason and ends with exit status 2; a
  * backend that cannot run here, with 3.
  */
 final class ServerCommand {
     final String host;
     final int port;
+    /** The Unix socket path of {@code --unix}, or null for TCP. */
+    final String unixPath;
     final EventLoop loop;
 
     /** Thrown after the reason was printed; {@link #code} is the exit status. */
@@ -25,9 +28,10 @@ final class ServerCommand {
         }
     }
 
-    private ServerCommand(String host, int port, EventLoop loop) {
+    private ServerCommand(String host, int port, String unixPath, EventLoop loop) {
         this.host = host;
         this.port = port;
+        this.unixPath = unixPath;
         this.loop = loop;
     }
 
@@ -37,12 +41,22 @@ final class ServerCommand {
      */
     static ServerCommand parse(String name, String usage, String defaultBackend, String[] argv, int from)
             throws Exit {
+        return parse(name, usage, defaultBackend, argv, from, false);
+    }
+
+    /** As above; {@code unix}: {@code --unix PATH} is accepted in place of {@code --host/--port}. */
+    static ServerCommand parse(String name, String usage, String defaultBackend, String[] argv, int from,
+                               boolean unix) throws Exit {
         String backend = defaultBackend;
         String host = "127.0.0.1";
+        boolean hostGiven = false;
         int port = -1;
+        String unixPath = null;
         for (int i = from; i < argv.length; i++) {
             String opt = argv[i];
-            if (!opt.equals("--backend") && !opt.equals("--port") && !opt.equals("--host")) {
+            boolean known = opt.equals("--backend") || opt.equals("--port") || opt.equals("--host")
+                    || (unix && opt.equals("--unix"));
+            if (!known) {
                 return fail(name, "unknown argument '" + opt + "' (usage: " + usage + ")", 2);
             }
             if (i + 1 >= argv.length) {
@@ -51,7 +65,17 @@ final class ServerCommand {
             String v = argv[++i];
             switch (opt) {
                 case "--backend" -> backend = v.toLowerCase(Locale.ROOT);
-                case "--host" -> host = v;
+                case "--host" -> {
+                    host = v;
+                    hostGiven = true;
+                }
+                case "--unix" -> {
+                    if (v.isEmpty()) {
+                        return fail(name, "--unix needs a socket path, got an empty string", 2);
+                    }
+                    // A command line cannot carry NUL: "@name" stands for the abstract name "\0name", as ss(8) shows it.
+                    unixPath = v.startsWith("@") ? "\0" + v.substring(1) : v;
+                }
                 default -> {
                     try {
                         port = Integer.parseInt(v);
@@ -64,11 +88,15 @@ final class ServerCommand {
                 }
             }
         }
-        if (backend == null || port < 0) {
-            return fail(name, "missing " + (backend == null ? "--backend B" : "--port P") + " (usage: " + usage + ")", 2);
+        if (unixPath != null && (port >= 0 || hostGiven)) {
+            return fail(name, "--unix PATH replaces --host and --port; give one or the other (usage: " + usage + ")", 2);
+        }
+        if (backend == null || (port < 0 && unixPath == null)) {
+            return fail(name, "missing " + (backend == null ? "--backend B" : unix ? "--port P or --unix PATH" : "--port P")
+                    + " (usage: " + usage + ")", 2);
         }
         try {
-            return new ServerCommand(host, port, EventLoopPolicy.newEventLoop(backend));
+            return new ServerCommand(host, port, unixPath, EventLoopPolicy.newEventLoop(backend));
         } catch (IllegalArgumentException | IllegalStateException e) {
             return fail(name, e.getMessage(), 3);
         }

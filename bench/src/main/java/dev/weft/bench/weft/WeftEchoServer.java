@@ -6,19 +6,27 @@ import dev.weft.loop.Protocol;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import dev.weft.loop.Transport;
+import dev.weft.loop.UnixServerOptions;
+import dev.weft.loop.UnsupportedCapabilityException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletionException;
 import java.util.Locale;
 import org.agrona.DirectBuffer;
 
 /**
- * {@code echo-server --backend B --port P [--host 127.0.0.1]}: a quiet Weft echo server for load
- * tests. One loop, {@link ServerOptions#DEFAULTS}; the protocol writes each read view straight
+ * {@code echo-server --backend B (--port P [--host 127.0.0.1] | --unix PATH)}: a quiet Weft echo
+ * server for load tests, on TCP or on a Unix domain stream socket (backends with
+ * {@code UNIX_STREAM}; a stale socket file at PATH is replaced, a live one refused; {@code @name}
+ * is the Linux abstract name {@code \0name}). One loop, {@link ServerOptions#DEFAULTS}; the protocol writes each read view straight
  * back (the transport tries the syscall from the view and copies only what the kernel leaves).
  * A peer that sends without reading cannot grow the server: while the transport's write buffer is
  * over its high-water mark the connection stops reading, so each connection holds at most the
- * high-water mark plus one read. Prints one line {@code listening on HOST:PORT backend=B} when ready, nothing afterwards.
+ * high-water mark plus one read. Prints one line {@code listening on HOST:PORT backend=B} (or
+ * {@code listening on unix:PATH backend=B}) when ready, nothing afterwards.
  */
 public final class WeftEchoServer {
+    static final String USAGE = "--backend B (--port P [--host 127.0.0.1] | --unix PATH)";
+
     private WeftEchoServer() {
     }
 
@@ -58,15 +66,35 @@ public final class WeftEchoServer {
     public static int run(String[] argv, int from) throws Exception {
         ServerCommand c;
         try {
-            c = ServerCommand.parse("echo-server", "--backend B --port P [--host 127.0.0.1]", null, argv, from);
+            c = ServerCommand.parse("echo-server", USAGE, null, argv, from, true);
         } catch (ServerCommand.Exit e) {
             return e.code;
         }
         EventLoop loop = c.loop;
-        Server server = loop.runUntilComplete(loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS));
-        InetSocketAddress a = server.addresses().get(0);
-        System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
-                + " backend=" + loop.backendName());
+        if (c.unixPath != null) {
+            Server server;
+            try {
+                server = loop.runUntilComplete(loop.createUnixServer(Echo::new, c.unixPath, UnixServerOptions.DEFAULTS));
+            } catch (UnsupportedCapabilityException e) {
+                System.err.println("weft-bench echo-server: " + e.getMessage());
+                loop.close();
+                return 3;
+            } catch (IllegalArgumentException e) {
+                System.err.println("weft-bench echo-server: " + e.getMessage());
+                loop.close();
+                return 2;
+            } catch (CompletionException e) {
+                System.err.println("weft-bench echo-server: " + e.getCause().getMessage());
+                loop.close();
+                return 1;
+            }
+            System.out.println("listening on unix:" + server.boundAddresses().get(0) + " backend=" + loop.backendName());
+        } else {
+            Server server = loop.runUntilComplete(loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS));
+            InetSocketAddress a = server.addresses().get(0);
+            System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
+                    + " backend=" + loop.backendName());
+        }
         System.out.flush();
         System.err.println("weft-bench echo-server: " + EventLoopPolicy.backend(loop.backendName()));
         dev.weft.bench.ServerStats.start();

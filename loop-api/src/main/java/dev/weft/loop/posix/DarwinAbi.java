@@ -19,6 +19,7 @@ final class DarwinAbi {
     static {
         Map<String, Integer> v = new LinkedHashMap<>();
         v.put("AF_INET", 2);
+        v.put("AF_UNIX", 1);
         v.put("AF_INET6", 30);
         v.put("SOCK_STREAM", 1);
         v.put("SOCK_NONBLOCK", 0);
@@ -40,6 +41,7 @@ final class DarwinAbi {
         v.put("SO_SNDBUF", 0x1001);
         v.put("SO_RCVBUF", 0x1002);
         v.put("SO_ERROR", 0x1007);
+        v.put("SO_PEERCRED", 0);
         v.put("SO_NOSIGPIPE", 0x1022);
         v.put("IPPROTO_TCP", 6);
         v.put("TCP_NODELAY", 1);
@@ -101,6 +103,13 @@ final class DarwinAbi {
         v.put("offsetof(struct sockaddr_in6, sin6_flowinfo)", 4);
         v.put("offsetof(struct sockaddr_in6, sin6_addr)", 8);
         v.put("offsetof(struct sockaddr_in6, sin6_scope_id)", 24);
+        v.put("sizeof(struct sockaddr_un)", 106);
+        v.put("offsetof(struct sockaddr_un, sun_path)", 2);
+        v.put("sizeof(((struct sockaddr_un *)0)->sun_path)", 104);
+        v.put("sizeof(struct ucred)", 0);
+        v.put("offsetof(struct ucred, pid)", 0);
+        v.put("offsetof(struct ucred, uid)", 0);
+        v.put("offsetof(struct ucred, gid)", 0);
         v.put("sizeof(struct linger)", 8);
         v.put("offsetof(struct linger, l_onoff)", 0);
         v.put("offsetof(struct linger, l_linger)", 4);

@@ -18,6 +18,7 @@ final class LinuxAbi {
     static {
         Map<String, Integer> v = new LinkedHashMap<>();
         v.put("AF_INET", 2);
+        v.put("AF_UNIX", 1);
         v.put("AF_INET6", 10);
         v.put("SOCK_STREAM", 1);
         v.put("SOCK_NONBLOCK", 0x800);
@@ -39,6 +40,7 @@ final class LinuxAbi {
         v.put("SO_SNDBUF", 7);
         v.put("SO_RCVBUF", 8);
         v.put("SO_ERROR", 4);
+        v.put("SO_PEERCRED", 17);
         v.put("SO_NOSIGPIPE", 0);
         v.put("IPPROTO_TCP", 6);
         v.put("TCP_NODELAY", 1);
@@ -100,6 +102,13 @@ final class LinuxAbi {
         v.put("offsetof(struct sockaddr_in6, sin6_flowinfo)", 4);
         v.put("offsetof(struct sockaddr_in6, sin6_addr)", 8);
         v.put("offsetof(struct sockaddr_in6, sin6_scope_id)", 24);
+        v.put("sizeof(struct sockaddr_un)", 110);
+        v.put("offsetof(struct sockaddr_un, sun_path)", 2);
+        v.put("sizeof(((struct sockaddr_un *)0)->sun_path)", 108);
+        v.put("sizeof(struct ucred)", 12);
+        v.put("offsetof(struct ucred, pid)", 0);
+        v.put("offsetof(struct ucred, uid)", 4);
+        v.put("offsetof(struct ucred, gid)", 8);
         v.put("sizeof(struct linger)", 8);
         v.put("offsetof(struct linger, l_onoff)", 0);
         v.put("offsetof(struct linger, l_linger)", 4);

@@ -17,6 +17,7 @@ final class PosixAbi {
     final String os;
 
     // socket(2), shutdown(2), fcntl(2)
+    final int AF_UNIX;
     final int AF_INET;
     final int AF_INET6;
     final int SOCK_STREAM;
@@ -45,6 +46,8 @@ final class PosixAbi {
     final int SO_ERROR;
     /** 0 where absent (Linux uses {@link #MSG_NOSIGNAL}). */
     final int SO_NOSIGPIPE;
+    /** 0 where absent (macOS and FreeBSD have LOCAL_PEERCRED with another struct instead). */
+    final int SO_PEERCRED;
     final int IPPROTO_TCP;
     final int TCP_NODELAY;
     final int IPPROTO_IPV6;
@@ -82,6 +85,16 @@ final class PosixAbi {
     final int SIN6_FLOWINFO;
     final int SIN6_ADDR;
     final int SIN6_SCOPE_ID;
+    /** {@code sockaddr_un}: the family (and on the BSDs {@code sun_len}) then {@code sun_path}. */
+    final int SOCKADDR_UN_SIZE;
+    final int SUN_PATH;
+    /** 108 on Linux, 104 on macOS and FreeBSD; a file system path needs one byte of it for its NUL. */
+    final int SUN_PATH_SIZE;
+    /** {@code struct ucred} of {@code SO_PEERCRED} (pid, uid, gid, 4 bytes each); 0 where absent. */
+    final int UCRED_SIZE;
+    final int UCRED_PID;
+    final int UCRED_UID;
+    final int UCRED_GID;
     final int LINGER_SIZE;
     final int L_ONOFF;
     final int L_LINGER;
@@ -103,6 +116,7 @@ final class PosixAbi {
 
     PosixAbi(String os, Map<String, Integer> v) {
         this.os = os;
+        AF_UNIX = get(v, "AF_UNIX");
         AF_INET = get(v, "AF_INET");
         AF_INET6 = get(v, "AF_INET6");
         SOCK_STREAM = get(v, "SOCK_STREAM");
@@ -125,6 +139,7 @@ final class PosixAbi {
         SO_RCVBUF = get(v, "SO_RCVBUF");
         SO_ERROR = get(v, "SO_ERROR");
         SO_NOSIGPIPE = get(v, "SO_NOSIGPIPE");
+        SO_PEERCRED = get(v, "SO_PEERCRED");
         IPPROTO_TCP = get(v, "IPPROTO_TCP");
         TCP_NODELAY = get(v, "TCP_NODELAY");
         IPPROTO_IPV6 = get(v, "IPPROTO_IPV6");
@@ -157,6 +172,13 @@ final class PosixAbi {
         SIN6_FLOWINFO = get(v, "offsetof(struct sockaddr_in6, sin6_flowinfo)");
         SIN6_ADDR = get(v, "offsetof(struct sockaddr_in6, sin6_addr)");
         SIN6_SCOPE_ID = get(v, "offsetof(struct sockaddr_in6, sin6_scope_id)");
+        SOCKADDR_UN_SIZE = get(v, "sizeof(struct sockaddr_un)");
+        SUN_PATH = get(v, "offsetof(struct sockaddr_un, sun_path)");
+        SUN_PATH_SIZE = get(v, "sizeof(((struct sockaddr_un *)0)->sun_path)");
+        UCRED_SIZE = get(v, "sizeof(struct ucred)");
+        UCRED_PID = get(v, "offsetof(struct ucred, pid)");
+        UCRED_UID = get(v, "offsetof(struct ucred, uid)");
+        UCRED_GID = get(v, "offsetof(struct ucred, gid)");
         LINGER_SIZE = get(v, "sizeof(struct linger)");
         L_ONOFF = get(v, "offsetof(struct linger, l_onoff)");
         L_LINGER = get(v, "offsetof(struct linger, l_linger)");

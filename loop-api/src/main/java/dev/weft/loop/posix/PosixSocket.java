@@ -1,15 +1,19 @@
 package dev.weft.loop.posix;
 
 import com.sun.jna.Native;
+import dev.weft.loop.NativeIOException;
+import dev.weft.loop.PeerCredentials;
+import dev.weft.loop.UnixSocketAddress;
 import dev.weft.loop.spi.NetSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A non-blocking, close-on-exec TCP socket on a file descriptor, through the C library (JNA
+ * A non-blocking, close-on-exec stream socket (TCP, or Unix domain) on a file descriptor, through the C library (JNA
  * direct mapping; {@code read}, {@code send} and {@code sendmsg} through the JNI {@link FastPath}
  * when it is loaded). Made by {@link PosixSocketFactory}; polled by a native backend through
  * {@link #fd()}.
@@ -41,8 +45,10 @@ public final class PosixSocket implements NetSocket {
     private final boolean listener;
     private final boolean inet6;
     private final boolean fcntlFlags;
-    private InetSocketAddress remote;
-    private InetSocketAddress connectTarget;
+    /** AF_UNIX: addresses are {@link UnixSocketAddress}es. Set by the factory; inherited by accept. */
+    boolean unix;
+    private SocketAddress remote;
+    private SocketAddress connectTarget;
     private int errorSeen;
 
     PosixSocket(int fd, boolean listener, boolean inet6, boolean fcntlFlags) {
@@ -137,10 +143,9 @@ public final class PosixSocket implements NetSocket {
     }
 
     @Override
-    public boolean connect(InetSocketAddress remote) throws IOException {
+    public boolean connect(SocketAddress remote) throws IOException {
         Scratch s = Scratch.get();
-        int len = inet6 ? SockAddr.encodeAs6(ABI, s.buffer, Scratch.ADDR, remote)
-                : SockAddr.encode(ABI, s.buffer, Scratch.ADDR, remote);
+        int len = encode(s, remote);
         connectTarget = remote;
         if (LibC.connect(fd, s.addr(), len) == 0) {
             this.remote = remote;
@@ -150,6 +155,12 @@ public final class PosixSocket implements NetSocket {
         // EINTR: the connect goes on asynchronously (connect(2), POSIX "EINTR"); wait as for EINPROGRESS.
         if (e == ABI.EINPROGRESS || e == EINTR) {
             return false;
+        }
+        if (unix && (e == EAGAIN || e == EWOULDBLOCK)) {
+            // A Unix stream connect does not go on in the background: EAGAIN means the listener's
+            // backlog is full and nothing was started (unix(7)).
+            throw new NativeIOException("connect(" + remote + ")", e, Posix.errnoName(e),
+                    Posix.strerror(e) + " (the server's backlog is full)");
         }
         throw Posix.error("connect(" + remote + ")", e);
     }
@@ -192,10 +203,9 @@ public final class PosixSocket implements NetSocket {
     }
 
     @Override
-    public void bind(InetSocketAddress local) throws IOException {
+    public void bind(SocketAddress local) throws IOException {
         Scratch s = Scratch.get();
-        int len = inet6 ? SockAddr.encodeAs6(ABI, s.buffer, Scratch.ADDR, local)
-                : SockAddr.encode(ABI, s.buffer, Scratch.ADDR, local);
+        int len = encode(s, local);
         if (LibC.bind(fd, s.addr(), len) != 0) {
             throw Posix.error("bind(" + local + ")", Native.getLastError());
         }
@@ -217,7 +227,9 @@ public final class PosixSocket implements NetSocket {
                 if (fcntlFlags) {
                     PosixSocketFactory.configureByFcntl(c);
                 }
-                return new PosixSocket(c, false, inet6, fcntlFlags);
+                PosixSocket accepted = new PosixSocket(c, false, inet6, fcntlFlags);
+                accepted.unix = unix;
+                return accepted;
             }
             int e = Native.getLastError();
             if (e == EAGAIN || e == EWOULDBLOCK) {
@@ -324,18 +336,18 @@ public final class PosixSocket implements NetSocket {
     }
 
     @Override
-    public InetSocketAddress localAddress() throws IOException {
+    public SocketAddress localAddress() throws IOException {
         Scratch s = Scratch.get();
         s.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
         if (LibC.getsockname(fd, s.addr(), s.addrLen()) != 0) {
             throw Posix.error("getsockname(fd " + fd + ")", Native.getLastError());
         }
-        return SockAddr.decode(ABI, s.buffer, Scratch.ADDR);
+        return decode(s);
     }
 
     @Override
-    public InetSocketAddress remoteAddress() throws IOException {
-        InetSocketAddress r = remote;
+    public SocketAddress remoteAddress() throws IOException {
+        SocketAddress r = remote;
         if (r != null || listener) {
             return r;
         }
@@ -348,9 +360,41 @@ public final class PosixSocket implements NetSocket {
             }
             throw Posix.error("getpeername(fd " + fd + ")", e);
         }
-        r = SockAddr.decode(ABI, s.buffer, Scratch.ADDR);
+        r = decode(s);
         remote = r;
         return r;
+    }
+
+    /** The sockaddr for {@code address} in the scratch area; its length. */
+    private int encode(Scratch s, SocketAddress address) throws IOException {
+        if (unix) {
+            if (!(address instanceof UnixSocketAddress u)) {
+                throw new IllegalArgumentException("an AF_UNIX socket needs a UnixSocketAddress, got " + address);
+            }
+            return SockAddr.encodeUnix(ABI, s.buffer, Scratch.ADDR, u);
+        }
+        if (!(address instanceof InetSocketAddress a)) {
+            throw new IllegalArgumentException("a TCP socket needs an InetSocketAddress, got " + address);
+        }
+        return inet6 ? SockAddr.encodeAs6(ABI, s.buffer, Scratch.ADDR, a) : SockAddr.encode(ABI, s.buffer, Scratch.ADDR, a);
+    }
+
+    /** The sockaddr the kernel wrote to the scratch area (its length at ADDR_LEN). */
+    private SocketAddress decode(Scratch s) {
+        return unix ? SockAddr.decodeUnix(ABI, s.buffer, Scratch.ADDR, s.buffer.getInt(Scratch.ADDR_LEN))
+                : SockAddr.decode(ABI, s.buffer, Scratch.ADDR);
+    }
+
+    /** {@code SO_PEERCRED} of a Unix socket on Linux; null on TCP or where the OS lacks the option. */
+    @Override
+    public PeerCredentials peerCredentials() throws IOException {
+        if (!unix || ABI.SO_PEERCRED == 0 || listener) {
+            return null;
+        }
+        getRaw(ABI.SOL_SOCKET, ABI.SO_PEERCRED, ABI.UCRED_SIZE, "SO_PEERCRED");
+        UnsafeBuffer b = Scratch.get().buffer;
+        return new PeerCredentials(b.getInt(Scratch.OPT + ABI.UCRED_PID), b.getInt(Scratch.OPT + ABI.UCRED_UID),
+                b.getInt(Scratch.OPT + ABI.UCRED_GID));
     }
 
     @Override
@@ -369,6 +413,6 @@ public final class PosixSocket implements NetSocket {
 
     @Override
     public String toString() {
-        return "PosixSocket[fd " + fd + (listener ? ", listener" : "") + "]";
+        return "PosixSocket[fd " + fd + (unix ? ", unix" : "") + (listener ? ", listener" : "") + "]";
     }
 }

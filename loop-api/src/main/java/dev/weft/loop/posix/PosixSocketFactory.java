@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 
 /**
- * Makes {@link PosixSocket}s: {@code socket(AF_INET|AF_INET6, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC)}
+ * Makes {@link PosixSocket}s: {@code socket(AF_INET|AF_INET6|AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC)}
  * in one call where the OS has those flags (Linux, FreeBSD), else {@code socket} then
  * {@code fcntl(F_SETFD, FD_CLOEXEC)} and {@code fcntl(F_SETFL, O_NONBLOCK)} (macOS). IPv6 sockets
  * are dual-stack ({@code IPV6_V6ONLY} off, as java.net does; the BSDs default to on). Where
@@ -43,21 +43,24 @@ public final class PosixSocketFactory implements SocketFactory {
     }
 
     private PosixSocket open(StandardProtocolFamily family, boolean listener) throws IOException {
-        boolean inet6;
-        if (family == StandardProtocolFamily.INET) {
-            inet6 = false;
-        } else if (family == StandardProtocolFamily.INET6) {
+        boolean inet6 = false;
+        boolean unix = false;
+        if (family == StandardProtocolFamily.INET6) {
             inet6 = true;
-        } else {
-            throw new UnsupportedOperationException("protocol family " + family + " is not supported for TCP");
+        } else if (family == StandardProtocolFamily.UNIX) {
+            unix = true;
+        } else if (family != StandardProtocolFamily.INET) {
+            throw new UnsupportedOperationException("protocol family " + family + " is not supported for stream sockets");
         }
-        int domain = inet6 ? abi.AF_INET6 : abi.AF_INET;
+        int domain = unix ? abi.AF_UNIX : inet6 ? abi.AF_INET6 : abi.AF_INET;
         int type = abi.SOCK_STREAM | (fcntlFlags ? 0 : abi.SOCK_NONBLOCK | abi.SOCK_CLOEXEC);
         int fd = LibC.socket(domain, type, 0);
         if (fd < 0) {
-            throw Posix.error("socket(" + (inet6 ? "AF_INET6" : "AF_INET") + ", SOCK_STREAM)", Native.getLastError());
+            throw Posix.error("socket(" + (unix ? "AF_UNIX" : inet6 ? "AF_INET6" : "AF_INET") + ", SOCK_STREAM)",
+                    Native.getLastError());
         }
         PosixSocket s = new PosixSocket(fd, listener, inet6, fcntlFlags);
+        s.unix = unix;
         try {
             if (fcntlFlags) {
                 configureByFcntl(fd);

@@ -1,5 +1,6 @@
 package dev.weft.loop.posix;
 
+import dev.weft.loop.UnixSocketAddress;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -7,10 +8,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Encodes and decodes {@code sockaddr_in} / {@code sockaddr_in6} in native memory, following one
+ * Encodes and decodes {@code sockaddr_in} / {@code sockaddr_in6} / {@code sockaddr_un} in native memory, following one
  * {@link PosixAbi}'s layout (a two-byte family on Linux; {@code sin_len} then a one-byte family on
  * the BSDs). Ports and IPv4 addresses are in network byte order, the family in host order.
  * Stateless, thread-safe; the memory belongs to the caller.
@@ -63,6 +65,51 @@ final class SockAddr {
         buf.putByte(offset + abi.SIN6_ADDR + 11, (byte) 0xff);
         buf.putBytes(offset + abi.SIN6_ADDR + 12, v4);
         return len;
+    }
+
+    /**
+     * Writes {@code address} as {@code sockaddr_un} and returns the length to pass to bind/connect.
+     * The length counts exactly the name's bytes, so an abstract name (leading NUL) is taken whole,
+     * with no terminator and nothing after it; a file system path is followed by its NUL.
+     */
+    static int encodeUnix(PosixAbi abi, UnsafeBuffer buf, int offset, UnixSocketAddress address) throws IOException {
+        byte[] name = address.path().getBytes(StandardCharsets.UTF_8);
+        boolean abstractName = address.isAbstract();
+        int room = abstractName ? abi.SUN_PATH_SIZE : abi.SUN_PATH_SIZE - 1;
+        if (name.length == 0 || name.length > room) {
+            throw new IOException("Unix socket path of " + name.length + " bytes does not fit sun_path ("
+                    + abi.SUN_PATH_SIZE + " bytes on " + abi.os + "): " + address);
+        }
+        buf.setMemory(offset, abi.SOCKADDR_UN_SIZE, (byte) 0);
+        int len = abi.SUN_PATH + name.length + (abstractName ? 0 : 1);
+        family(abi, buf, offset, abi.AF_UNIX, len);
+        buf.putBytes(offset + abi.SUN_PATH, name);
+        return len;
+    }
+
+    /**
+     * Reads the {@code sockaddr_un} at {@code offset} whose length the kernel returned as
+     * {@code len}: an unnamed socket ({@code len} covers no path) gives {@link UnixSocketAddress#UNNAMED},
+     * an abstract name all {@code len - SUN_PATH} bytes (NULs included), a path the bytes before its NUL.
+     */
+    static UnixSocketAddress decodeUnix(PosixAbi abi, UnsafeBuffer buf, int offset, int len) {
+        int n = Math.min(len, abi.SOCKADDR_UN_SIZE) - abi.SUN_PATH;
+        if (n <= 0) {
+            return UnixSocketAddress.UNNAMED;
+        }
+        int start = offset + abi.SUN_PATH;
+        if (buf.getByte(start) != 0) {
+            int end = 0;
+            while (end < n && buf.getByte(start + end) != 0) {
+                end++;
+            }
+            n = end;
+        } else if (n == 1) {
+            return UnixSocketAddress.UNNAMED; // a BSD kernel may report the bare family and one NUL
+        }
+        byte[] name = new byte[n];
+        buf.getBytes(start, name);
+        return UnixSocketAddress.fromKernel(new String(name, StandardCharsets.UTF_8));
     }
 
     private static void family(PosixAbi abi, UnsafeBuffer buf, int offset, int family, int len) {

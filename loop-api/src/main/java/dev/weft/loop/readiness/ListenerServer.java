@@ -9,11 +9,15 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.UnixServerOptions;
+import dev.weft.loop.UnixSocketAddress;
 import dev.weft.loop.transport.ServerClients;
 import dev.weft.loop.transport.StreamCore;
+import dev.weft.loop.transport.UnixSocketFile;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.util.ArrayList;
@@ -22,8 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * A TCP server of readiness backends: one listening socket per address, an accept loop that takes
- * up to {@link #ACCEPT_BATCH} connections per readiness event.
+ * A TCP or Unix domain stream server of readiness backends: one listening socket per address, an
+ * accept loop that takes up to {@link #ACCEPT_BATCH} connections per readiness event.
  *
  * <p><b>Out of descriptors.</b> Each server holds one spare descriptor (see
  * {@link SpareDescriptor}). When accept fails with EMFILE or ENFILE, the server closes the spare,
@@ -67,6 +71,8 @@ final class ListenerServer implements Server {
     private boolean reported;
     private long nextReportNanos;
     private int refusedUnreported;
+    /** A Unix server's socket file (removed on close unless replaced), else null. */
+    private UnixSocketFile unixFile;
 
     private ListenerServer(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
@@ -99,6 +105,53 @@ final class ListenerServer implements Server {
         }
     }
 
+    /**
+     * Listens on a Unix domain stream socket: the path is made ready by {@link UnixSocketFile}
+     * (a stale socket removed, a live one or another file refused), bound, and its file removed again
+     * if anything after the bind fails.
+     */
+    static ListenerServer openUnix(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory,
+                                   UnixSocketAddress address, UnixServerOptions unixOptions) throws IOException {
+        ServerOptions options = ServerOptions.DEFAULTS.withBacklog(unixOptions.backlog()).withTcpNoDelay(false);
+        ListenerServer s = new ListenerServer(driver, factory, options);
+        UnixSocketFile file = UnixSocketFile.prepare(address, unixOptions.cleanupSocket());
+        NetSocket l = driver.sockets.openListener(StandardProtocolFamily.UNIX);
+        boolean registered = false;
+        try {
+            try {
+                s.unixFile = file;
+                l.bind(address);
+                file.bound();
+                l.listen(options.backlog());
+                file.bound();
+            } catch (IOException e) {
+                if (e instanceof NativeIOException || String.valueOf(e.getMessage()).contains(address.toString())) {
+                    throw e;
+                }
+                throw new IOException("cannot listen on '" + address + "': " + e.getMessage(), e);
+            }
+            driver.poller.register(l, Poller.READABLE, ops -> s.acceptSome(l));
+            registered = true;
+            s.listeners.add(l);
+        } catch (IOException | RuntimeException e) {
+            driver.closeSocket(l, registered);
+            s.releaseUnixFile();
+            throw e;
+        }
+        s.clients.startServing();
+        driver.opened(s);
+        return s;
+    }
+
+    private void releaseUnixFile() {
+        if (unixFile != null) {
+            IOException e = unixFile.release();
+            if (e != null) {
+                loop.callExceptionHandler(new ExceptionContext("removing the server's socket file failed", e, this));
+            }
+        }
+    }
+
     private void listen(InetSocketAddress address) throws IOException {
         if (address.isUnresolved()) {
             throw new IOException("cannot listen on unresolved address " + address);
@@ -127,7 +180,7 @@ final class ListenerServer implements Server {
             driver.poller.register(s, Poller.READABLE, ops -> acceptSome(s));
             registered = true;
             listeners.add(s);
-            addresses.add(s.localAddress());
+            addresses.add((InetSocketAddress) s.localAddress());
         } catch (IOException | RuntimeException e) {
             driver.closeSocket(s, registered);
             if (e instanceof IOException io && !(e instanceof NativeIOException)
@@ -299,6 +352,7 @@ final class ListenerServer implements Server {
         }
         listeners.clear();
         spare.release();
+        releaseUnixFile();
     }
 
     @Override
@@ -309,6 +363,11 @@ final class ListenerServer implements Server {
     @Override
     public List<InetSocketAddress> addresses() {
         return List.copyOf(addresses);
+    }
+
+    @Override
+    public List<SocketAddress> boundAddresses() {
+        return unixFile != null ? List.of(unixFile.address()) : List.copyOf(addresses);
     }
 
     @Override
@@ -350,6 +409,6 @@ final class ListenerServer implements Server {
 
     @Override
     public String toString() {
-        return "Server[" + driver.name + ", " + addresses + (clients.isServing() ? ", serving" : ", closed") + "]";
+        return "Server[" + driver.name + ", " + boundAddresses() + (clients.isServing() ? ", serving" : ", closed") + "]";
     }
 }

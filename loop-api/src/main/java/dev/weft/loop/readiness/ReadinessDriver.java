@@ -13,6 +13,8 @@ import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.UnixServerOptions;
+import dev.weft.loop.UnixSocketAddress;
 import dev.weft.loop.transport.StreamCore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,7 +28,8 @@ import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * The {@link IoDriver} of every readiness backend: TCP servers, connections and their transports,
+ * The {@link IoDriver} of every readiness backend: TCP and Unix domain stream servers, connections
+ * and their transports,
  * written once over a backend's {@link Poller} and {@link SocketFactory}.
  *
  * <p><b>Memory.</b> One off-heap read buffer per loop (256 KiB) receives every read; protocols see
@@ -134,6 +137,23 @@ public final class ReadinessDriver implements IoDriver {
     }
 
     @Override
+    public Server createUnixServer(Supplier<? extends BaseProtocol> protocolFactory, UnixSocketAddress address,
+                                   UnixServerOptions options) throws IOException {
+        return ListenerServer.openUnix(this, protocolFactory, address, options);
+    }
+
+    @Override
+    public <P extends BaseProtocol> void connectUnix(Supplier<P> protocolFactory, UnixSocketAddress address,
+                                                     LoopFuture<Connection<P>> result) {
+        UnixConnect.start(this, protocolFactory, address, result);
+    }
+
+    @Override
+    public int maxUnixPathBytes() {
+        return sockets.maxUnixPathBytes();
+    }
+
+    @Override
     public int liveHandles() {
         return live.size();
     }
@@ -158,6 +178,8 @@ public final class ReadinessDriver implements IoDriver {
             } else if (h instanceof ListenerServer s) {
                 s.closeListeners();
             } else if (h instanceof PendingConnect<?> c) {
+                c.closeNow();
+            } else if (h instanceof UnixConnect<?> c) {
                 c.closeNow();
             }
         }

@@ -299,9 +299,11 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
         try {
             switch (name) {
                 case Transport.PEER_NAME:
-                    return socket.remoteAddress();
+                    return unixPath(socket.remoteAddress());
                 case Transport.SOCK_NAME:
-                    return socket.localAddress();
+                    return unixPath(socket.localAddress());
+                case Transport.PEER_CRED:
+                    return socket.peerCredentials();
                 case Transport.SOCKET:
                     return socket.handle();
                 default:
@@ -310,6 +312,11 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /** A Unix socket's address as its path (asyncio's form), any other address as it is. */
+    private static Object unixPath(java.net.SocketAddress a) {
+        return a instanceof dev.weft.loop.UnixSocketAddress u ? u.path() : a;
     }
 
     <T> void option(SocketOption<T> option, T value) throws IOException {

@@ -8,6 +8,8 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.PipeEnd;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.UnixServerOptions;
+import dev.weft.loop.UnixSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -80,6 +82,31 @@ public interface IoDriver extends AutoCloseable {
     /** Stops a watch set by {@link #addWatch}; true if there was one. */
     default boolean removeWatch(Object target, boolean write) {
         return false;
+    }
+
+    /**
+     * Listens on a Unix domain stream socket (the path already checked by the loop: valid, not a
+     * directory, abstract only where the backend has {@code UNIX_ABSTRACT}). A backend without
+     * {@code UNIX_STREAM} keeps this default, which fails naming itself.
+     */
+    default Server createUnixServer(Supplier<? extends BaseProtocol> protocolFactory, UnixSocketAddress address,
+                                    UnixServerOptions options) throws IOException {
+        throw new UnsupportedOperationException("unsupported on " + backendName() + ": Unix domain stream sockets");
+    }
+
+    /**
+     * Connects to a Unix domain stream socket, then completes {@code result}; a refused connect or a
+     * missing socket fails it with {@link java.net.ConnectException} naming the path.
+     */
+    default <P extends BaseProtocol> void connectUnix(Supplier<P> protocolFactory, UnixSocketAddress address,
+                                                      LoopFuture<Connection<P>> result) {
+        result.setException(new UnsupportedOperationException("unsupported on " + backendName()
+                + ": Unix domain stream sockets"));
+    }
+
+    /** The longest Unix socket file system path, in bytes, this backend takes (see SocketFactory). */
+    default int maxUnixPathBytes() {
+        return UnixSocketAddress.maxPathBytes();
     }
 
     /** Number of live handles (servers, transports, pending connects); 0 before a clean close. */

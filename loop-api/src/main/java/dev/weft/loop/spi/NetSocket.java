@@ -1,12 +1,14 @@
 package dev.weft.loop.spi;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.SocketOption;
 
 /**
- * A non-blocking socket of a readiness backend: the system calls the shared readiness transports
- * need. Memory is passed as raw addresses of off-heap memory that the caller owns for the duration
+ * A non-blocking stream socket of a readiness backend (TCP, or Unix domain where the backend has
+ * {@link dev.weft.loop.Capability#UNIX_STREAM}): the system calls the shared readiness transports
+ * need. Addresses are {@link java.net.InetSocketAddress}es for TCP and
+ * {@link dev.weft.loop.UnixSocketAddress}es for Unix sockets. Memory is passed as raw addresses of off-heap memory that the caller owns for the duration
  * of the call; implementations never retain it.
  *
  * <p>Errors are {@link dev.weft.loop.NativeIOException}s (or {@link IOException}s from java.nio)
@@ -26,7 +28,7 @@ public interface NetSocket extends StreamChannel {
     long writev(long iovAddress, int count) throws IOException;
 
     /** Starts a connect: true if connected at once, false if in progress (wait for WRITABLE). */
-    boolean connect(InetSocketAddress remote) throws IOException;
+    boolean connect(SocketAddress remote) throws IOException;
 
     /**
      * Completes a connect that was in progress: true once connected, false if still in progress (a
@@ -35,7 +37,7 @@ public interface NetSocket extends StreamChannel {
      */
     boolean finishConnect() throws IOException;
 
-    void bind(InetSocketAddress local) throws IOException;
+    void bind(SocketAddress local) throws IOException;
 
     void listen(int backlog) throws IOException;
 
@@ -48,9 +50,19 @@ public interface NetSocket extends StreamChannel {
 
     <T> T getOption(SocketOption<T> option) throws IOException;
 
-    InetSocketAddress localAddress() throws IOException;
+    /** The bound address; a Unix socket not bound to a path gives an empty path. */
+    SocketAddress localAddress() throws IOException;
 
-    InetSocketAddress remoteAddress() throws IOException;
+    /** The peer's address, or null when not connected; an unbound Unix peer gives an empty path. */
+    SocketAddress remoteAddress() throws IOException;
+
+    /**
+     * The credentials of a Unix socket's peer ({@code SO_PEERCRED}), or null where this socket or
+     * backend cannot read them.
+     */
+    default dev.weft.loop.PeerCredentials peerCredentials() throws IOException {
+        return null;
+    }
 
     /** What {@code Transport.extraInfo("socket")} returns: an fd number or the channel. */
     Object handle();

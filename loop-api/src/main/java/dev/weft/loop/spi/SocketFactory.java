@@ -3,11 +3,23 @@ package dev.weft.loop.spi;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 
-/** Makes the non-blocking TCP sockets of a readiness backend. */
+/**
+ * Makes the non-blocking stream sockets of a readiness backend: {@code INET} / {@code INET6} for
+ * TCP, {@code UNIX} for Unix domain sockets where the backend offers them (elsewhere that family
+ * fails with {@link UnsupportedOperationException} naming it).
+ */
 public interface SocketFactory {
     /** A non-blocking, close-on-exec stream socket for connecting. */
     NetSocket openStream(StandardProtocolFamily family) throws IOException;
 
     /** A non-blocking, close-on-exec stream socket for listening (not yet bound). */
     NetSocket openListener(StandardProtocolFamily family) throws IOException;
+
+    /**
+     * The longest file system path (in bytes) this factory's Unix sockets can bind or connect to:
+     * the OS's {@link dev.weft.loop.UnixSocketAddress#maxPathBytes()} unless the backend takes less.
+     */
+    default int maxUnixPathBytes() {
+        return dev.weft.loop.UnixSocketAddress.maxPathBytes();
+    }
 }

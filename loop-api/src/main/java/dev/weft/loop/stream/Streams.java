@@ -6,10 +6,12 @@ import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import dev.weft.loop.task.Task;
 import dev.weft.loop.task.Tasks;
+import dev.weft.loop.UnixServerOptions;
 
 /**
  * asyncio's stream functions: {@link #openConnection} and {@link #startServer} give tasks a
- * {@link StreamReader} and a {@link StreamWriter} over any backend's TCP transports. Inside a task.
+ * {@link StreamReader} and a {@link StreamWriter} over any backend's TCP transports, and
+ * {@link #openUnixConnection} / {@link #startUnixServer} over Unix domain stream sockets. Inside a task.
  */
 public final class Streams {
     private Streams() {
@@ -53,6 +55,38 @@ public final class Streams {
         EventLoop loop = loopOfCurrentTask("startServer");
         return Tasks.await(loop.createServer(() -> new StreamProtocol(loop, new StreamReader(limit), handler),
                 host, port, options));
+    }
+
+    /**
+     * Connects to the Unix domain stream socket at {@code path} (asyncio's
+     * {@code open_unix_connection}) and returns the stream pair.
+     */
+    public static StreamPair openUnixConnection(String path) {
+        return openUnixConnection(path, StreamReader.DEFAULT_LIMIT);
+    }
+
+    /** As {@link #openUnixConnection(String)}, with a reader limit. */
+    public static StreamPair openUnixConnection(String path, int limit) {
+        EventLoop loop = loopOfCurrentTask("openUnixConnection");
+        StreamReader reader = new StreamReader(limit);
+        Connection<StreamProtocol> c = Tasks.await(
+                loop.createUnixConnection(() -> new StreamProtocol(loop, reader, null), path));
+        return new StreamPair(reader, c.protocol().writer());
+    }
+
+    /**
+     * Listens on the Unix domain stream socket {@code path} (asyncio's {@code start_unix_server}) and
+     * runs {@code handler} as a new task for each connection.
+     */
+    public static Server startUnixServer(ClientHandler handler, String path) {
+        return startUnixServer(handler, path, StreamReader.DEFAULT_LIMIT, null);
+    }
+
+    /** As {@link #startUnixServer(ClientHandler, String)}, with a reader limit and server options. */
+    public static Server startUnixServer(ClientHandler handler, String path, int limit, UnixServerOptions options) {
+        EventLoop loop = loopOfCurrentTask("startUnixServer");
+        return Tasks.await(loop.createUnixServer(() -> new StreamProtocol(loop, new StreamReader(limit), handler),
+                path, options));
     }
 
     private static EventLoop loopOfCurrentTask(String what) {

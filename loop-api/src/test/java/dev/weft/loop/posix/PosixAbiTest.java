@@ -58,7 +58,7 @@ class PosixAbiTest {
             StringBuilder c = new StringBuilder();
             c.append("#define _GNU_SOURCE\n#include <stdio.h>\n#include <stddef.h>\n#include <errno.h>\n")
                     .append("#include <fcntl.h>\n#include <sys/socket.h>\n#include <sys/uio.h>\n")
-                    .append("#include <netinet/in.h>\n#include <netinet/tcp.h>\n\nint main(void) {\n");
+                    .append("#include <sys/un.h>\n#include <netinet/in.h>\n#include <netinet/tcp.h>\n\nint main(void) {\n");
             List<String> keys = new ArrayList<>();
             for (String k : LinuxAbi.VALUES.keySet()) {
                 if (!NOT_IN_HEADERS.contains(k)) {

@@ -96,7 +96,7 @@ class PosixSocketTest {
     @Test
     void shouldDecodeTheSockaddrInThatGetsocknameFills() throws Exception {
         PosixSocket l = listener(new PosixSocketFactory(), new InetSocketAddress("127.0.0.1", 0));
-        InetSocketAddress local = l.localAddress();
+        InetSocketAddress local = (InetSocketAddress) l.localAddress();
         assertEquals(InetAddress.getByName("127.0.0.1"), local.getAddress());
         assertTrue(local.getPort() > 0);
         // The decoded port is the one the kernel listens on: java.net can connect to it.
@@ -116,7 +116,7 @@ class PosixSocketTest {
             assumeTrue(false, "no IPv6 loopback here: " + e.getMessage());
             return;
         }
-        InetSocketAddress local = l.localAddress();
+        InetSocketAddress local = (InetSocketAddress) l.localAddress();
         assertInstanceOf(Inet6Address.class, local.getAddress());
         assertEquals(loop6, local.getAddress());
         Socket peer = track(new Socket(loop6, local.getPort()));
@@ -139,12 +139,12 @@ class PosixSocketTest {
             assumeTrue(false, "no IPv6 here: " + e.getMessage());
             return;
         }
-        int port = l.localAddress().getPort();
+        int port = ((InetSocketAddress) l.localAddress()).getPort();
         Socket peer = track(new Socket("127.0.0.1", port));
         PosixSocket c = acceptWithin(l);
         // ::ffff:127.0.0.1 decodes as IPv4, as java.net reports it.
-        assertInstanceOf(Inet4Address.class, c.remoteAddress().getAddress());
-        assertEquals(peer.getLocalPort(), c.remoteAddress().getPort());
+        assertInstanceOf(Inet4Address.class, ((InetSocketAddress) c.remoteAddress()).getAddress());
+        assertEquals(peer.getLocalPort(), ((InetSocketAddress) c.remoteAddress()).getPort());
         assertEquals(Boolean.FALSE, readV6Only(l));
     }
 
@@ -207,7 +207,7 @@ class PosixSocketTest {
             PosixSocket l = listener(new PosixSocketFactory(fcntlPath), new InetSocketAddress("127.0.0.1", 0));
             assertNull(l.accept(), "no pending connection: null, not an exception");
             assertDescriptorFlags(l.fd());
-            track(new Socket("127.0.0.1", l.localAddress().getPort()));
+            track(new Socket("127.0.0.1", ((InetSocketAddress) l.localAddress()).getPort()));
             PosixSocket c = acceptWithin(l);
             assertDescriptorFlags(c.fd());
             assertEquals(0, c.read(address, 10));

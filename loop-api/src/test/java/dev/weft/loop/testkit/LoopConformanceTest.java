@@ -759,6 +759,27 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
     }
 
     @Test
+    void shouldStopListeningAsSoonAsTheServerCloses() {
+        Server server = echoServer();
+        int p = port(server);
+        server.close();
+        // No loop iteration in between: the listening socket must already be closed.
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", p).close());
+        await(server.waitClosed());
+    }
+
+    @Test
+    void shouldFailUnixCallsAtOnceWithTheReasonWhereTheBackendLacksThem() {
+        assumeTrue(!loop.supports(Capability.UNIX_STREAM), "this backend has Unix sockets (their own suite runs)");
+        UnsupportedCapabilityException e = assertThrows(UnsupportedCapabilityException.class,
+                () -> loop.createUnixServer(() -> new TestProtocols.Echo(loop), "/tmp/weft-never.sock", null));
+        assertTrue(e.getMessage().startsWith("unsupported on " + loop.backendName() + ": "), e.getMessage());
+        assertThrows(UnsupportedCapabilityException.class,
+                () -> loop.createUnixConnection(() -> new TestProtocols.Collector(loop), "/tmp/weft-never.sock"));
+        assertEquals(0, loop.liveHandles());
+    }
+
+    @Test
     void shouldOfferTcpAndNameTheBackendForEveryCapabilityItLacks() {
         assertTrue(loop.supports(Capability.TCP));
         for (Capability c : Capability.values()) {

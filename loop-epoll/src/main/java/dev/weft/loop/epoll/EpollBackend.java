@@ -113,6 +113,8 @@ public final class EpollBackend implements LoopBackend {
             case TCP:
             case PIPES:
             case WATCH_FD:
+            case UNIX_STREAM:
+            case UNIX_ABSTRACT:
                 return null;
             default:
                 return "not implemented on epoll yet (" + capability.description() + ")";

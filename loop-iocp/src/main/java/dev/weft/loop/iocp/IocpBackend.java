@@ -99,6 +99,12 @@ public final class IocpBackend implements LoopBackend {
             case WATCH_FD:
                 return "an I/O completion port reports finished operations, not readiness, so there is nothing"
                         + " to watch (asyncio's proactor loop has no add_reader either)";
+            case UNIX_STREAM:
+                return "Unix domain stream sockets are not written for iocp (Windows 10 1803 and later have "
+                        + "AF_UNIX through AcceptEx/ConnectEx; this backend is tested only under Wine, where "
+                        + "it was not run)";
+            case UNIX_ABSTRACT:
+                return "Windows has no abstract Unix socket names";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }

@@ -46,7 +46,11 @@ public final class NioBackend implements LoopBackend {
             case PIPES:
             case WATCH_FD:
                 // Pipes and watching take SelectableChannels; a raw descriptor fails with NioUserHandles.RAW_FD.
+            case UNIX_STREAM:
                 return null;
+            case UNIX_ABSTRACT:
+                return "abstract names (a leading NUL) cannot be reached: java.nio's UnixDomainSocketAddress "
+                        + "takes file system paths only (the epoll backend has them)";
             default:
                 return "not implemented on nio yet (" + capability.description() + ")";
         }

@@ -7,6 +7,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.function.Consumer;
 
@@ -22,6 +23,9 @@ final class NioPoller implements Poller {
     private final Selector selector;
     private int dispatched;
     private final Consumer<SelectionKey> dispatch = this::dispatch;
+    private final Consumer<SelectionKey> ignore = k -> { };
+    private boolean polling;
+    private boolean flushAfterPoll;
 
     NioPoller() throws IOException {
         selector = Selector.open();
@@ -48,9 +52,32 @@ final class NioPoller implements Poller {
 
     @Override
     public void deregister(Pollable target) {
-        SelectionKey k = channel(target).keyFor(selector);
+        SelectableChannel ch = channel(target);
+        SelectionKey k = ch.keyFor(selector);
         if (k != null) {
             k.cancel();
+            if (ch instanceof ServerSocketChannel) {
+                flushCancelled();
+            }
+        }
+    }
+
+    /**
+     * A channel with a cancelled key stays open until the selector's next select deregisters it
+     * (AbstractSelectableChannel.implCloseChannel), so a closed server would go on listening for one
+     * iteration and its address look taken. A select with no wait deregisters it now; inside a poll
+     * (a select may not nest) right after it. Level-triggered readiness it passes over is reported
+     * again by the next poll.
+     */
+    private void flushCancelled() {
+        if (polling) {
+            flushAfterPoll = true;
+            return;
+        }
+        try {
+            selector.selectNow(ignore);
+        } catch (IOException e) {
+            // The selector is failing: the channel closes with it.
         }
     }
 
@@ -66,15 +93,24 @@ final class NioPoller implements Poller {
     @Override
     public int poll(long timeoutNanos) throws IOException {
         dispatched = 0;
-        if (timeoutNanos == 0) {
-            selector.selectNow(dispatch);
-        } else if (timeoutNanos < 0) {
-            selector.select(dispatch);
-        } else {
-            // Round up: waking before the timer is due would only cost a second poll. (n - 1) / m + 1
-            // cannot overflow where n + m - 1 can.
-            long ms = (timeoutNanos - 1) / 1_000_000 + 1;
-            selector.select(dispatch, ms);
+        polling = true;
+        try {
+            if (timeoutNanos == 0) {
+                selector.selectNow(dispatch);
+            } else if (timeoutNanos < 0) {
+                selector.select(dispatch);
+            } else {
+                // Round up: waking before the timer is due would only cost a second poll. (n - 1) / m + 1
+                // cannot overflow where n + m - 1 can.
+                long ms = (timeoutNanos - 1) / 1_000_000 + 1;
+                selector.select(dispatch, ms);
+            }
+        } finally {
+            polling = false;
+        }
+        if (flushAfterPoll) {
+            flushAfterPoll = false;
+            flushCancelled();
         }
         return dispatched;
     }

@@ -1,9 +1,10 @@
 package dev.weft.loop.nio;
 
+import dev.weft.loop.UnixSocketAddress;
 import dev.weft.loop.spi.NetSocket;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.NetworkChannel;
@@ -12,7 +13,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import org.agrona.concurrent.UnsafeBuffer;
 
-/** A socket channel (or server socket channel) behind the {@link NetSocket} calls. */
+/**
+ * A socket channel (or server socket channel) behind the {@link NetSocket} calls: TCP, or Unix
+ * domain through {@link UnixDomainSocketAddress} (file system paths only: java.nio has no abstract
+ * names).
+ */
 final class NioSocket implements NetSocket {
     @Override
     public SelectableChannel channel() {
@@ -24,7 +29,7 @@ final class NioSocket implements NetSocket {
     private final ServerSocketChannel listener;
     private final NioStaging staging;
     private int backlog = 128;
-    private InetSocketAddress pendingBind;
+    private SocketAddress pendingBind;
 
     NioSocket(SocketChannel ch, NioStaging staging) {
         this.channel = ch;
@@ -83,8 +88,8 @@ final class NioSocket implements NetSocket {
     }
 
     @Override
-    public boolean connect(InetSocketAddress remote) throws IOException {
-        return stream.connect(remote);
+    public boolean connect(SocketAddress remote) throws IOException {
+        return stream.connect(toNio(remote));
     }
 
     @Override
@@ -93,13 +98,30 @@ final class NioSocket implements NetSocket {
     }
 
     @Override
-    public void bind(InetSocketAddress local) throws IOException {
+    public void bind(SocketAddress local) throws IOException {
         if (listener != null) {
             // java.nio binds and listens in one call: keep the address until listen().
-            pendingBind = local;
+            pendingBind = toNio(local);
         } else {
-            stream.bind(local);
+            stream.bind(toNio(local));
         }
+    }
+
+    /** java.nio's form of an address: a {@link UnixSocketAddress} becomes a {@link UnixDomainSocketAddress}. */
+    private static SocketAddress toNio(SocketAddress a) {
+        if (a instanceof UnixSocketAddress u) {
+            if (u.isAbstract()) {
+                throw new UnsupportedOperationException("unsupported on nio: abstract names (" + u
+                        + "): java.nio's UnixDomainSocketAddress takes file system paths only");
+            }
+            return UnixDomainSocketAddress.of(u.path());
+        }
+        return a;
+    }
+
+    /** The Weft form of an address java.nio reports. */
+    private static SocketAddress fromNio(SocketAddress a) {
+        return a instanceof UnixDomainSocketAddress u ? UnixSocketAddress.fromKernel(u.getPath().toString()) : a;
     }
 
     @Override
@@ -150,13 +172,13 @@ final class NioSocket implements NetSocket {
     }
 
     @Override
-    public InetSocketAddress localAddress() throws IOException {
-        return (InetSocketAddress) ((NetworkChannel) channel).getLocalAddress();
+    public SocketAddress localAddress() throws IOException {
+        return fromNio(((NetworkChannel) channel).getLocalAddress());
     }
 
     @Override
-    public InetSocketAddress remoteAddress() throws IOException {
-        return stream == null ? null : (InetSocketAddress) stream.getRemoteAddress();
+    public SocketAddress remoteAddress() throws IOException {
+        return stream == null ? null : fromNio(stream.getRemoteAddress());
     }
 
     @Override

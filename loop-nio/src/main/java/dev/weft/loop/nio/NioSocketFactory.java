@@ -21,6 +21,15 @@ final class NioSocketFactory implements SocketFactory {
         return new NioSocket(ch, staging);
     }
 
+    /**
+     * One byte less than the OS allows: the JDK refuses a path of {@code sizeof(sun_path) - 1} bytes
+     * ("Unix domain path too long"; its limit is {@code sizeof(sun_path) - 2}, JDK 16 to 25).
+     */
+    @Override
+    public int maxUnixPathBytes() {
+        return dev.weft.loop.UnixSocketAddress.maxPathBytes() - 1;
+    }
+
     @Override
     public NetSocket openListener(StandardProtocolFamily family) throws IOException {
         ServerSocketChannel ch = ServerSocketChannel.open(family);
