@@ -667,6 +667,13 @@ public final class TlsProtocol implements Protocol {
             handshakeTimer = null;
         }
         state = State.WRAPPED;
+        if (!callConnectionMade) {
+            // start_tls: the caller learns the transport from the handshake future, whose callbacks
+            // run first; plaintext waits until after them.
+            handshake.setResult(appTransport);
+            loop.callSoon(this::connectAfterStartTls);
+            return;
+        }
         appConnected = true;
         if (callConnectionMade) {
             try {
@@ -689,6 +696,22 @@ public final class TlsProtocol implements Protocol {
                 handshake.setResult(appTransport);
             }
         }
+    }
+
+    private void connectAfterStartTls() {
+        if (done || appConnected) {
+            return;
+        }
+        appConnected = true;
+        if (lowerWritePaused) {
+            try {
+                app.pauseWriting();
+            } catch (Throwable t) {
+                appFailed("protocol.pauseWriting() failed", t);
+                return;
+            }
+        }
+        pump();
     }
 
     private void failHandshake(Throwable cause) {
@@ -841,7 +864,29 @@ public final class TlsProtocol implements Protocol {
         }
         data.getBytes(offset, backlog.array(), backlog.position(), length);
         backlog.position(backlog.position() + length);
-        pump();
+        if (inPump) {
+            // Called from an application callback inside the engine loop: wrap now, so the
+            // transport below sees the bytes and its flow control reaches the application at once.
+            wrapBacklog();
+            pumpAgain = true;
+        } else {
+            pump();
+        }
+    }
+
+    /** Wraps application bytes while the engine allows it; touches only the outbound buffers. */
+    private void wrapBacklog() {
+        try {
+            while (!done && backlog.position() > 0 && (state == State.WRAPPED || state == State.FLUSHING)
+                    && engine.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING && !engine.isOutboundDone()) {
+                if (!wrap()) {
+                    break;
+                }
+            }
+            flushNetOut();
+        } catch (SSLException e) {
+            onEngineError(e);
+        }
     }
 
     void appClose() {
