@@ -741,4 +741,153 @@ public abstract class TlsConformanceTest extends LoopTestSupport {
         server.close();
         await(server.waitClosed());
     }
+
+    // ------------------------------------------------------------------ outside peers
+
+    /** Whether {@code command} runs here (exit status 0); false when the tool is missing. */
+    protected static boolean toolRuns(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** Runs {@code command} with {@code input} on stdin; returns exit status and output (stdout + stderr). */
+    protected static String[] runTool(byte[] input, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(input);
+        }
+        String out;
+        try (InputStream o = p.getInputStream()) {
+            out = new String(o.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(command[0] + " did not finish: " + out);
+        }
+        return new String[] {Integer.toString(p.exitValue()), out};
+    }
+
+    @Test
+    void shouldServeOpensslSClient() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(toolRuns("openssl", "version"),
+                "openssl is not installed here");
+        List<Counting> apps = new ArrayList<>();
+        Server server = await(loop.createServer(() -> {
+            Counting c = new Counting(loop) {
+                @Override
+                public void dataReceived(DirectBuffer data) {
+                    super.dataReceived(data);
+                    if (bytes.toString(StandardCharsets.US_ASCII).endsWith("\n")) {
+                        transport.write(("echo:" + bytes.toString(StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+                        transport.close();
+                    }
+                }
+            };
+            apps.add(c);
+            return c;
+        }, HOST, 0, ServerOptions.DEFAULTS, serverTls()));
+        String ca = certs().serverCertPem().toString();
+        String[] r = whileLoopRuns(() -> runTool("hello from openssl\n".getBytes(StandardCharsets.US_ASCII),
+                "openssl", "s_client", "-connect", HOST + ":" + port(server), "-servername", "localhost",
+                "-verify_hostname", "localhost", "-CAfile", ca, "-verify_return_error", "-quiet"));
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("echo:hello from openssl"), r[1]);
+        assertNull(await(apps.get(0).lost));
+        server.close();
+        await(server.waitClosed());
+    }
+
+    private static final String PY_CLIENT = String.join("\n",
+            "import socket, ssl, sys",
+            "ctx = ssl.create_default_context(cafile=sys.argv[1])",
+            "data = bytes(range(256)) * 400",
+            "with socket.create_connection(('127.0.0.1', int(sys.argv[2]))) as raw:",
+            "    s = ctx.wrap_socket(raw, server_hostname='localhost')",
+            "    s.sendall(data)",
+            "    got = b''",
+            "    while len(got) < len(data):",
+            "        chunk = s.recv(65536)",
+            "        if not chunk: break",
+            "        got += chunk",
+            "    print('python-client', s.version(), s.cipher()[0], len(got), got == data)",
+            "    s.unwrap()",
+            "    print('unwrapped')",
+            "");
+
+    private static final String PY_SERVER = String.join("\n",
+            "import socket, ssl, sys",
+            "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)",
+            "ctx.load_cert_chain(sys.argv[1], sys.argv[2])",
+            "ls = socket.create_server(('127.0.0.1', 0))",
+            "print(ls.getsockname()[1], flush=True)",
+            "raw, _ = ls.accept()",
+            "s = ctx.wrap_socket(raw, server_side=True)",
+            "n = 0",
+            "v = s.version()",
+            "while True:",
+            "    chunk = s.recv(65536)",
+            "    if not chunk: break",
+            "    n += len(chunk)",
+            "    s.sendall(chunk)",
+            "s.unwrap()",
+            "print('python-server', v, n, flush=True)",
+            "");
+
+    @Test
+    void shouldEchoToPythonSslClientAndAnswerItsCloseNotify() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(toolRuns("python3", "-c", "import ssl"),
+                "python3 with the ssl module is not installed here");
+        List<TestProtocols.Echo> apps = new ArrayList<>();
+        Server server = await(loop.createServer(() -> {
+            TestProtocols.Echo e = new TestProtocols.Echo(loop);
+            apps.add(e);
+            return e;
+        }, HOST, 0, ServerOptions.DEFAULTS, serverTls()));
+        String ca = certs().serverCertPem().toString();
+        String[] r = whileLoopRuns(() -> runTool(new byte[0], "python3", "-c", PY_CLIENT, ca,
+                Integer.toString(port(server))));
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("python-client TLSv1.3") && r[1].contains("102400 True") && r[1].contains("unwrapped"),
+                r[1]);
+        assertNull(await(apps.get(0).lost), "python's close_notify ends the connection cleanly");
+        server.close();
+        await(server.waitClosed());
+    }
+
+    @Test
+    void shouldConnectToPythonSslServer() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(toolRuns("python3", "-c", "import ssl"),
+                "python3 with the ssl module is not installed here");
+        Process py = new ProcessBuilder("python3", "-c", PY_SERVER, certs().serverCertPem().toString(),
+                certs().serverKeyPem().toString()).redirectErrorStream(true).start();
+        try {
+            py.getOutputStream().close();
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(py.getInputStream(), StandardCharsets.US_ASCII));
+            int pyPort = Integer.parseInt(whileLoopRuns(out::readLine).trim());
+            Connection<TestProtocols.Collector> c = connect(() -> new TestProtocols.Collector(loop), pyPort,
+                    clientTls(), "localhost");
+            byte[] data = LoopConformanceTest.pattern(200_000, 3);
+            c.transport().write(data);
+            await(c.protocol().atLeast(data.length));
+            assertArrayEquals(data, c.protocol().bytes.toByteArray());
+            assertEquals("TLSv1.3", c.transport().extraInfo(TlsInfo.PROTOCOL));
+            c.transport().close();
+            assertNull(await(c.protocol().lost), "python answered close_notify");
+            String last = whileLoopRuns(out::readLine);
+            assertEquals("python-server TLSv1.3 200000", last);
+            assertTrue(whileLoopRuns(() -> py.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)));
+            assertEquals(0, py.exitValue());
+            out.close();
+        } finally {
+            py.destroyForcibly();
+            py.getInputStream().close();
+        }
+    }
 }
