@@ -890,4 +890,31 @@ public abstract class TlsConformanceTest extends LoopTestSupport {
             py.getInputStream().close();
         }
     }
+
+    // ------------------------------------------------------------------ streams
+
+    @Test
+    void shouldServeAndReadLinesWithStreamsOverTls() {
+        String reply = await(loop.createTask(() -> {
+            Server server = dev.weft.loop.stream.Streams.startServer((r, w) -> {
+                byte[] line = r.readLine();
+                w.write(new String(line, StandardCharsets.US_ASCII).toUpperCase(java.util.Locale.ROOT));
+                w.write("via " + w.extraInfo(TlsInfo.PROTOCOL) + "\n");
+                w.drain();
+                w.close();
+            }, HOST, 0, dev.weft.loop.stream.StreamReader.DEFAULT_LIMIT, ServerOptions.DEFAULTS, serverTls());
+            dev.weft.loop.stream.Streams.StreamPair c = dev.weft.loop.stream.Streams.openConnection(HOST, port(server),
+                    dev.weft.loop.stream.StreamReader.DEFAULT_LIMIT, clientTls(), "localhost");
+            c.writer().write("hello streams\n");
+            String first = new String(c.reader().readLine(), StandardCharsets.US_ASCII);
+            String second = new String(c.reader().readLine(), StandardCharsets.US_ASCII);
+            byte[] rest = c.reader().read(-1);
+            c.writer().close();
+            c.writer().waitClosed();
+            server.close();
+            dev.weft.loop.Tasks.await(server.waitClosed());
+            return first + second + rest.length;
+        }));
+        assertEquals("HELLO STREAMS\nvia TLSv1.3\n0", reply);
+    }
 }
