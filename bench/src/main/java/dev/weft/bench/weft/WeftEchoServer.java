@@ -11,7 +11,7 @@ import java.util.Locale;
 import org.agrona.DirectBuffer;
 
 /**
- * {@code echo-server --backend B --port P [--host 127.0.0.1]}: a quiet Weft echo server for load
+ * {@code echo-server --backend B --port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]]}: a quiet Weft echo server for load
  * tests. One loop, {@link ServerOptions#DEFAULTS}; the protocol writes each read view straight
  * back (the transport tries the syscall from the view and copies only what the kernel leaves).
  * Prints one line {@code listening on HOST:PORT backend=B} when ready, nothing afterwards.
@@ -43,12 +43,14 @@ public final class WeftEchoServer {
     public static int run(String[] argv, int from) throws Exception {
         ServerCommand c;
         try {
-            c = ServerCommand.parse("echo-server", "--backend B --port P [--host 127.0.0.1]", null, argv, from);
+            c = ServerCommand.parse("echo-server", "--backend B --port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]]", null, argv, from);
         } catch (ServerCommand.Exit e) {
             return e.code;
         }
         EventLoop loop = c.loop;
-        Server server = loop.runUntilComplete(loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS));
+        Server server = loop.runUntilComplete((c.tls == null
+                ? loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS)
+                : loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS, c.tls)));
         InetSocketAddress a = server.addresses().get(0);
         System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
                 + " backend=" + loop.backendName());
