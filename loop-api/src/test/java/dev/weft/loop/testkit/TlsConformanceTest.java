@@ -917,4 +917,90 @@ public abstract class TlsConformanceTest extends LoopTestSupport {
         }));
         assertEquals("HELLO STREAMS\nvia TLSv1.3\n0", reply);
     }
+
+    // ------------------------------------------------------------------ TLS 1.2, BufferedProtocol
+
+    @Test
+    void shouldEchoAndCloseCleanlyOverTls12() {
+        Server server = tlsEchoServer(serverTls().withProtocols("TLSv1.2"));
+        Connection<TestProtocols.Collector> c = connect(() -> new TestProtocols.Collector(loop), port(server),
+                clientTls(), "localhost");
+        assertEquals("TLSv1.2", c.transport().extraInfo(TlsInfo.PROTOCOL));
+        byte[] data = LoopConformanceTest.pattern(100_000, 12);
+        c.transport().write(data);
+        await(c.protocol().atLeast(data.length));
+        assertArrayEquals(data, c.protocol().bytes.toByteArray());
+        c.transport().close();
+        assertNull(await(c.protocol().lost));
+        server.close();
+        await(server.waitClosed());
+    }
+
+    /** Receives into a one-byte buffer (asyncio's test_start_tls_client_buf_proto_1). */
+    private static final class OneByteReceiver implements dev.weft.loop.BufferedProtocol {
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        final org.agrona.concurrent.UnsafeBuffer buf = new org.agrona.concurrent.UnsafeBuffer(new byte[1]);
+        final LoopFuture<Throwable> lost;
+        Transport transport;
+
+        OneByteReceiver(EventLoop loop) {
+            lost = loop.createFuture();
+        }
+
+        @Override
+        public void connectionMade(Transport t) {
+            transport = t;
+        }
+
+        @Override
+        public org.agrona.MutableDirectBuffer getBuffer(int sizeHint) {
+            return buf;
+        }
+
+        @Override
+        public void bufferUpdated(int nbytes) {
+            bytes.write(buf.getByte(0));
+            if (bytes.size() == 5000) {
+                transport.close();
+            }
+        }
+
+        @Override
+        public void connectionLost(Throwable cause) {
+            lost.setResult(cause);
+        }
+    }
+
+    @Test
+    void shouldDeliverToABufferedProtocolWithAOneByteBuffer() {
+        Server server = tlsEchoServer(serverTls());
+        OneByteReceiver r = new OneByteReceiver(loop);
+        Connection<OneByteReceiver> c = connect(() -> r, port(server), clientTls(), "localhost");
+        byte[] data = LoopConformanceTest.pattern(5000, 4);
+        c.transport().write(data);
+        assertNull(await(r.lost));
+        assertArrayEquals(data, r.bytes.toByteArray());
+        server.close();
+        await(server.waitClosed());
+    }
+
+    @Test
+    void shouldTimeOutTheHandshakeWhenADelegatedTaskNeverRuns() {
+        Server server = tlsEchoServer(serverTls());
+        java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Executor blackHole = task -> handedOver.incrementAndGet();
+        List<Counting> made = new ArrayList<>();
+        Throwable e = failureOf(loop.createConnection(() -> {
+            Counting c = new Counting(loop);
+            made.add(c);
+            return c;
+        }, HOST, port(server), ConnectOptions.DEFAULTS,
+                clientTls().withTaskExecutor(blackHole).withHandshakeTimeout(Duration.ofMillis(300)), "localhost"));
+        assertTrue(handedOver.get() > 0, "the engine's delegated tasks went to the executor, not the loop");
+        assertInstanceOf(SSLHandshakeException.class, e);
+        assertTrue(e.getMessage().contains("did not complete within 300 ms"), e.getMessage());
+        assertEquals(0, made.get(0).madeCalls);
+        server.close();
+        await(server.waitClosed());
+    }
 }
