@@ -22,7 +22,7 @@ public final class Main {
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
     static {
-        add("echo-server", "--backend B (--port P [--host H] | --unix PATH)   Weft echo server (quiet)",
+        add("echo-server", "--backend B (--port P [--host H] [--tls [--cert F --key F]] | --unix PATH)   Weft echo server (quiet)",
                 WeftEchoServer::run);
         add("example-echo", "--port P [--backend B] [--host 127.0.0.1]   the seed's EchoServer example (talkative, 5 s idle timeout)",
                 ExampleEcho::run);
@@ -36,7 +36,7 @@ public final class Main {
                 LoadGen::run);
         add("timers", "--impl weft-loop|netty-loop|netty-hwt [--count N] [--reps R]   1M timers: schedule+cancel, expiry (JSON lines)",
                 TimerCell::run);
-        add("http-server", "--backend B --port P [--host 127.0.0.1]   Weft HTTP/1.1 plaintext server (Hello, World!)",
+        add("http-server", "--backend B --port P [--host 127.0.0.1] [--tls [--cert F --key F]]   Weft HTTP/1.1 server (Hello, World!)",
                 WeftHttpServer::run);
         add("netty-http", "--transport epoll|nio|io_uring --port P   Netty 4.2 HTTP/1.1 plaintext server (HttpServerCodec)",
                 NettyHttp::run);

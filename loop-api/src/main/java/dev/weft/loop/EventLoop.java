@@ -955,6 +955,43 @@ public final class EventLoop implements Executor, AutoCloseable {
         return timers.size();
     }
 
+    // ---------------------------------------------------------------- TLS
+
+    /**
+     * As {@link #createServer(Supplier, String, int, ServerOptions)}, each connection speaking TLS with
+     * server {@code tls} options; see {@link dev.weft.loop.tls.Tls#createServer}.
+     */
+    public LoopFuture<Server> createServer(Supplier<? extends BaseProtocol> protocolFactory, String host, int port,
+                                           ServerOptions options, dev.weft.loop.tls.TlsOptions tls) {
+        return dev.weft.loop.tls.Tls.createServer(this, protocolFactory, host, port, options, tls);
+    }
+
+    /**
+     * As {@link #createConnection(Supplier, String, int, ConnectOptions)}, then a TLS handshake with
+     * client {@code tls} options; {@code serverHostname} null means {@code host}. See
+     * {@link dev.weft.loop.tls.Tls#createConnection}.
+     */
+    public <P extends BaseProtocol> LoopFuture<Connection<P>> createConnection(Supplier<P> protocolFactory,
+                                                                               String host, int port,
+                                                                               ConnectOptions options,
+                                                                               dev.weft.loop.tls.TlsOptions tls,
+                                                                               String serverHostname) {
+        return dev.weft.loop.tls.Tls.createConnection(this, protocolFactory, host, port, options, tls, serverHostname);
+    }
+
+    /**
+     * Upgrades a live connection to TLS (asyncio's {@code start_tls}); the future completes with the
+     * TLS transport. See {@link dev.weft.loop.tls.Tls#startTls(Transport, BaseProtocol,
+     * dev.weft.loop.tls.TlsOptions, boolean, String)}.
+     */
+    public LoopFuture<Transport> startTls(Transport transport, BaseProtocol protocol, dev.weft.loop.tls.TlsOptions tls,
+                                          boolean serverSide, String serverHostname) {
+        if (transport != null && transport.loop() != this) {
+            throw new IllegalArgumentException("the transport belongs to another loop: " + transport);
+        }
+        return dev.weft.loop.tls.Tls.startTls(transport, protocol, tls, serverSide, serverHostname);
+    }
+
     // ---------------------------------------------------------------- errors, debug
 
     /** Handles what callbacks, protocols and unretrieved futures throw. */

@@ -2,13 +2,15 @@ package dev.weft.bench.weft;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.EventLoopPolicy;
+import dev.weft.loop.tls.TlsOptions;
 import java.util.Locale;
 
 /**
- * The command line every Weft server subcommand shares ({@code --backend B --port P [--host H]},
- * or {@code --backend B --unix PATH} where the subcommand listens on a Unix domain socket instead)
- * and the loop it asks for. A bad command line prints the reason and ends with exit status 2; a
- * backend that cannot run here, with 3.
+ * The command line every Weft server subcommand shares ({@code --backend B --port P [--host H]
+ * [--tls [--cert FILE --key FILE]]}, or {@code --backend B --unix PATH} where the subcommand listens
+ * on a Unix domain socket instead) and the loop it asks for; {@code --tls} serves TLS (see
+ * {@link TlsSetup}). A bad command line prints the reason and ends with exit status 2; a backend that
+ * cannot run here, with 3.
  */
 final class ServerCommand {
     final String host;
@@ -16,6 +18,8 @@ final class ServerCommand {
     /** The Unix socket path of {@code --unix}, or null for TCP. */
     final String unixPath;
     final EventLoop loop;
+    /** The server's TLS options with {@code --tls}, else null. */
+    final TlsOptions tls;
 
     /** Thrown after the reason was printed; {@link #code} is the exit status. */
     static final class Exit extends Exception {
@@ -28,11 +32,12 @@ final class ServerCommand {
         }
     }
 
-    private ServerCommand(String host, int port, String unixPath, EventLoop loop) {
+    private ServerCommand(String host, int port, String unixPath, EventLoop loop, TlsOptions tls) {
         this.host = host;
         this.port = port;
         this.unixPath = unixPath;
         this.loop = loop;
+        this.tls = tls;
     }
 
     /**
@@ -52,10 +57,17 @@ final class ServerCommand {
         boolean hostGiven = false;
         int port = -1;
         String unixPath = null;
+        boolean tls = false;
+        String cert = null;
+        String key = null;
         for (int i = from; i < argv.length; i++) {
             String opt = argv[i];
+            if (opt.equals("--tls")) {
+                tls = true;
+                continue;
+            }
             boolean known = opt.equals("--backend") || opt.equals("--port") || opt.equals("--host")
-                    || (unix && opt.equals("--unix"));
+                    || opt.equals("--cert") || opt.equals("--key") || (unix && opt.equals("--unix"));
             if (!known) {
                 return fail(name, "unknown argument '" + opt + "' (usage: " + usage + ")", 2);
             }
@@ -69,6 +81,8 @@ final class ServerCommand {
                     host = v;
                     hostGiven = true;
                 }
+                case "--cert" -> cert = v;
+                case "--key" -> key = v;
                 case "--unix" -> {
                     if (v.isEmpty()) {
                         return fail(name, "--unix needs a socket path, got an empty string", 2);
@@ -95,8 +109,21 @@ final class ServerCommand {
             return fail(name, "missing " + (backend == null ? "--backend B" : unix ? "--port P or --unix PATH" : "--port P")
                     + " (usage: " + usage + ")", 2);
         }
+        if (!tls && (cert != null || key != null)) {
+            return fail(name, "--cert and --key need --tls", 2);
+        }
+        TlsOptions tlsOptions = null;
+        if (tls) {
+            try {
+                tlsOptions = TlsSetup.options(name, cert, key);
+            } catch (IllegalArgumentException e) {
+                return fail(name, e.getMessage(), 2);
+            } catch (Exception e) {
+                return fail(name, "cannot set up TLS: " + e.getMessage(), 1);
+            }
+        }
         try {
-            return new ServerCommand(host, port, unixPath, EventLoopPolicy.newEventLoop(backend));
+            return new ServerCommand(host, port, unixPath, EventLoopPolicy.newEventLoop(backend), tlsOptions);
         } catch (IllegalArgumentException | IllegalStateException e) {
             return fail(name, e.getMessage(), 3);
         }

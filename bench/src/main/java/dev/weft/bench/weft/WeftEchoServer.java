@@ -14,7 +14,7 @@ import java.util.Locale;
 import org.agrona.DirectBuffer;
 
 /**
- * {@code echo-server --backend B (--port P [--host 127.0.0.1] | --unix PATH)}: a quiet Weft echo
+ * {@code echo-server --backend B (--port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]] | --unix PATH)}: a quiet Weft echo
  * server for load tests, on TCP or on a Unix domain stream socket (backends with
  * {@code UNIX_STREAM}; a stale socket file at PATH is replaced, a live one refused; {@code @name}
  * is the Linux abstract name {@code \0name}). One loop, {@link ServerOptions#DEFAULTS}; the protocol writes each read view straight
@@ -25,7 +25,7 @@ import org.agrona.DirectBuffer;
  * {@code listening on unix:PATH backend=B}) when ready, nothing afterwards.
  */
 public final class WeftEchoServer {
-    static final String USAGE = "--backend B (--port P [--host 127.0.0.1] | --unix PATH)";
+    static final String USAGE = "--backend B (--port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]] | --unix PATH)";
 
     private WeftEchoServer() {
     }
@@ -71,6 +71,11 @@ public final class WeftEchoServer {
             return e.code;
         }
         EventLoop loop = c.loop;
+        if (c.unixPath != null && c.tls != null) {
+            System.err.println("weft-bench echo-server: --tls serves TCP only here; give --port, not --unix");
+            loop.close();
+            return 2;
+        }
         if (c.unixPath != null) {
             Server server;
             try {
@@ -90,7 +95,9 @@ public final class WeftEchoServer {
             }
             System.out.println("listening on unix:" + server.boundAddresses().get(0) + " backend=" + loop.backendName());
         } else {
-            Server server = loop.runUntilComplete(loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS));
+            Server server = loop.runUntilComplete(c.tls == null
+                    ? loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS)
+                    : loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS, c.tls));
             InetSocketAddress a = server.addresses().get(0);
             System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
                     + " backend=" + loop.backendName());

@@ -14,7 +14,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * {@code http-server --backend B --port P [--host 127.0.0.1]}: the minimal HTTP/1.1 keep-alive
+ * {@code http-server --backend B --port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]]}: the minimal HTTP/1.1 keep-alive
  * "plaintext" server of the report, on the Weft Protocol API. It answers every request with the
  * same fixed {@code 200 OK}, {@code Hello, World!} response, in order, pipelined requests included.
  *
@@ -125,13 +125,15 @@ public final class WeftHttpServer {
     public static int run(String[] argv, int from) throws Exception {
         ServerCommand c;
         try {
-            c = ServerCommand.parse("http-server", "--backend B --port P [--host 127.0.0.1]", null, argv, from);
+            c = ServerCommand.parse("http-server", "--backend B --port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]]", null, argv, from);
         } catch (ServerCommand.Exit e) {
             return e.code;
         }
         EventLoop loop = c.loop;
         UnsafeBuffer responses = responses();
-        Server server = loop.runUntilComplete(loop.createServer(() -> new Http(responses), c.host, c.port, ServerOptions.DEFAULTS));
+        Server server = loop.runUntilComplete((c.tls == null
+                ? loop.createServer(() -> new Http(responses), c.host, c.port, ServerOptions.DEFAULTS)
+                : loop.createServer(() -> new Http(responses), c.host, c.port, ServerOptions.DEFAULTS, c.tls)));
         InetSocketAddress a = server.addresses().get(0);
         System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
                 + " backend=" + loop.backendName());

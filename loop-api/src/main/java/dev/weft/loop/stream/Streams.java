@@ -75,6 +75,20 @@ public final class Streams {
     }
 
     /**
+     * As {@link #openConnection(String, int, int)} over TLS: connects, handshakes with client
+     * {@code tls} options ({@code serverHostname} null: {@code host}) and returns the stream pair.
+     * A failed handshake throws its {@link javax.net.ssl.SSLHandshakeException}.
+     */
+    public static StreamPair openConnection(String host, int port, int limit, dev.weft.loop.tls.TlsOptions tls,
+                                            String serverHostname) {
+        EventLoop loop = loopOfCurrentTask("openConnection");
+        StreamReader reader = new StreamReader(limit);
+        Connection<StreamProtocol> c = Tasks.await(loop.createConnection(() -> new StreamProtocol(loop, reader, null),
+                host, port, null, tls, serverHostname));
+        return new StreamPair(reader, c.protocol().writer());
+    }
+
+    /**
      * Listens on the Unix domain stream socket {@code path} (asyncio's {@code start_unix_server}) and
      * runs {@code handler} as a new task for each connection.
      */
@@ -87,6 +101,17 @@ public final class Streams {
         EventLoop loop = loopOfCurrentTask("startUnixServer");
         return Tasks.await(loop.createUnixServer(() -> new StreamProtocol(loop, new StreamReader(limit), handler),
                 path, options));
+    }
+
+    /**
+     * As {@link #startServer(ClientHandler, String, int, int, ServerOptions)} over TLS: each handler
+     * starts once its connection's handshake (server {@code tls} options) succeeded.
+     */
+    public static Server startServer(ClientHandler handler, String host, int port, int limit, ServerOptions options,
+                                     dev.weft.loop.tls.TlsOptions tls) {
+        EventLoop loop = loopOfCurrentTask("startServer");
+        return Tasks.await(loop.createServer(() -> new StreamProtocol(loop, new StreamReader(limit), handler),
+                host, port, options, tls));
     }
 
     private static EventLoop loopOfCurrentTask(String what) {

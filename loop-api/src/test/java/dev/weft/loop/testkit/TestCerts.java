@@ -1,0 +1,161 @@
+package dev.weft.loop.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Certificates made at test time with the JDK's {@code keytool} (no key is committed): self-signed
+ * EC P-256 certificates valid for three days, in a temporary directory removed when the JVM exits.
+ * Made once per JVM. Test-only: the keys protect nothing.
+ */
+public final class TestCerts {
+    static final char[] PASSWORD = "weft-test-only".toCharArray();
+    private static TestCerts instance;
+
+    final Path dir;
+    final KeyStore server;
+    final KeyStore other;
+    final KeyStore client;
+
+    private TestCerts() throws Exception {
+        dir = Files.createTempDirectory("weft-tls-test");
+        dir.toFile().deleteOnExit();
+        // Three keytool processes at once: each is a JVM start.
+        Process a = start("localhost", "CN=localhost", "SAN=dns:localhost,ip:127.0.0.1");
+        Process b = start("other", "CN=other.example", "SAN=dns:other.example");
+        Process c = start("client", "CN=weft-client", null);
+        server = finish(a, "localhost");
+        other = finish(b, "other");
+        client = finish(c, "client");
+    }
+
+    /** The certificates, made on first use. */
+    public static synchronized TestCerts get() {
+        if (instance == null) {
+            try {
+                instance = new TestCerts();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot make test certificates with keytool: " + e, e);
+            }
+        }
+        return instance;
+    }
+
+    private Process start(String alias, String dname, String ext) throws IOException {
+        Path file = dir.resolve(alias + ".p12");
+        file.toFile().deleteOnExit();
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keystore", file.toString(), "-storetype", "PKCS12",
+                "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD),
+                "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
+                "-dname", dname, "-validity", "3"));
+        if (ext != null) {
+            cmd.add("-ext");
+            cmd.add(ext);
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        return p;
+    }
+
+    private KeyStore finish(Process p, String alias) throws Exception {
+        String out;
+        try (InputStream in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("keytool failed for " + alias + ": " + out);
+        }
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(dir.resolve(alias + ".p12"))) {
+            ks.load(in, PASSWORD);
+        }
+        return ks;
+    }
+
+    private static Certificate cert(KeyStore ks) throws Exception {
+        return ks.getCertificate(ks.aliases().nextElement());
+    }
+
+    private static SSLContext context(KeyStore keys, KeyStore... trusted) {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int i = 0;
+            for (KeyStore t : trusted) {
+                trust.setCertificateEntry("trusted" + i++, cert(t));
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            KeyManagerFactory kmf = null;
+            if (keys != null) {
+                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(keys, PASSWORD);
+            }
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The server's context: the localhost certificate; trusts the client certificate. */
+    public SSLContext serverContext() {
+        return context(server, client);
+    }
+
+    /** A server context whose certificate (CN=other.example) no client here trusts. */
+    public SSLContext untrustedServerContext() {
+        return context(other, client);
+    }
+
+    /** A client context trusting the localhost certificate, with no key of its own. */
+    public SSLContext clientContext() {
+        return context(null, server);
+    }
+
+    /** A client context trusting the localhost certificate, with the client certificate. */
+    public SSLContext clientContextWithKey() {
+        return context(client, server);
+    }
+
+    /** The server certificate as PEM, for outside tools. */
+    public Path serverCertPem() throws Exception {
+        Path f = dir.resolve("localhost.crt");
+        if (!Files.exists(f)) {
+            write(f, "CERTIFICATE", cert(server).getEncoded());
+        }
+        return f;
+    }
+
+    /** The server key as unencrypted PKCS#8 PEM, for outside tools. */
+    public Path serverKeyPem() throws Exception {
+        Path f = dir.resolve("localhost.key");
+        if (!Files.exists(f)) {
+            PrivateKey k = (PrivateKey) server.getKey("localhost", PASSWORD);
+            write(f, "PRIVATE KEY", k.getEncoded());
+        }
+        return f;
+    }
+
+    private static void write(Path f, String type, byte[] der) throws IOException {
+        String b64 = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
+        Files.writeString(f, "-----BEGIN " + type + "-----\n" + b64 + "\n-----END " + type + "-----\n");
+        f.toFile().deleteOnExit();
+    }
+}
