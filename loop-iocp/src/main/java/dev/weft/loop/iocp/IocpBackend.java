@@ -93,6 +93,8 @@ public final class IocpBackend implements LoopBackend {
         switch (capability) {
             case TCP:
                 return null;
+            case DATAGRAM:
+                return "UDP needs WSARecvFrom/WSASendTo completions, not implemented yet";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }
