@@ -22,7 +22,7 @@ public final class Main {
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
     static {
-        add("echo-server", "--backend B --port P [--host 127.0.0.1]   Weft echo server (quiet)",
+        add("echo-server", "--backend B --port P [--host 127.0.0.1] [--udp]   Weft echo server (quiet; --udp: UDP)",
                 WeftEchoServer::run);
         add("example-echo", "--port P [--backend B] [--host 127.0.0.1]   the seed's EchoServer example (talkative, 5 s idle timeout)",
                 ExampleEcho::run);

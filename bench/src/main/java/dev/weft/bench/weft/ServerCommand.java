@@ -5,7 +5,8 @@ import dev.weft.loop.EventLoopPolicy;
 import java.util.Locale;
 
 /**
- * The command line every Weft server subcommand shares ({@code --backend B --port P [--host H]})
+ * The command line every Weft server subcommand shares ({@code --backend B --port P [--host H] [--udp]};
+ * {@code --udp} only where the subcommand serves UDP)
  * and the loop it asks for. A bad command line prints the reason and ends with exit status 2; a
  * backend that cannot run here, with 3.
  */
@@ -13,6 +14,8 @@ final class ServerCommand {
     final String host;
     final int port;
     final EventLoop loop;
+    /** {@code --udp} was given. */
+    final boolean udp;
 
     /** Thrown after the reason was printed; {@link #code} is the exit status. */
     static final class Exit extends Exception {
@@ -25,7 +28,8 @@ final class ServerCommand {
         }
     }
 
-    private ServerCommand(String host, int port, EventLoop loop) {
+    private ServerCommand(String host, int port, EventLoop loop, boolean udp) {
+        this.udp = udp;
         this.host = host;
         this.port = port;
         this.loop = loop;
@@ -40,8 +44,13 @@ final class ServerCommand {
         String backend = defaultBackend;
         String host = "127.0.0.1";
         int port = -1;
+        boolean udp = false;
         for (int i = from; i < argv.length; i++) {
             String opt = argv[i];
+            if (opt.equals("--udp") && usage.contains("--udp")) {
+                udp = true;
+                continue;
+            }
             if (!opt.equals("--backend") && !opt.equals("--port") && !opt.equals("--host")) {
                 return fail(name, "unknown argument '" + opt + "' (usage: " + usage + ")", 2);
             }
@@ -68,7 +77,7 @@ final class ServerCommand {
             return fail(name, "missing " + (backend == null ? "--backend B" : "--port P") + " (usage: " + usage + ")", 2);
         }
         try {
-            return new ServerCommand(host, port, EventLoopPolicy.newEventLoop(backend));
+            return new ServerCommand(host, port, EventLoopPolicy.newEventLoop(backend), udp);
         } catch (IllegalArgumentException | IllegalStateException e) {
             return fail(name, e.getMessage(), 3);
         }

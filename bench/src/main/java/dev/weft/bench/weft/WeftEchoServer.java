@@ -1,6 +1,11 @@
 package dev.weft.bench.weft;
 
+import dev.weft.loop.Capability;
+import dev.weft.loop.DatagramEndpoint;
+import dev.weft.loop.DatagramProtocol;
+import dev.weft.loop.DatagramTransport;
 import dev.weft.loop.EventLoop;
+import dev.weft.loop.UnsupportedCapabilityException;
 import dev.weft.loop.EventLoopPolicy;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Server;
@@ -11,9 +16,11 @@ import java.util.Locale;
 import org.agrona.DirectBuffer;
 
 /**
- * {@code echo-server --backend B --port P [--host 127.0.0.1]}: a quiet Weft echo server for load
- * tests. One loop, {@link ServerOptions#DEFAULTS}; the protocol writes each read view straight
+ * {@code echo-server --backend B --port P [--host 127.0.0.1] [--udp]}: a quiet Weft echo server for
+ * load tests. One loop, {@link ServerOptions#DEFAULTS}; the protocol writes each read view straight
  * back (the transport tries the syscall from the view and copies only what the kernel leaves).
+ * With {@code --udp}, one UDP endpoint sends every datagram back to its sender; a backend without
+ * {@link Capability#DATAGRAM} ends the process with status 3 and the backend's reason.
  * A peer that sends without reading cannot grow the server: while the transport's write buffer is
  * over its high-water mark the connection stops reading, so each connection holds at most the
  * high-water mark plus one read. Prints one line {@code listening on HOST:PORT backend=B} when ready, nothing afterwards.
@@ -55,16 +62,46 @@ public final class WeftEchoServer {
         }
     }
 
+    /** Sends every datagram back to its sender, from the receive view: no allocation, no copy. */
+    static final class DatagramEcho implements DatagramProtocol {
+        private DatagramTransport transport;
+
+        @Override
+        public void connectionMade(DatagramTransport t) {
+            this.transport = t;
+        }
+
+        @Override
+        public void datagramReceived(DirectBuffer data, InetSocketAddress from) {
+            transport.sendto(data, 0, data.capacity(), from);
+        }
+    }
+
     public static int run(String[] argv, int from) throws Exception {
         ServerCommand c;
         try {
-            c = ServerCommand.parse("echo-server", "--backend B --port P [--host 127.0.0.1]", null, argv, from);
+            c = ServerCommand.parse("echo-server", "--backend B --port P [--host 127.0.0.1] [--udp]", null, argv, from);
         } catch (ServerCommand.Exit e) {
             return e.code;
         }
         EventLoop loop = c.loop;
-        Server server = loop.runUntilComplete(loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS));
-        InetSocketAddress a = server.addresses().get(0);
+        InetSocketAddress a;
+        if (c.udp) {
+            if (!loop.supports(Capability.DATAGRAM)) {
+                try {
+                    loop.requireCapability(Capability.DATAGRAM);
+                } catch (UnsupportedCapabilityException e) {
+                    System.err.println("weft-bench echo-server: " + e.getMessage());
+                }
+                return 3;
+            }
+            DatagramEndpoint<DatagramEcho> ep = loop.runUntilComplete(loop.createDatagramEndpoint(DatagramEcho::new,
+                    InetSocketAddress.createUnresolved(c.host, c.port), null, null));
+            a = (InetSocketAddress) ep.transport().extraInfo(Transport.SOCK_NAME);
+        } else {
+            Server server = loop.runUntilComplete(loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS));
+            a = server.addresses().get(0);
+        }
         System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
                 + " backend=" + loop.backendName());
         System.out.flush();
