@@ -18,7 +18,9 @@ public enum Capability {
     /** Watching a descriptor the caller owns ({@code addReader}, {@code addWriter}). */
     WATCH_FD("watching raw descriptors"),
     /** Sending a file through the kernel ({@code sendfile}); the copying fallback works everywhere. */
-    SENDFILE("native sendfile");
+    SENDFILE("native sendfile"),
+    /** UDP endpoints ({@code createDatagramEndpoint}). */
+    DATAGRAM("UDP datagram endpoints");
 
     private final String description;
 

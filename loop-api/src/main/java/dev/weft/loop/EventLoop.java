@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -780,6 +781,64 @@ public final class EventLoop implements Executor, AutoCloseable {
             throw new IllegalArgumentException("path names a directory, not a Unix socket: '" + path + "'");
         }
         return a;
+    }
+
+    /**
+     * Opens a UDP endpoint and completes with its transport and the protocol made by
+     * {@code protocolFactory}, once {@code connectionMade} has run. {@code local} (null: any address,
+     * an ephemeral port chosen by the kernel) is bound; {@code remote} (null: unconnected) is
+     * connected, so only its datagrams are received and {@code send} needs no target. Unresolved
+     * addresses are resolved off the loop thread (the first address, of the local one's family when
+     * both are given); one that does not resolve fails the result with an
+     * {@link UnknownHostException} naming it. The backend must offer {@link Capability#DATAGRAM}.
+     *
+     * @throws IllegalArgumentException for an address that is not an {@link InetSocketAddress}, or a
+     *         remote port 0, before anything starts
+     * @throws UnsupportedCapabilityException on a backend without UDP
+     */
+    public <P extends DatagramProtocol> LoopFuture<DatagramEndpoint<P>> createDatagramEndpoint(
+            Supplier<P> protocolFactory, SocketAddress local, SocketAddress remote, DatagramOptions options) {
+        checkThread("createDatagramEndpoint");
+        Objects.requireNonNull(protocolFactory, "protocolFactory");
+        InetSocketAddress l = inet("local", local);
+        InetSocketAddress r = inet("remote", remote);
+        if (r != null && r.getPort() == 0) {
+            throw new IllegalArgumentException("remote port out of range 1..65535: " + r);
+        }
+        DatagramOptions opts = options == null ? DatagramOptions.DEFAULTS : options;
+        requireCapability(Capability.DATAGRAM);
+        LoopFuture<DatagramEndpoint<P>> result = createFuture();
+        resolveOne(l, null, result, rl -> resolveOne(r, rl, result,
+                rr -> driver.openDatagram(protocolFactory, rl, rr, opts, result)));
+        return result;
+    }
+
+    private static InetSocketAddress inet(String what, SocketAddress a) {
+        if (a == null || a instanceof InetSocketAddress) {
+            return (InetSocketAddress) a;
+        }
+        throw new IllegalArgumentException(what + " must be an InetSocketAddress (UDP over IPv4/IPv6): " + a);
+    }
+
+    /** Resolves {@code a} if it is unresolved (preferring the family of {@code like}), then runs {@code next}. */
+    private void resolveOne(InetSocketAddress a, InetSocketAddress like, LoopFuture<?> result,
+                            Consumer<InetSocketAddress> next) {
+        if (a == null || !a.isUnresolved()) {
+            next.accept(a);
+            return;
+        }
+        resolveThen(a.getHostString(), a.getPort(), result, all -> {
+            InetSocketAddress pick = all.get(0);
+            if (like != null) {
+                for (InetSocketAddress c : all) {
+                    if (c.getAddress().getClass() == like.getAddress().getClass()) {
+                        pick = c;
+                        break;
+                    }
+                }
+            }
+            next.accept(pick);
+        });
     }
 
     /** Resolves, then runs {@code next} unless {@code result} is done; a failed resolution fails it. */

@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /**
  * The command line every Weft server subcommand shares ({@code --backend B --port P [--host H]
- * [--tls [--cert FILE --key FILE]]}, or {@code --backend B --unix PATH} where the subcommand listens
+ * [--tls [--cert FILE --key FILE]] [--udp]}, or {@code --backend B --unix PATH} where the subcommand listens
  * on a Unix domain socket instead) and the loop it asks for; {@code --tls} serves TLS (see
  * {@link TlsSetup}). A bad command line prints the reason and ends with exit status 2; a backend that
  * cannot run here, with 3.
@@ -20,6 +20,8 @@ final class ServerCommand {
     final EventLoop loop;
     /** The server's TLS options with {@code --tls}, else null. */
     final TlsOptions tls;
+    /** {@code --udp}: serve UDP instead of TCP (only where the subcommand's usage lists it). */
+    final boolean udp;
 
     /** Thrown after the reason was printed; {@link #code} is the exit status. */
     static final class Exit extends Exception {
@@ -32,7 +34,8 @@ final class ServerCommand {
         }
     }
 
-    private ServerCommand(String host, int port, String unixPath, EventLoop loop, TlsOptions tls) {
+    private ServerCommand(String host, int port, String unixPath, EventLoop loop, TlsOptions tls, boolean udp) {
+        this.udp = udp;
         this.host = host;
         this.port = port;
         this.unixPath = unixPath;
@@ -58,12 +61,17 @@ final class ServerCommand {
         int port = -1;
         String unixPath = null;
         boolean tls = false;
+        boolean udp = false;
         String cert = null;
         String key = null;
         for (int i = from; i < argv.length; i++) {
             String opt = argv[i];
             if (opt.equals("--tls")) {
                 tls = true;
+                continue;
+            }
+            if (opt.equals("--udp") && usage.contains("--udp")) {
+                udp = true;
                 continue;
             }
             boolean known = opt.equals("--backend") || opt.equals("--port") || opt.equals("--host")
@@ -109,6 +117,9 @@ final class ServerCommand {
             return fail(name, "missing " + (backend == null ? "--backend B" : unix ? "--port P or --unix PATH" : "--port P")
                     + " (usage: " + usage + ")", 2);
         }
+        if (udp && (tls || unixPath != null)) {
+            return fail(name, "--udp serves UDP on --host/--port; it does not combine with --tls or --unix", 2);
+        }
         if (!tls && (cert != null || key != null)) {
             return fail(name, "--cert and --key need --tls", 2);
         }
@@ -123,7 +134,7 @@ final class ServerCommand {
             }
         }
         try {
-            return new ServerCommand(host, port, unixPath, EventLoopPolicy.newEventLoop(backend), tlsOptions);
+            return new ServerCommand(host, port, unixPath, EventLoopPolicy.newEventLoop(backend), tlsOptions, udp);
         } catch (IllegalArgumentException | IllegalStateException e) {
             return fail(name, e.getMessage(), 3);
         }

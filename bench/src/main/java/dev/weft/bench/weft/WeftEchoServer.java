@@ -1,6 +1,11 @@
 package dev.weft.bench.weft;
 
+import dev.weft.loop.Capability;
+import dev.weft.loop.DatagramEndpoint;
+import dev.weft.loop.DatagramProtocol;
+import dev.weft.loop.DatagramTransport;
 import dev.weft.loop.EventLoop;
+import dev.weft.loop.UnsupportedCapabilityException;
 import dev.weft.loop.EventLoopPolicy;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Server;
@@ -14,18 +19,21 @@ import java.util.Locale;
 import org.agrona.DirectBuffer;
 
 /**
- * {@code echo-server --backend B (--port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]] | --unix PATH)}: a quiet Weft echo
- * server for load tests, on TCP or on a Unix domain stream socket (backends with
+ * {@code echo-server --backend B (--port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]] [--udp] | --unix PATH)}: a quiet Weft
+ * echo server for load tests, on TCP, UDP ({@code --udp}: datagrams go back to their sender) or on
+ * a Unix domain stream socket (backends with
  * {@code UNIX_STREAM}; a stale socket file at PATH is replaced, a live one refused; {@code @name}
  * is the Linux abstract name {@code \0name}). One loop, {@link ServerOptions#DEFAULTS}; the protocol writes each read view straight
  * back (the transport tries the syscall from the view and copies only what the kernel leaves).
+ * With {@code --udp}, one UDP endpoint sends every datagram back to its sender; a backend without
+ * {@link Capability#DATAGRAM} ends the process with status 3 and the backend's reason.
  * A peer that sends without reading cannot grow the server: while the transport's write buffer is
  * over its high-water mark the connection stops reading, so each connection holds at most the
  * high-water mark plus one read. Prints one line {@code listening on HOST:PORT backend=B} (or
  * {@code listening on unix:PATH backend=B}) when ready, nothing afterwards.
  */
 public final class WeftEchoServer {
-    static final String USAGE = "--backend B (--port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]] | --unix PATH)";
+    static final String USAGE = "--backend B (--port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]] [--udp] | --unix PATH)";
 
     private WeftEchoServer() {
     }
@@ -63,6 +71,21 @@ public final class WeftEchoServer {
         }
     }
 
+    /** Sends every datagram back to its sender, from the receive view: no allocation, no copy. */
+    static final class DatagramEcho implements DatagramProtocol {
+        private DatagramTransport transport;
+
+        @Override
+        public void connectionMade(DatagramTransport t) {
+            this.transport = t;
+        }
+
+        @Override
+        public void datagramReceived(DirectBuffer data, InetSocketAddress from) {
+            transport.sendto(data, 0, data.capacity(), from);
+        }
+    }
+
     public static int run(String[] argv, int from) throws Exception {
         ServerCommand c;
         try {
@@ -76,7 +99,22 @@ public final class WeftEchoServer {
             loop.close();
             return 2;
         }
-        if (c.unixPath != null) {
+        if (c.udp) {
+            InetSocketAddress a;
+            if (!loop.supports(Capability.DATAGRAM)) {
+                try {
+                    loop.requireCapability(Capability.DATAGRAM);
+                } catch (UnsupportedCapabilityException e) {
+                    System.err.println("weft-bench echo-server: " + e.getMessage());
+                }
+                return 3;
+            }
+            DatagramEndpoint<DatagramEcho> ep = loop.runUntilComplete(loop.createDatagramEndpoint(DatagramEcho::new,
+                    InetSocketAddress.createUnresolved(c.host, c.port), null, null));
+            a = (InetSocketAddress) ep.transport().extraInfo(Transport.SOCK_NAME);
+            System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
+                    + " backend=" + loop.backendName());
+        } else if (c.unixPath != null) {
             Server server;
             try {
                 server = loop.runUntilComplete(loop.createUnixServer(Echo::new, c.unixPath, UnixServerOptions.DEFAULTS));

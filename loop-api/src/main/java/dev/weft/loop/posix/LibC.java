@@ -38,6 +38,10 @@ final class LibC {
 
     static native long sendmsg(int fd, long msghdr, int flags);
 
+    static native long recvfrom(int fd, long buf, long len, int flags, long addr, long addrLenPtr);
+
+    static native long sendto(int fd, long buf, long len, int flags, long addr, int addrLen);
+
     static native long writev(int fd, long iov, int iovcnt);
 
     static native int shutdown(int fd, int how);

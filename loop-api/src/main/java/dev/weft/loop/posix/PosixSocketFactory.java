@@ -42,6 +42,15 @@ public final class PosixSocketFactory implements SocketFactory {
         return open(family, true);
     }
 
+    /** A UDP socket (Linux only; INET6 dual-stack). */
+    @Override
+    public PosixDatagramSocket openDatagram(StandardProtocolFamily family) throws IOException {
+        if (family != StandardProtocolFamily.INET && family != StandardProtocolFamily.INET6) {
+            throw new UnsupportedOperationException("protocol family " + family + " is not supported for UDP");
+        }
+        return PosixDatagramSocket.open(family == StandardProtocolFamily.INET6, fcntlFlags);
+    }
+
     private PosixSocket open(StandardProtocolFamily family, boolean listener) throws IOException {
         boolean inet6 = false;
         boolean unix = false;

@@ -2,6 +2,7 @@ package dev.weft.loop.readiness;
 
 import dev.weft.loop.spi.StreamChannel;
 import dev.weft.loop.spi.UserHandles;
+import dev.weft.loop.spi.DatagramSocket;
 import dev.weft.loop.spi.IoDriver;
 import dev.weft.loop.spi.NetSocket;
 import dev.weft.loop.spi.Poller;
@@ -15,7 +16,11 @@ import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import dev.weft.loop.UnixServerOptions;
 import dev.weft.loop.UnixSocketAddress;
+import dev.weft.loop.transport.DatagramCore;
 import dev.weft.loop.transport.StreamCore;
+import dev.weft.loop.DatagramEndpoint;
+import dev.weft.loop.DatagramOptions;
+import dev.weft.loop.DatagramProtocol;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -154,6 +159,13 @@ public final class ReadinessDriver implements IoDriver {
     }
 
     @Override
+    public <P extends DatagramProtocol> void openDatagram(Supplier<P> protocolFactory, InetSocketAddress local,
+                                                         InetSocketAddress remote, DatagramOptions options,
+                                                         LoopFuture<DatagramEndpoint<P>> result) {
+        ReadinessDatagram.open(this, protocolFactory, local, remote, options, result);
+    }
+
+    @Override
     public int liveHandles() {
         return live.size();
     }
@@ -177,6 +189,8 @@ public final class ReadinessDriver implements IoDriver {
                 t.closeNow();
             } else if (h instanceof ListenerServer s) {
                 s.closeListeners();
+            } else if (h instanceof DatagramCore d) {
+                d.closeNow();
             } else if (h instanceof PendingConnect<?> c) {
                 c.closeNow();
             } else if (h instanceof UnixConnect<?> c) {
@@ -188,6 +202,22 @@ public final class ReadinessDriver implements IoDriver {
         BufferUtil.free(readBacking);
         BufferUtil.free(scratchMemory);
         BufferUtil.free(iovMemory);
+    }
+
+    /** Closes a UDP socket after taking it off the poller, reporting (not throwing) failures. */
+    void closeSocket(DatagramSocket socket, boolean registered) {
+        if (registered) {
+            try {
+                poller.deregister(socket);
+            } catch (IOException | RuntimeException e) {
+                // Closed right below: a failed deregistration cannot leave a watched descriptor.
+            }
+        }
+        try {
+            socket.close();
+        } catch (IOException e) {
+            loop.callExceptionHandler(new dev.weft.loop.ExceptionContext("closing a socket failed", e, socket));
+        }
     }
 
     /** Closes a socket after taking it off the poller, reporting (not throwing) failures. */

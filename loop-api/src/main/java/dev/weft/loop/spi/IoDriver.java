@@ -4,6 +4,9 @@ import dev.weft.loop.readiness.ReadinessDriver;
 import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.ConnectOptions;
 import dev.weft.loop.Connection;
+import dev.weft.loop.DatagramEndpoint;
+import dev.weft.loop.DatagramOptions;
+import dev.weft.loop.DatagramProtocol;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.PipeEnd;
 import dev.weft.loop.Server;
@@ -107,6 +110,19 @@ public interface IoDriver extends AutoCloseable {
     /** The longest Unix socket file system path, in bytes, this backend takes (see SocketFactory). */
     default int maxUnixPathBytes() {
         return UnixSocketAddress.maxPathBytes();
+    }
+
+    /**
+     * Opens a UDP endpoint bound to {@code local} (null: any address, port 0) and connected to
+     * {@code remote} (null: unconnected), both resolved; completes {@code result} once the
+     * protocol's {@code connectionMade} has run, or fails it with the error of the first step that
+     * failed (nothing is left open). A backend without datagrams fails it with an
+     * {@link UnsupportedOperationException}.
+     */
+    default <P extends DatagramProtocol> void openDatagram(Supplier<P> protocolFactory, InetSocketAddress local,
+                                                           InetSocketAddress remote, DatagramOptions options,
+                                                           LoopFuture<DatagramEndpoint<P>> result) {
+        result.setException(new UnsupportedOperationException("UDP endpoints are not implemented on " + backendName()));
     }
 
     /** Number of live handles (servers, transports, pending connects); 0 before a clean close. */

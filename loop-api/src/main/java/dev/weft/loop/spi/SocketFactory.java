@@ -22,4 +22,13 @@ public interface SocketFactory {
     default int maxUnixPathBytes() {
         return dev.weft.loop.UnixSocketAddress.maxPathBytes();
     }
+
+    /**
+     * A non-blocking, close-on-exec UDP socket (INET6: dual-stack). A backend without datagrams
+     * fails with {@link UnsupportedOperationException}, and says so in its
+     * {@link LoopBackend#unsupportedReason}.
+     */
+    default DatagramSocket openDatagram(StandardProtocolFamily family) throws IOException {
+        throw new UnsupportedOperationException("UDP sockets are not implemented by " + getClass().getSimpleName());
+    }
 }

@@ -15,9 +15,10 @@
  * <h2>Readiness backends (nio, epoll, kqueue)</h2>
  * Supply a {@link dev.weft.loop.spi.Poller} over {@link dev.weft.loop.spi.Pollable}s (a POSIX
  * descriptor or a {@link java.nio.channels.SelectableChannel}) and a
- * {@link dev.weft.loop.spi.SocketFactory} making {@link dev.weft.loop.spi.NetSocket}s, and hand
- * both to {@link dev.weft.loop.readiness.ReadinessDriver}: the accept loop, connects and the
- * transports' readiness half are written once there.
+ * {@link dev.weft.loop.spi.SocketFactory} making {@link dev.weft.loop.spi.NetSocket}s (TCP) and
+ * {@link dev.weft.loop.spi.DatagramSocket}s (UDP, optional), and hand both to
+ * {@link dev.weft.loop.readiness.ReadinessDriver}: the accept loop, connects and the transports'
+ * readiness half (streams and datagrams) are written once there.
  *
  * <h2>Completion backends (IOCP)</h2>
  * A completion port reports finished operations instead of ready sockets, and the memory of an

@@ -4,13 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.loop.DatagramEndpoint;
+import dev.weft.loop.DatagramProtocol;
+import dev.weft.loop.DatagramTransport;
 import dev.weft.loop.EventLoop;
+import dev.weft.loop.Transport;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -107,5 +114,97 @@ public abstract class AbstractAllocationTest {
             got += n;
         }
         assertArrayEquals(msg, back);
+    }
+
+    /** A UDP endpoint that sends every datagram back to its sender. */
+    static final class DatagramEcho implements DatagramProtocol {
+        DatagramTransport transport;
+
+        @Override
+        public void connectionMade(DatagramTransport t) {
+            transport = t;
+        }
+
+        @Override
+        public void datagramReceived(org.agrona.DirectBuffer data, InetSocketAddress from) {
+            transport.sendto(data, 0, data.capacity(), from);
+        }
+    }
+
+    @Test
+    void shouldAllocateNothingPerEchoedDatagramAfterWarmUp() throws Exception {
+        java.lang.management.ThreadMXBean std = ManagementFactory.getThreadMXBean();
+        assumeTrue(std instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) std;
+        assumeTrue(mx.isThreadAllocatedMemorySupported(), "needs per-thread allocation counters");
+        mx.setThreadAllocatedMemoryEnabled(true);
+
+        EventLoop loop = EventLoop.builder().backend(backend()).build();
+        CompletableFuture<Integer> portF = new CompletableFuture<>();
+        CompletableFuture<Void> stop = new CompletableFuture<>();
+        long[] loopThreadId = new long[1];
+        Thread loopThread = new Thread(() -> {
+            loopThreadId[0] = Thread.currentThread().getId();
+            DatagramEndpoint<DatagramEcho> ep = loop.runUntilComplete(loop.createDatagramEndpoint(DatagramEcho::new,
+                    new InetSocketAddress("127.0.0.1", 0), null, null));
+            portF.complete(((InetSocketAddress) ep.transport().extraInfo(Transport.SOCK_NAME)).getPort());
+            loop.runUntilComplete(LoopFuture.fromStage(loop, stop));
+            ep.transport().close();
+            loop.runOnce();
+            loop.close();
+        }, "weft-loop-under-test");
+        loopThread.start();
+        int port = portF.get(30, TimeUnit.SECONDS);
+        long allocated = Long.MAX_VALUE;
+        long[] windows = new long[WINDOWS];
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            s.connect(new InetSocketAddress("127.0.0.1", port));
+            s.setSoTimeout(2000);
+            byte[] msg = new byte[64];
+            DatagramPacket out = new DatagramPacket(msg, 64);
+            DatagramPacket back = new DatagramPacket(new byte[64], 64);
+            for (int i = 0; i < WARMUP; i++) {
+                datagramPingPong(s, out, back, msg, i);
+            }
+            for (int w = 0; w < WINDOWS; w++) {
+                long before = mx.getThreadAllocatedBytes(loopThreadId[0]);
+                for (int i = 0; i < MEASURED; i++) {
+                    datagramPingPong(s, out, back, msg, i);
+                }
+                windows[w] = mx.getThreadAllocatedBytes(loopThreadId[0]) - before;
+                allocated = Math.min(allocated, windows[w]);
+                if (windows[w] < MEASURED) {
+                    break;
+                }
+            }
+        } finally {
+            stop.complete(null);
+            loopThread.join(30_000);
+        }
+        double perMessage = (double) allocated / MEASURED;
+        assertTrue(perMessage < 1.0, "the loop thread allocated at least " + allocated + " bytes per " + MEASURED
+                + " echoed datagrams in every window " + java.util.Arrays.toString(windows) + " (" + perMessage
+                + " bytes/datagram); expected 0");
+    }
+
+    /** Sends one datagram and waits for its echo, sending again if it was lost (UDP may drop). */
+    private static void datagramPingPong(DatagramSocket s, DatagramPacket out, DatagramPacket back, byte[] msg, int i)
+            throws Exception {
+        msg[0] = (byte) i;
+        msg[63] = (byte) (i >> 8);
+        for (int attempt = 0; ; attempt++) {
+            s.send(out);
+            try {
+                do {
+                    back.setLength(64);
+                    s.receive(back);
+                } while (back.getData()[0] != msg[0] || back.getData()[63] != msg[63]);
+                return;
+            } catch (java.net.SocketTimeoutException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
     }
 }

@@ -912,7 +912,7 @@ public abstract class TlsConformanceTest extends LoopTestSupport {
             c.writer().close();
             c.writer().waitClosed();
             server.close();
-            dev.weft.loop.Tasks.await(server.waitClosed());
+            dev.weft.loop.task.Tasks.await(server.waitClosed());
             return first + second + rest.length;
         }));
         assertEquals("HELLO STREAMS\nvia TLSv1.3\n0", reply);

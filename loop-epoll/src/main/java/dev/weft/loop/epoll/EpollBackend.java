@@ -115,6 +115,7 @@ public final class EpollBackend implements LoopBackend {
             case WATCH_FD:
             case UNIX_STREAM:
             case UNIX_ABSTRACT:
+            case DATAGRAM:
                 return null;
             default:
                 return "not implemented on epoll yet (" + capability.description() + ")";

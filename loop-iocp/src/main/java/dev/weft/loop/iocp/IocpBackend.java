@@ -105,6 +105,8 @@ public final class IocpBackend implements LoopBackend {
                         + "it was not run)";
             case UNIX_ABSTRACT:
                 return "Windows has no abstract Unix socket names";
+            case DATAGRAM:
+                return "UDP needs WSARecvFrom/WSASendTo completions, not implemented yet";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }

@@ -47,6 +47,7 @@ public final class NioBackend implements LoopBackend {
             case WATCH_FD:
                 // Pipes and watching take SelectableChannels; a raw descriptor fails with NioUserHandles.RAW_FD.
             case UNIX_STREAM:
+            case DATAGRAM:
                 return null;
             case UNIX_ABSTRACT:
                 return "abstract names (a leading NUL) cannot be reached: java.nio's UnixDomainSocketAddress "

@@ -4,6 +4,7 @@ import dev.weft.loop.spi.NetSocket;
 import dev.weft.loop.spi.SocketFactory;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
@@ -35,5 +36,17 @@ final class NioSocketFactory implements SocketFactory {
         ServerSocketChannel ch = ServerSocketChannel.open(family);
         ch.configureBlocking(false);
         return new NioSocket(ch, staging);
+    }
+
+    @Override
+    public NioDatagramSocket openDatagram(StandardProtocolFamily family) throws IOException {
+        DatagramChannel ch = DatagramChannel.open(family);
+        try {
+            ch.configureBlocking(false);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        return new NioDatagramSocket(ch, family, staging);
     }
 }

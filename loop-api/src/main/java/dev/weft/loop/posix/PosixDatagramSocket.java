@@ -1,0 +1,333 @@
+package dev.weft.loop.posix;
+
+import com.sun.jna.Native;
+import dev.weft.loop.NativeIOException;
+import dev.weft.loop.spi.DatagramSocket;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketOption;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A non-blocking, close-on-exec UDP socket on a file descriptor ({@code recvfrom}/{@code sendto}
+ * through JNA direct mapping). Linux only: the constants below are Linux's ({@code <bits/socket.h>},
+ * {@code <linux/in.h>}, {@code <linux/in6.h>}); the factory refuses other ABIs.
+ *
+ * <p><b>No allocation per datagram.</b> Each socket owns a small off-heap area for the sockaddr of
+ * the last sender and of the last target. A sender whose sockaddr bytes equal the previous one's
+ * is returned as the same {@link InetSocketAddress}; a target equal to the previous one is not
+ * encoded again ({@code InetAddress.getAddress()} copies an array).
+ *
+ * <p><b>Truncation</b> is detected with {@code MSG_TRUNC} in {@code recvfrom}'s flags (Linux returns
+ * the datagram's real length). ECONNREFUSED (an ICMP port unreachable queued on the socket) is thrown
+ * as {@link ConnectException}. Loop thread only; after {@link #close()} calls fail on descriptor -1.
+ */
+public final class PosixDatagramSocket implements DatagramSocket {
+    private static final PosixAbi ABI = PosixAbi.current();
+    static final int SOCK_DGRAM = 2;
+    static final int MSG_TRUNC = 0x20;
+    static final int SO_BROADCAST = 6;
+    static final int IPPROTO_IP = 0;
+    static final int IP_MULTICAST_TTL = 33;
+    static final int IP_MULTICAST_LOOP = 34;
+    static final int IP_ADD_MEMBERSHIP = 35;
+    static final int IP_DROP_MEMBERSHIP = 36;
+    static final int IPV6_MULTICAST_HOPS = 18;
+    static final int IPV6_MULTICAST_LOOP = 19;
+    static final int IPV6_ADD_MEMBERSHIP = 20;
+    static final int IPV6_DROP_MEMBERSHIP = 21;
+
+    private static final int RECV_ADDR = 0;
+    private static final int RECV_LEN = 128;
+    private static final int LAST_ADDR = 136;
+    private static final int LAST_LEN = 264;
+    private static final int SEND_ADDR = 272;
+    private static final int OPT = 400;
+    private static final int SIZE = 448;
+
+    private int fd;
+    private final boolean inet6;
+    private final ByteBuffer memory = ByteBuffer.allocateDirect(SIZE);
+    private final long base = BufferUtil.address(memory);
+    private final UnsafeBuffer mem = new UnsafeBuffer(memory);
+    private InetSocketAddress source;
+    private boolean truncated;
+    private InetSocketAddress lastTarget;
+    private int lastTargetLen;
+    private InetSocketAddress remote;
+
+    PosixDatagramSocket(int fd, boolean inet6) {
+        this.fd = fd;
+        this.inet6 = inet6;
+    }
+
+    @Override
+    public int fd() {
+        return fd;
+    }
+
+    @Override
+    public StandardProtocolFamily family() {
+        return inet6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+    }
+
+    @Override
+    public int receive(long address, int length) throws IOException {
+        for (;;) {
+            mem.putInt(RECV_LEN, ABI.SOCKADDR_STORAGE_SIZE);
+            long n = LibC.recvfrom(fd, address, length, MSG_TRUNC, base + RECV_ADDR, base + RECV_LEN);
+            if (n >= 0) {
+                truncated = n > length;
+                source = decodeSource();
+                return (int) Math.min(n, length);
+            }
+            int e = Native.getLastError();
+            if (e == ABI.EAGAIN || e == ABI.EWOULDBLOCK) {
+                return WOULD_BLOCK;
+            }
+            if (e != ABI.EINTR) {
+                throw failure("recvfrom(fd " + fd + ")", e);
+            }
+        }
+    }
+
+    private InetSocketAddress decodeSource() {
+        int len = Math.min(mem.getInt(RECV_LEN), 128);
+        if (source != null && len == mem.getInt(LAST_LEN)) {
+            boolean same = true;
+            for (int i = 0; i < len && same; i += 4) {
+                same = i + 4 <= len ? mem.getInt(RECV_ADDR + i) == mem.getInt(LAST_ADDR + i)
+                        : mem.getByte(RECV_ADDR + i) == mem.getByte(LAST_ADDR + i);
+            }
+            if (same) {
+                return source;
+            }
+        }
+        mem.putBytes(LAST_ADDR, mem, RECV_ADDR, len);
+        mem.putInt(LAST_LEN, len);
+        InetSocketAddress a = SockAddr.decode(ABI, mem, RECV_ADDR);
+        return a != null ? a : remote;
+    }
+
+    private IOException failure(String call, int errno) {
+        if (errno == ABI.ECONNREFUSED) {
+            ConnectException c = new ConnectException(call + ": ICMP port unreachable"
+                    + (remote != null ? " from " + remote : "") + " (ECONNREFUSED)");
+            c.initCause(Posix.error(call, errno));
+            return c;
+        }
+        return Posix.error(call, errno);
+    }
+
+    @Override
+    public InetSocketAddress source() {
+        return source;
+    }
+
+    @Override
+    public boolean truncated() {
+        return truncated;
+    }
+
+    @Override
+    public int send(long address, int length, InetSocketAddress target) throws IOException {
+        long addr = 0;
+        int addrLen = 0;
+        if (target != null) {
+            if (target != lastTarget && !target.equals(lastTarget)) {
+                lastTargetLen = inet6 ? SockAddr.encodeAs6(ABI, mem, SEND_ADDR, target)
+                        : SockAddr.encode(ABI, mem, SEND_ADDR, target);
+                lastTarget = target;
+            }
+            addr = base + SEND_ADDR;
+            addrLen = lastTargetLen;
+        }
+        for (;;) {
+            long n = LibC.sendto(fd, address, length, ABI.MSG_NOSIGNAL, addr, addrLen);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int e = Native.getLastError();
+            if (e == ABI.EAGAIN || e == ABI.EWOULDBLOCK) {
+                return WOULD_BLOCK;
+            }
+            if (e != ABI.EINTR) {
+                throw failure("sendto(" + (target != null ? target : remote) + ")", e);
+            }
+        }
+    }
+
+    @Override
+    public void bind(InetSocketAddress local) throws IOException {
+        int len = encode(local);
+        if (LibC.bind(fd, base + SEND_ADDR, len) != 0) {
+            throw Posix.error("bind(" + local + ")", Native.getLastError());
+        }
+    }
+
+    @Override
+    public void connect(InetSocketAddress remote) throws IOException {
+        int len = encode(remote);
+        if (LibC.connect(fd, base + SEND_ADDR, len) != 0) {
+            throw Posix.error("connect(" + remote + ")", Native.getLastError());
+        }
+        this.remote = remote;
+    }
+
+    private int encode(InetSocketAddress a) throws IOException {
+        lastTarget = null;
+        return inet6 ? SockAddr.encodeAs6(ABI, mem, SEND_ADDR, a) : SockAddr.encode(ABI, mem, SEND_ADDR, a);
+    }
+
+    @Override
+    public <T> void setOption(SocketOption<T> option, T value) throws IOException {
+        if (value == null) {
+            throw new IllegalArgumentException("null value for socket option " + option.name());
+        }
+        int v = value instanceof Boolean b ? (b ? 1 : 0) : (Integer) value;
+        int[] ln = levelName(option);
+        mem.putInt(OPT, v);
+        if (LibC.setsockopt(fd, ln[0], ln[1], base + OPT, 4) != 0) {
+            throw Posix.error("setsockopt(fd " + fd + ", " + option.name() + ")", Native.getLastError());
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T getOption(SocketOption<T> option) throws IOException {
+        int[] ln = levelName(option);
+        mem.putInt(OPT, 0);
+        mem.putInt(OPT + 8, 4);
+        if (LibC.getsockopt(fd, ln[0], ln[1], base + OPT, base + OPT + 8) != 0) {
+            throw Posix.error("getsockopt(fd " + fd + ", " + option.name() + ")", Native.getLastError());
+        }
+        int v = mem.getInt(OPT);
+        return option.type() == Boolean.class ? (T) Boolean.valueOf(v != 0) : (T) Integer.valueOf(v);
+    }
+
+    private int[] levelName(SocketOption<?> o) {
+        int sol = ABI.SOL_SOCKET;
+        if (o == StandardSocketOptions.SO_REUSEPORT) {
+            return new int[] {sol, ABI.SO_REUSEPORT};
+        } else if (o == StandardSocketOptions.SO_BROADCAST) {
+            return new int[] {sol, SO_BROADCAST};
+        } else if (o == StandardSocketOptions.SO_RCVBUF) {
+            return new int[] {sol, ABI.SO_RCVBUF};
+        } else if (o == StandardSocketOptions.SO_SNDBUF) {
+            return new int[] {sol, ABI.SO_SNDBUF};
+        } else if (o == StandardSocketOptions.SO_REUSEADDR) {
+            return new int[] {sol, ABI.SO_REUSEADDR};
+        } else if (o == StandardSocketOptions.IP_MULTICAST_TTL) {
+            return inet6 ? new int[] {ABI.IPPROTO_IPV6, IPV6_MULTICAST_HOPS} : new int[] {IPPROTO_IP, IP_MULTICAST_TTL};
+        } else if (o == StandardSocketOptions.IP_MULTICAST_LOOP) {
+            return inet6 ? new int[] {ABI.IPPROTO_IPV6, IPV6_MULTICAST_LOOP} : new int[] {IPPROTO_IP, IP_MULTICAST_LOOP};
+        }
+        throw new UnsupportedOperationException("socket option " + o.name() + " is not supported on UDP sockets here");
+    }
+
+    @Override
+    public void joinGroup(InetAddress group, NetworkInterface networkInterface) throws IOException {
+        membership(group, networkInterface, true);
+    }
+
+    @Override
+    public void leaveGroup(InetAddress group, NetworkInterface networkInterface) throws IOException {
+        membership(group, networkInterface, false);
+    }
+
+    /** struct ip_mreqn {multiaddr, address, ifindex} (12 bytes); struct ipv6_mreq {addr[16], ifindex} (20). */
+    private void membership(InetAddress group, NetworkInterface nif, boolean join) throws IOException {
+        int index = nif == null ? 0 : nif.getIndex();
+        mem.setMemory(OPT, 24, (byte) 0);
+        int level;
+        int name;
+        int len;
+        if (group instanceof Inet4Address) {
+            mem.putBytes(OPT, group.getAddress());
+            mem.putInt(OPT + 8, index);
+            level = IPPROTO_IP;
+            name = join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP;
+            len = 12;
+        } else if (inet6 && group instanceof Inet6Address) {
+            mem.putBytes(OPT, group.getAddress());
+            mem.putInt(OPT + 16, index);
+            level = ABI.IPPROTO_IPV6;
+            name = join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP;
+            len = 20;
+        } else {
+            throw new IllegalArgumentException("IPv6 group " + group + " on an IPv4 endpoint");
+        }
+        if (LibC.setsockopt(fd, level, name, base + OPT, len) != 0) {
+            throw Posix.error("setsockopt(fd " + fd + ", " + (join ? "join " : "leave ") + group + ")",
+                    Native.getLastError());
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        Scratch s = Scratch.get();
+        s.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
+        if (LibC.getsockname(fd, s.addr(), s.addrLen()) != 0) {
+            throw Posix.error("getsockname(fd " + fd + ")", Native.getLastError());
+        }
+        return SockAddr.decode(ABI, s.buffer, Scratch.ADDR);
+    }
+
+    @Override
+    public Object handle() {
+        return fd;
+    }
+
+    @Override
+    public void close() throws IOException {
+        int f = fd;
+        if (f >= 0) {
+            fd = -1;
+            BufferUtil.free(memory);
+            Posix.close(f, "fd " + f);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PosixDatagramSocket[fd " + fd + "]";
+    }
+
+    /** Opens one; called by {@link PosixSocketFactory}. */
+    static PosixDatagramSocket open(boolean inet6, boolean fcntlFlags) throws IOException {
+        if (!"Linux".equals(ABI.os)) {
+            throw new UnsupportedOperationException("UDP sockets of the POSIX layer are implemented for Linux only, not "
+                    + ABI.os);
+        }
+        int type = SOCK_DGRAM | (fcntlFlags ? 0 : ABI.SOCK_NONBLOCK | ABI.SOCK_CLOEXEC);
+        int fd = LibC.socket(inet6 ? ABI.AF_INET6 : ABI.AF_INET, type, 0);
+        if (fd < 0) {
+            throw Posix.error("socket(" + (inet6 ? "AF_INET6" : "AF_INET") + ", SOCK_DGRAM)", Native.getLastError());
+        }
+        PosixDatagramSocket s = new PosixDatagramSocket(fd, inet6);
+        try {
+            if (fcntlFlags) {
+                PosixSocketFactory.configureByFcntl(fd);
+            }
+            if (inet6) {
+                s.mem.putInt(OPT, 0);
+                if (LibC.setsockopt(fd, ABI.IPPROTO_IPV6, ABI.IPV6_V6ONLY, s.base + OPT, 4) != 0) {
+                    throw Posix.error("setsockopt(fd " + fd + ", IPV6_V6ONLY)", Native.getLastError());
+                }
+            }
+        } catch (NativeIOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+}

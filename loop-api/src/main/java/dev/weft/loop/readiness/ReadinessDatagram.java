@@ -1,0 +1,228 @@
+package dev.weft.loop.readiness;
+
+import dev.weft.loop.DatagramEndpoint;
+import dev.weft.loop.DatagramOptions;
+import dev.weft.loop.DatagramProtocol;
+import dev.weft.loop.DatagramTruncatedException;
+import dev.weft.loop.LoopFuture;
+import dev.weft.loop.Transport;
+import dev.weft.loop.spi.DatagramSocket;
+import dev.weft.loop.spi.Poller;
+import dev.weft.loop.transport.DatagramCore;
+import dev.weft.loop.transport.DatagramIo;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.util.function.Supplier;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The readiness backends' half of a UDP endpoint: a non-blocking {@link DatagramSocket} registered
+ * with the poller. On READABLE it receives datagrams one by one into the driver's read buffer (256
+ * KiB, larger than any UDP datagram, so nothing is truncated there) and hands each to
+ * {@link DatagramCore} as a re-wrapped view, up to {@link #READS_PER_EVENT} per event so one busy
+ * endpoint cannot starve the loop. On WRITABLE the core drains its queue. Allocates nothing per
+ * datagram.
+ */
+final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
+    static final int READS_PER_EVENT = 64;
+
+    private final ReadinessDriver driver;
+    private final DatagramSocket socket;
+    private DatagramCore core;
+    private boolean registered;
+    private int interest;
+
+    private ReadinessDatagram(ReadinessDriver driver, DatagramSocket socket) {
+        this.driver = driver;
+        this.socket = socket;
+    }
+
+    static <P extends DatagramProtocol> void open(ReadinessDriver driver, Supplier<P> factory, InetSocketAddress local,
+                                                  InetSocketAddress remote, DatagramOptions options,
+                                                  LoopFuture<DatagramEndpoint<P>> result) {
+        StandardProtocolFamily family = options.family();
+        if (family == null) {
+            boolean six = (local != null && local.getAddress() instanceof Inet6Address)
+                    || (remote != null && remote.getAddress() instanceof Inet6Address);
+            family = six ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+        }
+        if (family == StandardProtocolFamily.INET) {
+            for (InetSocketAddress a : new InetSocketAddress[] {local, remote}) {
+                if (a != null && a.getAddress() instanceof Inet6Address) {
+                    result.setException(new IllegalArgumentException("address " + a + " is IPv6 but family is INET"));
+                    return;
+                }
+            }
+        }
+        DatagramSocket socket;
+        try {
+            socket = driver.sockets.openDatagram(family);
+        } catch (IOException | RuntimeException e) {
+            result.setException(e);
+            return;
+        }
+        ReadinessDatagram io = new ReadinessDatagram(driver, socket);
+        P protocol;
+        try {
+            if (options.reusePort()) {
+                socket.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            if (options.allowBroadcast()) {
+                socket.setOption(StandardSocketOptions.SO_BROADCAST, true);
+            }
+            if (options.multicastTtl() >= 0) {
+                socket.setOption(StandardSocketOptions.IP_MULTICAST_TTL, options.multicastTtl());
+            }
+            if (options.multicastLoop() != null) {
+                socket.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, options.multicastLoop());
+            }
+            if (local != null) {
+                socket.bind(local);
+            }
+            if (remote != null) {
+                socket.connect(remote);
+            }
+            protocol = factory.get();
+            if (protocol == null) {
+                throw new NullPointerException("protocol factory returned null");
+            }
+            driver.poller.register(socket, 0, io);
+            io.registered = true;
+        } catch (IOException | RuntimeException e) {
+            driver.closeSocket(socket, io.registered);
+            result.setException(e);
+            return;
+        }
+        DatagramCore core = new DatagramCore(driver.loop, io, protocol, remote);
+        io.core = core;
+        driver.opened(core);
+        driver.loop.callSoon(() -> {
+            if (result.isDone()) {
+                core.closeNow();
+                driver.closed(core);
+                return;
+            }
+            core.start();
+            result.setResult(new DatagramEndpoint<>(core, protocol));
+        });
+    }
+
+    @Override
+    public void onReady(int readyOps) {
+        if (core.isLost()) {
+            return;
+        }
+        if ((readyOps & Poller.WRITABLE) != 0 && core.hasQueued()) {
+            core.flush();
+        }
+        if ((readyOps & Poller.READABLE) != 0) {
+            receive();
+        }
+    }
+
+    private void receive() {
+        UnsafeBuffer view = driver.readView;
+        for (int i = 0; i < READS_PER_EVENT && core.wantsRead(); i++) {
+            int n;
+            try {
+                n = socket.receive(driver.readAddress, ReadinessDriver.READ_BUFFER_SIZE);
+            } catch (IOException e) {
+                core.errorReceived(e);
+                return;
+            }
+            if (n == DatagramSocket.WOULD_BLOCK) {
+                return;
+            }
+            view.wrap(driver.readAddress, n);
+            core.datagramReceived(view, socket.source());
+            if (socket.truncated() && !core.isLost()) {
+                core.errorReceived(new DatagramTruncatedException("datagram from " + socket.source()
+                        + " was longer than the " + ReadinessDriver.READ_BUFFER_SIZE + "-byte receive buffer; "
+                        + n + " bytes delivered", n));
+            }
+        }
+    }
+
+    @Override
+    public String backendName() {
+        return driver.name;
+    }
+
+    @Override
+    public boolean inet6() {
+        return socket.family() == StandardProtocolFamily.INET6;
+    }
+
+    @Override
+    public boolean sendNow(long address, int length, InetSocketAddress target) throws IOException {
+        return socket.send(address, length, target) != DatagramSocket.WOULD_BLOCK;
+    }
+
+    @Override
+    public org.agrona.MutableDirectBuffer scratch() {
+        return driver.scratch;
+    }
+
+    @Override
+    public void interestChanged() {
+        if (!registered || core.isLost()) {
+            return;
+        }
+        int want = 0;
+        if (core.wantsRead()) {
+            want |= Poller.READABLE;
+        }
+        if (core.hasQueued()) {
+            want |= Poller.WRITABLE;
+        }
+        if (want != interest) {
+            try {
+                driver.poller.reregister(socket, want);
+                interest = want;
+            } catch (IOException e) {
+                core.errorReceived(e);
+            }
+        }
+    }
+
+    @Override
+    public void release() {
+        driver.closeSocket(socket, registered);
+        registered = false;
+    }
+
+    @Override
+    public void forget() {
+        driver.closed(core);
+    }
+
+    @Override
+    public Object info(String name) {
+        try {
+            switch (name) {
+                case Transport.SOCK_NAME:
+                    return socket.localAddress();
+                case Transport.SOCKET:
+                    return socket.handle();
+                default:
+                    return null;
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void joinGroup(InetAddress group, NetworkInterface nif, boolean join) throws IOException {
+        if (join) {
+            socket.joinGroup(group, nif);
+        } else {
+            socket.leaveGroup(group, nif);
+        }
+    }
+}

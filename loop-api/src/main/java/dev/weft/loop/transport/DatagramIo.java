@@ -1,0 +1,37 @@
+package dev.weft.loop.transport;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+
+/**
+ * The backend half of a {@link DatagramCore}: how one datagram leaves, how readiness is asked for,
+ * how the socket is released. Loop thread only.
+ */
+public interface DatagramIo {
+    String backendName();
+
+    /** The socket's family is IPv6 (dual-stack): IPv4 and IPv6 targets are both accepted. */
+    boolean inet6();
+
+    /**
+     * Sends {@code [address, address+length)} to {@code target} (null: the connected peer): true if
+     * the kernel took it, false if it would block.
+     */
+    boolean sendNow(long address, int length, InetSocketAddress target) throws IOException;
+
+    /** Off-heap memory of at least {@link dev.weft.loop.DatagramTransport#MAX_DATAGRAM} bytes to stage heap data. */
+    org.agrona.MutableDirectBuffer scratch();
+
+    /** Reading wanted or the queue's emptiness changed: update the readiness interest. */
+    void interestChanged();
+
+    /** Closes the socket. */
+    void release();
+
+    /** Forgets the handle (the loop's live-handle count). */
+    void forget();
+
+    Object info(String name);
+
+    void joinGroup(java.net.InetAddress group, java.net.NetworkInterface nif, boolean join) throws IOException;
+}

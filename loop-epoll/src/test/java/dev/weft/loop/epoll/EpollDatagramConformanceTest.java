@@ -1,0 +1,10 @@
+package dev.weft.loop.epoll;
+
+import dev.weft.loop.testkit.DatagramConformanceTest;
+
+class EpollDatagramConformanceTest extends DatagramConformanceTest {
+    @Override
+    protected String backend() {
+        return "epoll";
+    }
+}
