@@ -16,7 +16,11 @@ public enum Capability {
     /** Watching a descriptor the caller owns ({@code addReader}, {@code addWriter}). */
     WATCH_FD("watching raw descriptors"),
     /** Sending a file through the kernel ({@code sendfile}); the copying fallback works everywhere. */
-    SENDFILE("native sendfile");
+    SENDFILE("native sendfile"),
+    /** Signal handlers run on the loop ({@code addSignalHandler}, {@code removeSignalHandler}). */
+    SIGNALS("POSIX signal handlers"),
+    /** Child processes with pipes watched by the loop ({@code subprocessExec}). */
+    SUBPROCESS("subprocesses");
 
     private final String description;
 

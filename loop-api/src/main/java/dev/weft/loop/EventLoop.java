@@ -106,6 +106,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     private boolean debug;
     private long slowCallbackNanos = TimeUnit.MILLISECONDS.toNanos(100);
     private ExecutorService defaultExecutor;
+    private final LoopSignals signals = new LoopSignals(this);
 
     private EventLoop(LoopBackend backend, LongSupplier clock) throws IOException {
         this.backend = backend;
@@ -318,6 +319,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         Thread previous = loopThread;
         loopThread = Thread.currentThread();
         try {
+            signals.removeAll();
             driver.close();
         } finally {
             loopThread = previous;
@@ -527,6 +529,61 @@ public final class EventLoop implements Executor, AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the loop is closed");
         }
+    }
+
+    // ---------------------------------------------------------------- signals
+
+    /**
+     * Runs {@code callback} on the loop thread when the process receives {@code signal} (a name
+     * such as {@code "USR1"} or {@code "SIGUSR1"}, case-insensitive), as asyncio's
+     * {@code add_signal_handler}. Built on the JVM's own signal dispatch: the JVM's signal thread
+     * sets a flag and wakes the loop, which then runs the callback; a burst of one signal may be
+     * coalesced into fewer calls, but at least one call follows the last signal of the burst. The
+     * handler displaced (the JVM's shutdown handler for {@code TERM}, {@code INT} and {@code HUP},
+     * or another library's) comes back on {@link #removeSignalHandler} and on {@link #close()}.
+     * Adding a handler for a signal this loop already handles replaces its callback. What the
+     * callback throws goes to the exception handler. Only the loop thread. Unsupported where the
+     * backend says so ({@link Capability#SIGNALS}).
+     *
+     * @throws IllegalArgumentException for an unknown name, or a signal the JVM or the kernel
+     *         reserves ({@code KILL}, {@code STOP}, {@code SEGV}, {@code BUS}, {@code FPE},
+     *         {@code ILL}, {@code QUIT}, {@code USR2}, {@code CHLD}), with the reason
+     * @throws IllegalStateException when another loop of this JVM handles the signal
+     */
+    public void addSignalHandler(String signal, Runnable callback) {
+        checkThread("addSignalHandler");
+        String name = LoopSignals.resolve(signal);
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        requireCapability(Capability.SIGNALS);
+        signals.add(name, callback);
+    }
+
+    /** As {@link #addSignalHandler(String, Runnable)} with the signal's number on this OS (1..64). */
+    public void addSignalHandler(int signal, Runnable callback) {
+        checkThread("addSignalHandler");
+        String name = LoopSignals.resolve(signal);
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        requireCapability(Capability.SIGNALS);
+        signals.add(name, callback);
+    }
+
+    /**
+     * Removes this loop's handler for {@code signal}, restoring the one it displaced. True when
+     * there was one, false otherwise. Only the loop thread.
+     *
+     * @throws IllegalArgumentException as {@link #addSignalHandler(String, Runnable)}
+     */
+    public boolean removeSignalHandler(String signal) {
+        checkThread("removeSignalHandler");
+        return signals.remove(LoopSignals.resolve(signal));
+    }
+
+    /** As {@link #removeSignalHandler(String)} with the signal's number. */
+    public boolean removeSignalHandler(int signal) {
+        checkThread("removeSignalHandler");
+        return signals.remove(LoopSignals.resolve(signal));
     }
 
     // ---------------------------------------------------------------- futures, executor

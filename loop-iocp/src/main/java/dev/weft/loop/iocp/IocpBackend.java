@@ -93,6 +93,8 @@ public final class IocpBackend implements LoopBackend {
         switch (capability) {
             case TCP:
                 return null;
+            case SIGNALS:
+                return "Windows has no POSIX signals (its JVM maps only console events to INT, TERM and BREAK)";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }
