@@ -107,6 +107,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     private long slowCallbackNanos = TimeUnit.MILLISECONDS.toNanos(100);
     private ExecutorService defaultExecutor;
     private final LoopSignals signals = new LoopSignals(this);
+    /** Child processes started and not finished, by their closers. Loop thread only. */
+    private final java.util.LinkedHashSet<Runnable> liveChildren = new java.util.LinkedHashSet<>();
 
     private EventLoop(LoopBackend backend, LongSupplier clock) throws IOException {
         this.backend = backend;
@@ -320,6 +322,10 @@ public final class EventLoop implements Executor, AutoCloseable {
         loopThread = Thread.currentThread();
         try {
             signals.removeAll();
+            for (Runnable child : new ArrayList<>(liveChildren)) {
+                child.run();
+            }
+            liveChildren.clear();
             driver.close();
         } finally {
             loopThread = previous;
@@ -586,6 +592,42 @@ public final class EventLoop implements Executor, AutoCloseable {
         return signals.remove(LoopSignals.resolve(signal));
     }
 
+    // ---------------------------------------------------------------- subprocesses
+
+    /**
+     * Starts {@code argv} as a child process (asyncio's {@code subprocess_exec}) and completes with
+     * its transport once the protocol made by {@code factory} has had {@code connectionMade}. The
+     * child's streams go where {@code options} say (null: {@link SubprocessOptions#DEFAULTS}, three
+     * pipes). Built on {@link ProcessBuilder} on every backend that offers
+     * {@link Capability#SUBPROCESS}: the JDK starts the child (posix_spawn on Linux), its reaper
+     * waits for this pid only, and the pipes are pumped into the loop by one small thread each.
+     * A child still running when the loop closes is killed. Only the loop thread.
+     *
+     * @throws IllegalArgumentException before anything starts, naming the argument: empty argv, a
+     *         NUL byte in an argument, a missing or non-executable program, a cwd that is not a
+     *         directory
+     */
+    public LoopFuture<SubprocessTransport> subprocessExec(Supplier<? extends SubprocessProtocol> factory,
+                                                          List<String> argv, SubprocessOptions options) {
+        checkThread("subprocessExec");
+        Objects.requireNonNull(factory, "factory");
+        Objects.requireNonNull(argv, "argv");
+        SubprocessOptions opts = options == null ? SubprocessOptions.DEFAULTS : options;
+        checkOpen();
+        requireCapability(Capability.SUBPROCESS);
+        List<String> copy = new ArrayList<>(argv);
+        LoopFuture<SubprocessTransport> result = createFuture();
+        dev.weft.loop.process.JdkSubprocess.start(this, factory, copy, opts, result);
+        return result;
+    }
+
+    /** As {@link #subprocessExec}, running {@code command} with {@code /bin/sh -c}. */
+    public LoopFuture<SubprocessTransport> subprocessShell(Supplier<? extends SubprocessProtocol> factory,
+                                                           String command, SubprocessOptions options) {
+        Objects.requireNonNull(command, "command");
+        return subprocessExec(factory, List.of("/bin/sh", "-c", command), options);
+    }
+
     // ---------------------------------------------------------------- futures, executor
 
     /** A new pending future of this loop. */
@@ -798,10 +840,10 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    /** Live I/O handles (servers, transports, connects in progress). */
+    /** Live I/O handles (servers, transports, connects in progress, child processes not finished). */
     public int liveHandles() {
         checkThread("liveHandles");
-        return driver.liveHandles();
+        return driver.liveHandles() + liveChildren.size();
     }
 
     /** Timers scheduled and not yet fired or cancelled. */
@@ -995,6 +1037,16 @@ public final class EventLoop implements Executor, AutoCloseable {
             @Override
             public void taskDone(EventLoop loop, Task<?> task) {
                 loop.liveTasks.remove(task);
+            }
+
+            @Override
+            public void childOpened(EventLoop loop, Runnable closer) {
+                loop.liveChildren.add(closer);
+            }
+
+            @Override
+            public void childClosed(EventLoop loop, Runnable closer) {
+                loop.liveChildren.remove(closer);
             }
         });
     }

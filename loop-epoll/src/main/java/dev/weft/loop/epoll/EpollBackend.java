@@ -110,6 +110,7 @@ public final class EpollBackend implements LoopBackend {
         switch (capability) {
             case TCP:
             case SIGNALS:
+            case SUBPROCESS:
                 return null;
             default:
                 return "not implemented on epoll yet (" + capability.description() + ")";

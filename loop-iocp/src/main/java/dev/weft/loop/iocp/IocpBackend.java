@@ -95,6 +95,9 @@ public final class IocpBackend implements LoopBackend {
                 return null;
             case SIGNALS:
                 return "Windows has no POSIX signals (its JVM maps only console events to INT, TERM and BREAK)";
+            case SUBPROCESS:
+                return "not built: CreateProcessW with overlapped named pipes under the completion port is to come, "
+                        + "and the java.lang.Process path signals children with kill(2)";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }

@@ -43,6 +43,7 @@ public final class NioBackend implements LoopBackend {
         switch (capability) {
             case TCP:
             case SIGNALS:
+            case SUBPROCESS:
                 return null;
             default:
                 return "not implemented on nio yet (" + capability.description() + ")";
