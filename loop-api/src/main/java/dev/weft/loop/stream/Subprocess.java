@@ -88,7 +88,18 @@ public final class Subprocess {
 
     /** Waits until the child exits and returns its return code. Cancelling the wait leaves the child alone. */
     public int waitFor() {
-        return Tasks.await(adapter.exited);
+        Integer code = transport.returnCode();
+        if (code != null) {
+            return code;
+        }
+        // A future per call, so cancelling one wait cancels nothing shared.
+        LoopFuture<Integer> w = transport.loop().createFuture();
+        adapter.waiters.add(w);
+        try {
+            return Tasks.await(w);
+        } finally {
+            adapter.waiters.remove(w);
+        }
     }
 
     /**
@@ -158,7 +169,7 @@ public final class Subprocess {
     private static final class Adapter implements SubprocessProtocol {
         private final EventLoop loop;
         private final int limit;
-        final LoopFuture<Integer> exited;
+        final java.util.List<LoopFuture<Integer>> waiters = new java.util.ArrayList<>();
         StreamProtocol stdinProtocol;
         StreamWriter stdinWriter;
         StreamReader stdout;
@@ -168,7 +179,6 @@ public final class Subprocess {
         Adapter(EventLoop loop, int limit) {
             this.loop = loop;
             this.limit = limit;
-            this.exited = loop.createFuture();
         }
 
         @Override
@@ -222,8 +232,10 @@ public final class Subprocess {
 
         @Override
         public void processExited() {
-            if (!exited.isDone()) {
-                exited.setResult(transport.returnCode());
+            for (LoopFuture<Integer> w : new java.util.ArrayList<>(waiters)) {
+                if (!w.isDone()) {
+                    w.setResult(transport.returnCode());
+                }
             }
         }
 

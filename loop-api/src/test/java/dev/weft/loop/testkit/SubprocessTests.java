@@ -288,6 +288,32 @@ public abstract class SubprocessTests extends LoopTestSupport {
     }
 
     @Test
+    void shouldKillTheChildWhenItsCreationIsCancelled() throws Exception {
+        Recorder r = new Recorder(loop);
+        LoopFuture<SubprocessTransport> f = loop.subprocessExec(() -> r, List.of("sleep", "30"), null);
+        assertTrue(f.cancel());
+        for (int i = 0; i < 200 && loop.liveHandles() != 0; i++) {
+            runFor(20);
+        }
+        assertEquals(0, loop.liveHandles(), "the cancelled child is gone");
+        assertTrue(r.events.isEmpty(), "the protocol never heard of it: " + r.events);
+    }
+
+    @Test
+    void shouldLeaveTheChildAloneWhenAWaitIsCancelled() {
+        int code = inTask(() -> {
+            Subprocess p = Subprocess.exec(List.of("/bin/sh", "-c", "sleep 0.3; exit 9"),
+                    SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+            dev.weft.loop.task.Task<Integer> w = loop.createTask(p::waitFor);
+            Tasks.sleep(20);
+            w.cancel();
+            assertThrows(java.util.concurrent.CancellationException.class, () -> Tasks.await(w));
+            return p.waitFor();
+        });
+        assertEquals(9, code);
+    }
+
+    @Test
     void shouldUseTheCwdAndEnvironmentGiven() throws IOException {
         Path dir = Files.createTempDirectory("weft-cwd").toRealPath();
         try {
