@@ -20,7 +20,11 @@ public enum Capability {
     /** Sending a file through the kernel ({@code sendfile}); the copying fallback works everywhere. */
     SENDFILE("native sendfile"),
     /** UDP endpoints ({@code createDatagramEndpoint}). */
-    DATAGRAM("UDP datagram endpoints");
+    DATAGRAM("UDP datagram endpoints"),
+    /** Signal handlers run on the loop ({@code addSignalHandler}, {@code removeSignalHandler}). */
+    SIGNALS("POSIX signal handlers"),
+    /** Child processes with pipes watched by the loop ({@code subprocessExec}). */
+    SUBPROCESS("subprocesses");
 
     private final String description;
 

@@ -107,6 +107,9 @@ public final class EventLoop implements Executor, AutoCloseable {
     private boolean debug;
     private long slowCallbackNanos = TimeUnit.MILLISECONDS.toNanos(100);
     private ExecutorService defaultExecutor;
+    private final LoopSignals signals = new LoopSignals(this);
+    /** Child processes started and not finished, by their closers. Loop thread only. */
+    private final java.util.LinkedHashSet<Runnable> liveChildren = new java.util.LinkedHashSet<>();
 
     private EventLoop(LoopBackend backend, LongSupplier clock) throws IOException {
         this.backend = backend;
@@ -319,6 +322,11 @@ public final class EventLoop implements Executor, AutoCloseable {
         Thread previous = loopThread;
         loopThread = Thread.currentThread();
         try {
+            signals.removeAll();
+            for (Runnable child : new ArrayList<>(liveChildren)) {
+                child.run();
+            }
+            liveChildren.clear();
             driver.close();
         } finally {
             loopThread = previous;
@@ -528,6 +536,97 @@ public final class EventLoop implements Executor, AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the loop is closed");
         }
+    }
+
+    // ---------------------------------------------------------------- signals
+
+    /**
+     * Runs {@code callback} on the loop thread when the process receives {@code signal} (a name
+     * such as {@code "USR1"} or {@code "SIGUSR1"}, case-insensitive), as asyncio's
+     * {@code add_signal_handler}. Built on the JVM's own signal dispatch: the JVM's signal thread
+     * sets a flag and wakes the loop, which then runs the callback; a burst of one signal may be
+     * coalesced into fewer calls, but at least one call follows the last signal of the burst. The
+     * handler displaced (the JVM's shutdown handler for {@code TERM}, {@code INT} and {@code HUP},
+     * or another library's) comes back on {@link #removeSignalHandler} and on {@link #close()}.
+     * Adding a handler for a signal this loop already handles replaces its callback. What the
+     * callback throws goes to the exception handler. Only the loop thread. Unsupported where the
+     * backend says so ({@link Capability#SIGNALS}).
+     *
+     * @throws IllegalArgumentException for an unknown name, or a signal the JVM or the kernel
+     *         reserves ({@code KILL}, {@code STOP}, {@code SEGV}, {@code BUS}, {@code FPE},
+     *         {@code ILL}, {@code QUIT}, {@code USR2}, {@code CHLD}), with the reason
+     * @throws IllegalStateException when another loop of this JVM handles the signal
+     */
+    public void addSignalHandler(String signal, Runnable callback) {
+        checkThread("addSignalHandler");
+        String name = LoopSignals.resolve(signal);
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        requireCapability(Capability.SIGNALS);
+        signals.add(name, callback);
+    }
+
+    /** As {@link #addSignalHandler(String, Runnable)} with the signal's number on this OS (1..64). */
+    public void addSignalHandler(int signal, Runnable callback) {
+        checkThread("addSignalHandler");
+        String name = LoopSignals.resolve(signal);
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        requireCapability(Capability.SIGNALS);
+        signals.add(name, callback);
+    }
+
+    /**
+     * Removes this loop's handler for {@code signal}, restoring the one it displaced. True when
+     * there was one, false otherwise. Only the loop thread.
+     *
+     * @throws IllegalArgumentException as {@link #addSignalHandler(String, Runnable)}
+     */
+    public boolean removeSignalHandler(String signal) {
+        checkThread("removeSignalHandler");
+        return signals.remove(LoopSignals.resolve(signal));
+    }
+
+    /** As {@link #removeSignalHandler(String)} with the signal's number. */
+    public boolean removeSignalHandler(int signal) {
+        checkThread("removeSignalHandler");
+        return signals.remove(LoopSignals.resolve(signal));
+    }
+
+    // ---------------------------------------------------------------- subprocesses
+
+    /**
+     * Starts {@code argv} as a child process (asyncio's {@code subprocess_exec}) and completes with
+     * its transport once the protocol made by {@code factory} has had {@code connectionMade}. The
+     * child's streams go where {@code options} say (null: {@link SubprocessOptions#DEFAULTS}, three
+     * pipes). Built on {@link ProcessBuilder} on every backend that offers
+     * {@link Capability#SUBPROCESS}: the JDK starts the child (posix_spawn on Linux), its reaper
+     * waits for this pid only, and the pipes are pumped into the loop by one small thread each.
+     * A child still running when the loop closes is killed. Only the loop thread.
+     *
+     * @throws IllegalArgumentException before anything starts, naming the argument: empty argv, a
+     *         NUL byte in an argument, a missing or non-executable program, a cwd that is not a
+     *         directory
+     */
+    public LoopFuture<SubprocessTransport> subprocessExec(Supplier<? extends SubprocessProtocol> factory,
+                                                          List<String> argv, SubprocessOptions options) {
+        checkThread("subprocessExec");
+        Objects.requireNonNull(factory, "factory");
+        Objects.requireNonNull(argv, "argv");
+        SubprocessOptions opts = options == null ? SubprocessOptions.DEFAULTS : options;
+        checkOpen();
+        requireCapability(Capability.SUBPROCESS);
+        List<String> copy = new ArrayList<>(argv);
+        LoopFuture<SubprocessTransport> result = createFuture();
+        dev.weft.loop.process.JdkSubprocess.start(this, factory, copy, opts, result);
+        return result;
+    }
+
+    /** As {@link #subprocessExec}, running {@code command} with {@code /bin/sh -c}. */
+    public LoopFuture<SubprocessTransport> subprocessShell(Supplier<? extends SubprocessProtocol> factory,
+                                                           String command, SubprocessOptions options) {
+        Objects.requireNonNull(command, "command");
+        return subprocessExec(factory, List.of("/bin/sh", "-c", command), options);
     }
 
     // ---------------------------------------------------------------- futures, executor
@@ -1002,10 +1101,10 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    /** Live I/O handles (servers, transports, connects in progress). */
+    /** Live I/O handles (servers, transports, connects in progress, child processes not finished). */
     public int liveHandles() {
         checkThread("liveHandles");
-        return driver.liveHandles();
+        return driver.liveHandles() + liveChildren.size();
     }
 
     /** Timers scheduled and not yet fired or cancelled. */
@@ -1236,6 +1335,16 @@ public final class EventLoop implements Executor, AutoCloseable {
             @Override
             public void taskDone(EventLoop loop, Task<?> task) {
                 loop.liveTasks.remove(task);
+            }
+
+            @Override
+            public void childOpened(EventLoop loop, Runnable closer) {
+                loop.liveChildren.add(closer);
+            }
+
+            @Override
+            public void childClosed(EventLoop loop, Runnable closer) {
+                loop.liveChildren.remove(closer);
             }
         });
     }

@@ -25,6 +25,12 @@ public final class LoopInternals {
 
         /** A task of {@code loop} is done: drop it from the live set. */
         void taskDone(EventLoop loop, Task<?> task);
+
+        /** A child process of {@code loop} started: {@code closer} kills it if the loop closes first. */
+        void childOpened(EventLoop loop, Runnable closer);
+
+        /** The child whose closer this is has finished (exited, pipes closed). */
+        void childClosed(EventLoop loop, Runnable closer);
     }
 
     /** The task runtime's side: making a task for {@link EventLoop#createTask}. */

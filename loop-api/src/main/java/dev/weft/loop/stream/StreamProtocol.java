@@ -129,6 +129,12 @@ final class StreamProtocol implements Protocol {
         drainWaiters.add(w);
         try {
             dev.weft.loop.task.Tasks.await(w);
+        } catch (java.util.concurrent.CompletionException e) {
+            // await wraps checked failures; drain promises the connection's IOException itself.
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw e;
         } finally {
             drainWaiters.remove(w);
         }

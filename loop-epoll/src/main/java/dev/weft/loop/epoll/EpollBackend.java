@@ -116,6 +116,8 @@ public final class EpollBackend implements LoopBackend {
             case UNIX_STREAM:
             case UNIX_ABSTRACT:
             case DATAGRAM:
+            case SIGNALS:
+            case SUBPROCESS:
                 return null;
             default:
                 return "not implemented on epoll yet (" + capability.description() + ")";

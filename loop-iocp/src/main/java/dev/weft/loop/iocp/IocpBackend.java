@@ -107,6 +107,11 @@ public final class IocpBackend implements LoopBackend {
                 return "Windows has no abstract Unix socket names";
             case DATAGRAM:
                 return "UDP needs WSARecvFrom/WSASendTo completions, not implemented yet";
+            case SIGNALS:
+                return "Windows has no POSIX signals (its JVM maps only console events to INT, TERM and BREAK)";
+            case SUBPROCESS:
+                return "not built: CreateProcessW with overlapped named pipes under the completion port is to come, "
+                        + "and the java.lang.Process path signals children with kill(2)";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }

@@ -48,6 +48,8 @@ public final class NioBackend implements LoopBackend {
                 // Pipes and watching take SelectableChannels; a raw descriptor fails with NioUserHandles.RAW_FD.
             case UNIX_STREAM:
             case DATAGRAM:
+            case SIGNALS:
+            case SUBPROCESS:
                 return null;
             case UNIX_ABSTRACT:
                 return "abstract names (a leading NUL) cannot be reached: java.nio's UnixDomainSocketAddress "

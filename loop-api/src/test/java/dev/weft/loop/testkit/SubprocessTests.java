@@ -1,0 +1,347 @@
+package dev.weft.loop.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weft.loop.LoopFuture;
+import dev.weft.loop.ProcessLookupException;
+import dev.weft.loop.SubprocessOptions;
+import dev.weft.loop.SubprocessProtocol;
+import dev.weft.loop.SubprocessTransport;
+import dev.weft.loop.stream.Subprocess;
+import dev.weft.loop.task.Tasks;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Child processes on the loop: the low-level transport and protocol, and {@link Subprocess} for
+ * tasks (asyncio's {@code test_subprocess.py} is the reference). Each test ends, as the suite does,
+ * with no live handle and no leaked descriptor, so no child and no pipe is left behind.
+ */
+@Timeout(120)
+public abstract class SubprocessTests extends LoopTestSupport {
+
+    /** Records every protocol call in order. */
+    protected static final class Recorder implements SubprocessProtocol {
+        final List<String> events = new ArrayList<>();
+        final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        final LoopFuture<Void> lost;
+        SubprocessTransport transport;
+
+        Recorder(dev.weft.loop.EventLoop loop) {
+            lost = loop.createFuture();
+        }
+
+        @Override
+        public void connectionMade(SubprocessTransport t) {
+            transport = t;
+            events.add("made");
+        }
+
+        @Override
+        public void pipeDataReceived(int fd, DirectBuffer data) {
+            byte[] b = new byte[data.capacity()];
+            data.getBytes(0, b);
+            (fd == 1 ? stdout : stderr).write(b, 0, b.length);
+        }
+
+        @Override
+        public void pipeConnectionLost(int fd, Throwable cause) {
+            events.add("pipeLost" + fd);
+        }
+
+        @Override
+        public void processExited() {
+            events.add("exited");
+        }
+
+        @Override
+        public void connectionLost(Throwable cause) {
+            events.add("lost");
+            lost.setResult(null);
+        }
+    }
+
+    private Recorder run(List<String> argv, SubprocessOptions options) {
+        Recorder r = new Recorder(loop);
+        await(loop.subprocessExec(() -> r, argv, options));
+        return r;
+    }
+
+    private <T> T inTask(dev.weft.loop.task.Coroutine<T> body) {
+        return await(loop.createTask(body));
+    }
+
+    @Test
+    void shouldReportExitBeforeConnectionLostWithTheExitStatus() {
+        Recorder r = run(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 3"), null);
+        assertNotNull(r.transport.pipeTransport(0));
+        r.transport.pipeTransport(0).close();
+        await(r.lost);
+        assertEquals(3, r.transport.returnCode());
+        assertEquals("out\n", r.stdout.toString(StandardCharsets.UTF_8));
+        assertEquals("err\n", r.stderr.toString(StandardCharsets.UTF_8));
+        assertEquals("made", r.events.get(0));
+        assertEquals("lost", r.events.get(r.events.size() - 1));
+        assertTrue(r.events.indexOf("exited") < r.events.indexOf("lost"), r.events.toString());
+        assertTrue(r.events.containsAll(List.of("pipeLost0", "pipeLost1", "pipeLost2")), r.events.toString());
+        assertTrue(r.transport.isClosing());
+    }
+
+    @Test
+    void shouldReportTheSignalAsANegativeReturnCodeWhenKilled() {
+        for (String how : List.of("kill", "terminate", "HUP")) {
+            Recorder r = run(List.of("sleep", "30"), SubprocessOptions.DEFAULTS
+                    .withStdin(SubprocessOptions.Stdio.DEVNULL));
+            switch (how) {
+                case "kill" -> r.transport.kill();
+                case "terminate" -> r.transport.terminate();
+                default -> r.transport.sendSignal("SIGHUP");
+            }
+            await(r.lost);
+            int expected = how.equals("kill") ? -9 : how.equals("terminate") ? -15 : -1;
+            assertEquals(expected, r.transport.returnCode(), how);
+        }
+    }
+
+    @Test
+    void shouldFailToSignalAProcessThatHasExited() {
+        Recorder r = run(List.of("true"), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+        await(r.lost);
+        assertEquals(0, r.transport.returnCode());
+        for (Runnable call : List.<Runnable>of(r.transport::kill, r.transport::terminate,
+                () -> r.transport.sendSignal("HUP"))) {
+            ProcessLookupException e = assertThrows(ProcessLookupException.class, call::run);
+            assertTrue(e.getMessage().contains("has exited"), e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldKillARunningChildOnCloseAndLeaveAnExitedOneAlone() {
+        Recorder running = run(List.of("sleep", "30"), null);
+        running.transport.close();
+        await(running.lost);
+        assertEquals(-9, running.transport.returnCode());
+        assertTrue(running.events.indexOf("exited") < running.events.indexOf("lost"), running.events.toString());
+
+        Recorder done = run(List.of("/bin/sh", "-c", "exit 4"), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+        while (done.transport.returnCode() == null) {
+            runFor(20);
+        }
+        done.transport.close();
+        await(done.lost);
+        assertEquals(4, done.transport.returnCode(), "close does not kill a child that already exited");
+    }
+
+    @Test
+    void shouldRejectBadInputBeforeStartingAnything() throws IOException {
+        Path dir = Files.createTempDirectory("weft-subprocess");
+        Path notExecutable = Files.writeString(dir.resolve("script.sh"), "#!/bin/sh\nexit 0\n");
+        try {
+            List<List<String>> bad = List.of(List.of(), List.of("echo", "a\0b"), List.of("/no/such/program"),
+                    List.of("no-such-program-weft"), List.of(notExecutable.toString()), List.of(dir.toString()));
+            List<String> words = List.of("empty", "NUL", "not found", "not found", "not executable", "directory");
+            for (int i = 0; i < bad.size(); i++) {
+                List<String> argv = bad.get(i);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> loop.subprocessExec(() -> new Recorder(loop), argv, null), argv.toString());
+                assertTrue(e.getMessage().contains(words.get(i)), e.getMessage());
+            }
+            IllegalArgumentException cwd = assertThrows(IllegalArgumentException.class,
+                    () -> loop.subprocessExec(() -> new Recorder(loop), List.of("true"),
+                            SubprocessOptions.DEFAULTS.withCwd(dir.resolve("missing"))));
+            assertTrue(cwd.getMessage().contains("cwd") && cwd.getMessage().contains("missing"), cwd.getMessage());
+            assertEquals(0, loop.liveHandles(), "nothing was started");
+            // The loop still serves.
+            Recorder ok = run(List.of("true"), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+            await(ok.lost);
+        } finally {
+            Files.delete(notExecutable);
+            Files.delete(dir);
+        }
+    }
+
+    @Test
+    void shouldLetAJavaLangProcessStartedAlongsideGetItsExitCode() throws Exception {
+        Process jdk = new ProcessBuilder("/bin/sh", "-c", "sleep 0.3; exit 7")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Recorder r = run(List.of("/bin/sh", "-c", "exit 5"), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+        await(r.lost);
+        assertEquals(5, r.transport.returnCode());
+        assertEquals(7, jdk.waitFor());
+    }
+
+    @Test
+    void shouldGiveEveryConcurrentChildItsExitCodeAndLeaveNoZombie() {
+        int n = 40;
+        List<Recorder> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(run(List.of("/bin/sh", "-c", "exit " + (i % 50)),
+                    SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL)));
+        }
+        for (int i = 0; i < n; i++) {
+            await(all.get(i).lost);
+            assertEquals(i % 50, all.get(i).transport.returnCode());
+        }
+        for (Recorder r : all) {
+            Path stat = Path.of("/proc/" + r.transport.pid() + "/stat");
+            if (Files.exists(stat)) {
+                try {
+                    String s = Files.readString(stat);
+                    assertFalse(s.substring(s.lastIndexOf(')') + 2).startsWith("Z"), "zombie left: " + s);
+                } catch (IOException gone) {
+                    // Reaped between the two calls.
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldRoundTripStdinToStdoutThroughCatWithCommunicate() {
+        byte[] input = new byte[1 << 20];
+        new java.util.Random(13).nextBytes(input);
+        Subprocess.Output out = inTask(() -> {
+            Subprocess p = Subprocess.exec(List.of("cat"), null);
+            Subprocess.Output o = p.communicate(input);
+            assertEquals(0, p.returnCode());
+            return o;
+        });
+        assertArrayEquals(input, out.stdout());
+        assertEquals(0, out.stderr().length);
+    }
+
+    @Test
+    void shouldRaiseOnDrainWhenTheChildDoesNotReadItsStdinAndCommunicateTolerates() {
+        String result = inTask(() -> {
+            Subprocess p = Subprocess.exec(List.of("/bin/sh", "-c", "exec 0<&-; exit 0"), null);
+            assertEquals(0, p.waitFor());
+            IOException e = assertThrows(IOException.class, () -> {
+                for (int i = 0; i < 64; i++) {
+                    p.stdin().write(new byte[64 * 1024]);
+                    p.stdin().drain();
+                }
+            });
+            Subprocess q = Subprocess.exec(List.of("/bin/sh", "-c", "exec 0<&-; echo done"), null);
+            Subprocess.Output o = q.communicate(new byte[1 << 20]);
+            return e.getClass().getSimpleName() + ":" + new String(o.stdout(), StandardCharsets.UTF_8).trim();
+        });
+        assertTrue(result.endsWith(":done"), result);
+    }
+
+    @Test
+    void shouldPauseTheStdoutPipeOverTheReaderLimitAndResumeIt() {
+        int total = 1_000_000;
+        int limit = 4096;
+        int read = inTask(() -> {
+            Subprocess p = Subprocess.exec(List.of("head", "-c", Integer.toString(total), "/dev/zero"),
+                    SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL), limit);
+            while (p.stdout().buffered() <= 2 * limit) {
+                Tasks.sleep(10);
+            }
+            Tasks.sleep(200);
+            assertFalse(p.transport().pipeTransport(1).isReading(), "paused over the limit");
+            assertTrue(p.stdout().buffered() <= 2 * limit + 64 * 1024, "buffered " + p.stdout().buffered());
+            int n = 0;
+            while (true) {
+                byte[] b = p.stdout().read(limit);
+                if (b.length == 0) {
+                    break;
+                }
+                n += b.length;
+            }
+            p.waitFor();
+            return n;
+        });
+        assertEquals(total, read);
+    }
+
+    @Test
+    void shouldReturnFromWaitWhenTheChildExitsWhileAGrandchildHoldsThePipes() {
+        String seen = inTask(() -> {
+            // The grandchild inherits stdout and stderr and writes a second later.
+            Subprocess p = Subprocess.exec(List.of("/bin/sh", "-c", "(sleep 1; echo late; echo late >&2) & echo started; exit 6"),
+                    SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+            String first = new String(p.stdout().readLine(), StandardCharsets.UTF_8);
+            assertEquals(6, p.waitFor());
+            String atExit = first + "|" + p.stdout().buffered();
+            // Both pipes end once the grandchild exits (the JDK may close one at the child's exit).
+            p.stdout().read(-1);
+            p.stderr().read(-1);
+            return atExit;
+        });
+        assertEquals("started\n|0", seen, "wait returned before the grandchild wrote");
+    }
+
+    @Test
+    void shouldKillTheChildWhenItsCreationIsCancelled() throws Exception {
+        Recorder r = new Recorder(loop);
+        LoopFuture<SubprocessTransport> f = loop.subprocessExec(() -> r, List.of("sleep", "30"), null);
+        assertTrue(f.cancel());
+        for (int i = 0; i < 200 && loop.liveHandles() != 0; i++) {
+            runFor(20);
+        }
+        assertEquals(0, loop.liveHandles(), "the cancelled child is gone");
+        assertTrue(r.events.isEmpty(), "the protocol never heard of it: " + r.events);
+    }
+
+    @Test
+    void shouldLeaveTheChildAloneWhenAWaitIsCancelled() {
+        int code = inTask(() -> {
+            Subprocess p = Subprocess.exec(List.of("/bin/sh", "-c", "sleep 0.3; exit 9"),
+                    SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+            dev.weft.loop.task.Task<Integer> w = loop.createTask(p::waitFor);
+            Tasks.sleep(20);
+            w.cancel();
+            assertThrows(java.util.concurrent.CancellationException.class, () -> Tasks.await(w));
+            return p.waitFor();
+        });
+        assertEquals(9, code);
+    }
+
+    @Test
+    void shouldUseTheCwdAndEnvironmentGiven() throws IOException {
+        Path dir = Files.createTempDirectory("weft-cwd").toRealPath();
+        try {
+            Subprocess.Output o = inTask(() -> Subprocess.exec(List.of("/bin/sh", "-c", "pwd; echo $WEFT_X"),
+                    SubprocessOptions.DEFAULTS.withCwd(dir).withEnvironment(java.util.Map.of("WEFT_X", "y", "PATH", "/usr/bin:/bin")))
+                    .communicate(null));
+            assertEquals(dir + "\ny\n", new String(o.stdout(), StandardCharsets.UTF_8));
+        } finally {
+            Files.delete(dir);
+        }
+    }
+
+    @Test
+    void shouldKillChildrenStillRunningWhenTheLoopCloses() throws Exception {
+        Recorder r = run(List.of("sleep", "30"), null);
+        long pid = r.transport.pid();
+        loop.close();
+        ProcessHandle h = ProcessHandle.of(pid).orElse(null);
+        if (h != null) {
+            h.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    }
+
+    @Test
+    void shouldRejectAnUnreadableStdinFileAndStdoutToStdout() {
+        assertThrows(IllegalArgumentException.class, () -> loop.subprocessExec(() -> new Recorder(loop), List.of("cat"),
+                SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.file(Path.of("/no/such/file")))));
+        assertThrows(IllegalArgumentException.class, () -> SubprocessOptions.DEFAULTS.withStdout(SubprocessOptions.Stdio.STDOUT));
+    }
+}
