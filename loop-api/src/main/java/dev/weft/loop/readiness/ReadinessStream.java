@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -68,8 +69,13 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
         if (core.isLost()) {
             return;
         }
-        if ((readyOps & Poller.WRITABLE) != 0 && !pending.isEmpty()) {
-            flush();
+        if ((readyOps & Poller.WRITABLE) != 0) {
+            if (!pending.isEmpty()) {
+                flush();
+            } else if (core.wantsWritable()) {
+                core.writable();
+                updateInterest();
+            }
         }
         if ((readyOps & Poller.READABLE) != 0 && core.wantsRead()) {
             if (core.streamProtocol() != null) {
@@ -207,6 +213,21 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
     }
 
     @Override
+    public String sendFileUnsupported(FileChannel file) {
+        return socket.sendFileUnsupported(file);
+    }
+
+    @Override
+    public long sendFile(FileChannel file, long position, long count) throws IOException {
+        return socket.sendFile(file, position, count);
+    }
+
+    @Override
+    public void awaitWritable() {
+        updateInterest();
+    }
+
+    @Override
     public void shutdownOutput() throws IOException {
         socket.shutdownOutput();
     }
@@ -226,7 +247,7 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
         if (core.wantsRead()) {
             want |= Poller.READABLE;
         }
-        if (!pending.isEmpty()) {
+        if (!pending.isEmpty() || core.wantsWritable()) {
             want |= Poller.WRITABLE;
         }
         if (want != interest) {

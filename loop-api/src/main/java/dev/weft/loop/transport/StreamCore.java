@@ -4,10 +4,12 @@ import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.BufferedProtocol;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
+import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.Objects;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -29,6 +31,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * throwing callback reset the connection. An EOF from the peer stops reading; the transport closes
  * unless the protocol's {@code eofReceived} asks to keep it open and our own EOF is not yet sent.
  *
+ * <p><b>sendfile.</b> While a {@link #sendfile} runs, the transport does not read, and
+ * {@code write}, {@code writeLines} and {@code writeEof} fail with "sendfile is in progress", so
+ * bytes written before and after keep their order around the file's bytes.
+ *
  * <p><b>Threads.</b> Loop thread only. Every public method checks its thread first, then its
  * arguments, and only then touches state, so a call from the wrong thread changes nothing.
  */
@@ -49,6 +55,8 @@ public final class StreamCore implements Transport {
     private boolean eofRequested;
     private boolean eofSent;
     private boolean lost;
+    /** The sendfile in progress, or null. */
+    private FileSend fileSend;
 
     /**
      * A transport over {@code io} for {@code protocol}; {@code server} is the accepting server's
@@ -93,7 +101,19 @@ public final class StreamCore implements Transport {
 
     /** Whether the backend should read now: started, reading, not closing, no EOF yet. */
     public boolean wantsRead() {
-        return started && reading && !closing && !eofReceived && !lost;
+        return started && reading && !closing && !eofReceived && !lost && fileSend == null;
+    }
+
+    /** Whether a sendfile waits for the socket to take bytes again (the backend then reports {@link #writable()}). */
+    public boolean wantsWritable() {
+        return fileSend != null && fileSend.wantsWritable();
+    }
+
+    /** The socket can take bytes again, after {@link StreamIo#awaitWritable()}. */
+    public void writable() {
+        if (!lost && fileSend != null) {
+            fileSend.writable();
+        }
     }
 
     /** True once the transport is released; the backend then ignores readiness and completions. */
@@ -221,6 +241,12 @@ public final class StreamCore implements Transport {
                 return;
             }
         }
+        if (fileSend != null) {
+            fileSend.drained(size, flow.low());
+            if (lost) {
+                return;
+            }
+        }
         if (size == 0) {
             if (eofRequested && !eofSent) {
                 sendEof();
@@ -296,6 +322,10 @@ public final class StreamCore implements Transport {
         loop.assertInLoop("Transport.write");
         Objects.requireNonNull(data, "data");
         checkWritable();
+        writeBuffer(data);
+    }
+
+    private void writeBuffer(ByteBuffer data) {
         int pos = data.position();
         int length = data.remaining();
         if (length == 0) {
@@ -383,6 +413,9 @@ public final class StreamCore implements Transport {
         if (closing || lost || eofRequested) {
             return;
         }
+        if (fileSend != null) {
+            throw new IllegalStateException("cannot writeEof: sendfile is in progress");
+        }
         eofRequested = true;
         if (io.queued() == 0) {
             sendEof();
@@ -402,6 +435,65 @@ public final class StreamCore implements Transport {
         if (eofRequested) {
             throw new IllegalStateException("cannot write after writeEof()");
         }
+        if (fileSend != null) {
+            throw new IllegalStateException("cannot write: sendfile is in progress");
+        }
+    }
+
+    // ------------------------------------------------------------------ sendfile
+
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code offset} ({@code count} 0: to the end of
+     * the file) after everything written before, and completes with the number of bytes sent; see
+     * {@link dev.weft.loop.EventLoop#sendfile}, which checks the arguments and calls this.
+     * {@code kernelUnsupported}: why the backend has no kernel path (null when it has one); the
+     * copying path is then used, or, with {@code fallback} false, this fails with
+     * {@link dev.weft.loop.SendfileNotAvailableException} and changes nothing.
+     *
+     * @throws IllegalStateException when the transport is closing, after {@code writeEof}, or while
+     *         another sendfile runs
+     */
+    public LoopFuture<Long> sendfile(FileChannel file, long offset, long count, boolean fallback,
+                                     String kernelUnsupported) {
+        loop.assertInLoop("sendfile");
+        Objects.requireNonNull(file, "file");
+        if (closing || lost) {
+            throw new IllegalStateException("cannot sendfile: the transport is closing");
+        }
+        if (eofRequested) {
+            throw new IllegalStateException("cannot sendfile after writeEof()");
+        }
+        if (fileSend != null) {
+            throw new IllegalStateException("cannot sendfile: sendfile is in progress");
+        }
+        String reason = kernelUnsupported != null ? kernelUnsupported : io.sendFileUnsupported(file);
+        if (reason != null && !fallback) {
+            throw new dev.weft.loop.SendfileNotAvailableException(reason);
+        }
+        FileSend op = new FileSend(this, io, loop, file, offset, count, reason != null, fallback);
+        fileSend = op;
+        io.readingChanged();
+        op.start();
+        return op.result;
+    }
+
+    /** The sendfile's bytes, through the queue like any write (the refusal is for users only). */
+    void writeForSendfile(ByteBuffer data) {
+        writeBuffer(data);
+    }
+
+    int writeHighWater() {
+        return flow.high();
+    }
+
+    /** The sendfile {@code op} is over: writes are allowed again and reading resumes. */
+    void fileSendEnded(FileSend op) {
+        if (fileSend == op) {
+            fileSend = null;
+            if (!lost) {
+                io.readingChanged();
+            }
+        }
     }
 
     private static void checkBounds(int offset, int length, int capacity) {
@@ -420,6 +512,9 @@ public final class StreamCore implements Transport {
             return;
         }
         closing = true;
+        if (fileSend != null) {
+            fileSend.transportLost(null);
+        }
         if (io.queued() == 0) {
             finish(null, false);
         } else {
@@ -448,6 +543,9 @@ public final class StreamCore implements Transport {
 
     private void finish(Throwable cause, boolean reset) {
         lost = true;
+        if (fileSend != null) {
+            fileSend.transportLost(cause);
+        }
         io.release(reset);
         boolean notify = started;
         loop.callSoon(() -> {
@@ -470,6 +568,9 @@ public final class StreamCore implements Transport {
         if (!lost) {
             lost = true;
             closing = true;
+            if (fileSend != null) {
+                fileSend.transportLost(new IOException("the loop closed"));
+            }
             io.release(true);
         }
     }
@@ -507,7 +608,7 @@ public final class StreamCore implements Transport {
     @Override
     public boolean isReading() {
         loop.assertInLoop("Transport.isReading");
-        return reading && !closing && !lost;
+        return reading && !closing && !lost && fileSend == null;
     }
 
     // ------------------------------------------------------------------ flow control, info

@@ -109,6 +109,7 @@ public final class EpollBackend implements LoopBackend {
     public String unsupportedReason(Capability capability) {
         switch (capability) {
             case TCP:
+            case SENDFILE:
                 return null;
             default:
                 return "not implemented on epoll yet (" + capability.description() + ")";

@@ -93,6 +93,8 @@ public final class IocpBackend implements LoopBackend {
         switch (capability) {
             case TCP:
                 return null;
+            case SENDFILE:
+                return "TransmitFile is not wired up on iocp yet; sendfile copies through the transport";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }

@@ -42,6 +42,7 @@ public final class NioBackend implements LoopBackend {
     public String unsupportedReason(Capability capability) {
         switch (capability) {
             case TCP:
+            case SENDFILE:
                 return null;
             default:
                 return "not implemented on nio yet (" + capability.description() + ")";
