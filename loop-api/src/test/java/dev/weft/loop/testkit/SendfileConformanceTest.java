@@ -287,8 +287,8 @@ public abstract class SendfileConformanceTest extends LoopTestSupport {
         Link link = connect(-1);
         link.transport.write(before, 0, before.length);
         LoopFuture<Long> done = loop.sendfile(link.transport, f, 0, 0, true);
-        done.addDoneCallback(d -> link.transport.write(after, 0, after.length));
         assertEquals(content.length, await(done));
+        link.transport.write(after, 0, after.length);
         assertArrayEquals(concat(before, content, after), link.finish());
     }
 
