@@ -42,6 +42,7 @@ import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.Timeout;
  * The 1 GiB test runs only with {@code -Dweft.test.large=true}.
  */
 @Timeout(120)
+@TestMethodOrder(SeededRandomOrder.class)
 public abstract class SendfileConformanceTest extends LoopTestSupport {
     private Path dir;
     private final List<FileChannel> opened = new ArrayList<>();
