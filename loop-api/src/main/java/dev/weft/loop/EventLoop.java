@@ -14,6 +14,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.NonReadableChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -1078,6 +1081,79 @@ public final class EventLoop implements Executor, AutoCloseable {
             return false;
         }
         return driver.removeWatch(target, write);
+    }
+
+    /**
+     * Sends {@code count} bytes of {@code file}, from {@code offset}, over a stream
+     * {@code transport} of this loop, and completes with the number of bytes sent: asyncio's
+     * {@code loop.sendfile}. {@code count} 0 sends to the end of the file (asyncio's
+     * {@code count=None}); a file shorter than {@code offset + count} sends what it has.
+     *
+     * <p><b>Paths.</b> Where the backend has a kernel path ({@link Capability#SENDFILE}: Linux
+     * {@code sendfile(2)} on epoll, {@link FileChannel#transferTo} on nio), the transfer starts once
+     * the transport's write buffer has drained, and the bytes go from the file to the socket
+     * without passing through Java memory, in chunks (so files over 2 GiB work). Otherwise, or when
+     * the kernel refuses the file before any byte went, the file is read in chunks on the loop
+     * thread and written through the transport with its flow control, unless {@code fallback} is
+     * false: then {@link SendfileNotAvailableException} ("sendfile not available: ...").
+     *
+     * <p><b>While it runs</b> the transport does not read, and {@code write}, {@code writeLines} and
+     * {@code writeEof} fail with {@link IllegalStateException} "sendfile is in progress": bytes
+     * written before and after keep their order. When it ends (done, failed or cancelled) the
+     * file's position is {@code offset} plus the bytes sent, if any were, and reading resumes. If
+     * the connection is lost midway (the peer closes, the transport is closed or aborted), the
+     * future fails with an {@link IOException} saying how many bytes went, and the transport is
+     * closed as any lost connection. The file must stay open until the future completes.
+     *
+     * <p>Loop thread only.
+     *
+     * @throws IllegalArgumentException before anything changes: a negative {@code offset} or
+     *         {@code count}, a closed file, a file not open for reading (or not readable, a
+     *         directory), a transport that is not a stream transport of this loop
+     * @throws IllegalStateException when the transport is closing, has sent EOF, or runs a sendfile
+     * @throws SendfileNotAvailableException with {@code fallback} false, when there is no kernel path
+     */
+    public LoopFuture<Long> sendfile(Transport transport, FileChannel file, long offset, long count,
+                                     boolean fallback) {
+        checkThread("sendfile");
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(file, "file");
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be >= 0: " + offset);
+        }
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0 (0: to the end of the file): " + count);
+        }
+        if (!(transport instanceof dev.weft.loop.transport.StreamCore stream) || stream.loop() != this) {
+            throw new IllegalArgumentException("transport is not a stream transport of this loop: " + transport);
+        }
+        checkReadable(file, offset);
+        String reason = backend.unsupportedReason(Capability.SENDFILE);
+        if (reason != null && !fallback) {
+            UnsupportedCapabilityException u = new UnsupportedCapabilityException(backendName(), Capability.SENDFILE, reason);
+            throw new SendfileNotAvailableException(u.getMessage(), u);
+        }
+        return stream.sendfile(file, offset, count, fallback, reason == null ? null : "unsupported on "
+                + backendName() + ": " + reason);
+    }
+
+    /** Sends the whole of {@code file} over {@code transport}: {@code sendfile(transport, file, 0, 0, true)}. */
+    public LoopFuture<Long> sendfile(Transport transport, FileChannel file) {
+        return sendfile(transport, file, 0, 0, true);
+    }
+
+    /** A positional one-byte read: fails for a closed, write-only or unreadable file (a directory). */
+    private static void checkReadable(FileChannel file, long offset) {
+        if (!file.isOpen()) {
+            throw new IllegalArgumentException("file is closed: " + file);
+        }
+        try {
+            file.read(ByteBuffer.allocate(1), offset);
+        } catch (NonReadableChannelException e) {
+            throw new IllegalArgumentException("file is not open for reading: " + file, e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("file cannot be read at offset " + offset + ": " + file + ": " + e, e);
+        }
     }
 
     /** The backend's name, for example {@code "nio"}. Thread-safe. */

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
+import java.nio.channels.FileChannel;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -139,6 +140,55 @@ public final class PosixSocket implements NetSocket {
             if (e != EINTR) {
                 throw Posix.error("sendmsg(fd " + fd + ")", e);
             }
+        }
+    }
+
+    /** Null on Linux for a JDK file channel (its descriptor is what {@code sendfile(2)} reads). */
+    @Override
+    public String sendFileUnsupported(FileChannel file) {
+        if (!"Linux".equals(ABI.os)) {
+            return "no sendfile(2) with Linux semantics on " + ABI.os;
+        }
+        if (listener) {
+            return "a listening socket sends no file";
+        }
+        return FileDescriptors.unsupported(file);
+    }
+
+    /**
+     * Linux {@code sendfile(2)} with an explicit offset (the file's position does not move), at most
+     * 0x7ffff000 bytes per call (the kernel's cap, sendfile(2) NOTES). EINVAL, ENOSYS or EOPNOTSUPP
+     * (a file the kernel cannot map, such as a pipe or some /proc files) become
+     * {@link dev.weft.loop.SendfileNotAvailableException}, so the caller can copy instead.
+     */
+    @Override
+    public long sendFile(FileChannel file, long position, long count) throws IOException {
+        int in = FileDescriptors.of(file);
+        if (in < 0) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
+        Scratch s = Scratch.get();
+        long n = Math.min(count, 0x7ffff000L);
+        for (;;) {
+            s.buffer.putLong(Scratch.OPT, position);
+            long k = LinuxCalls.sendfile(fd, in, s.opt(), n);
+            if (k >= 0) {
+                return k;
+            }
+            int e = Native.getLastError();
+            if (e == EAGAIN || e == EWOULDBLOCK) {
+                return 0;
+            }
+            if (e == EINTR) {
+                continue;
+            }
+            String name = ABI.errnoName(e);
+            if (name.equals("EINVAL") || name.equals("ENOSYS") || name.equals("EOPNOTSUPP") || name.equals("ENOTSUP")) {
+                throw new dev.weft.loop.SendfileNotAvailableException("sendfile(fd " + fd + ", file fd " + in
+                        + ") failed: " + name + " (" + e + "): " + Posix.strerror(e),
+                        Posix.error("sendfile(fd " + fd + ", file fd " + in + ")", e));
+            }
+            throw Posix.error("sendfile(fd " + fd + ", file fd " + in + ")", e);
         }
     }
 

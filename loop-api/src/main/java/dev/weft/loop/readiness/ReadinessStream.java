@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -93,8 +94,13 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
         if (core.isLost()) {
             return;
         }
-        if ((readyOps & Poller.WRITABLE) != 0 && !pending.isEmpty()) {
-            flush();
+        if ((readyOps & Poller.WRITABLE) != 0) {
+            if (!pending.isEmpty()) {
+                flush();
+            } else if (core.wantsWritable()) {
+                core.writable();
+                updateInterest();
+            }
         }
         if ((readyOps & Poller.READABLE) != 0) {
             if (core.wantsRead()) {
@@ -236,6 +242,21 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
     }
 
     @Override
+    public String sendFileUnsupported(FileChannel file) {
+        return socket.sendFileUnsupported(file);
+    }
+
+    @Override
+    public long sendFile(FileChannel file, long position, long count) throws IOException {
+        return socket.sendFile(file, position, count);
+    }
+
+    @Override
+    public void awaitWritable() {
+        updateInterest();
+    }
+
+    @Override
     public void shutdownOutput() throws IOException {
         if (socket == null) {
             // StreamCore turns a pipe's writeEof into close: a pipe has no half-close.
@@ -259,7 +280,7 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
         if (core.wantsRead() || watchReader) {
             want |= Poller.READABLE;
         }
-        if (!pending.isEmpty()) {
+        if (!pending.isEmpty() || core.wantsWritable()) {
             want |= Poller.WRITABLE;
         }
         if (want != interest) {

@@ -3,6 +3,7 @@ package dev.weft.loop.spi;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.SocketOption;
+import java.nio.channels.FileChannel;
 
 /**
  * A non-blocking stream socket of a readiness backend (TCP, or Unix domain where the backend has
@@ -26,6 +27,24 @@ public interface NetSocket extends StreamChannel {
      * (16 bytes each: base address, then length, both 64-bit). Returns bytes taken, 0 if it would block.
      */
     long writev(long iovAddress, int count) throws IOException;
+
+    /**
+     * Why {@link #sendFile} cannot send {@code file} on this socket, or null when it can. The
+     * default: this socket has no kernel file path.
+     */
+    default String sendFileUnsupported(FileChannel file) {
+        return "no kernel file path on " + getClass().getSimpleName();
+    }
+
+    /**
+     * Sends up to {@code count} bytes of {@code file} from {@code position} without blocking and
+     * without moving the file's position: bytes taken, 0 if the socket would block or the file
+     * holds nothing at {@code position}. Throws {@link dev.weft.loop.SendfileNotAvailableException}
+     * when the kernel refuses the file, else the I/O error naming the call.
+     */
+    default long sendFile(FileChannel file, long position, long count) throws IOException {
+        throw new dev.weft.loop.SendfileNotAvailableException(sendFileUnsupported(file));
+    }
 
     /** Starts a connect: true if connected at once, false if in progress (wait for WRITABLE). */
     boolean connect(SocketAddress remote) throws IOException;

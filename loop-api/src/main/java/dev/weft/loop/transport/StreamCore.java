@@ -4,10 +4,12 @@ import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.BufferedProtocol;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
+import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.Objects;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -35,6 +37,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * do); a {@link Direction#WRITE_ONLY} one never reads, and its {@code writeEof()} is
  * {@code close()} (a pipe has no half-close: the reader sees EOF once the descriptor is closed). The
  * backend tells a write-only transport that its reader went away through {@link #readerClosed()}.
+ *
+ * <p><b>sendfile.</b> While a {@link #sendfile} runs, the transport does not read, and
+ * {@code write}, {@code writeLines} and {@code writeEof} fail with "sendfile is in progress", so
+ * bytes written before and after keep their order around the file's bytes.
  *
  * <p><b>Threads.</b> Loop thread only. Every public method checks its thread first, then its
  * arguments, and only then touches state, so a call from the wrong thread changes nothing.
@@ -67,6 +73,8 @@ public final class StreamCore implements Transport {
     private boolean eofRequested;
     private boolean eofSent;
     private boolean lost;
+    /** The sendfile in progress, or null. */
+    private FileSend fileSend;
 
     /**
      * A transport over {@code io} for {@code protocol}; {@code server} is the accepting server's
@@ -122,7 +130,19 @@ public final class StreamCore implements Transport {
 
     /** Whether the backend should read now: started, reading, not closing, no EOF yet. */
     public boolean wantsRead() {
-        return started && reading && !closing && !eofReceived && !lost && direction != Direction.WRITE_ONLY;
+        return started && reading && !closing && !eofReceived && !lost && direction != Direction.WRITE_ONLY && fileSend == null;
+    }
+
+    /** Whether a sendfile waits for the socket to take bytes again (the backend then reports {@link #writable()}). */
+    public boolean wantsWritable() {
+        return fileSend != null && fileSend.wantsWritable();
+    }
+
+    /** The socket can take bytes again, after {@link StreamIo#awaitWritable()}. */
+    public void writable() {
+        if (!lost && fileSend != null) {
+            fileSend.writable();
+        }
     }
 
     /** True once the transport is released; the backend then ignores readiness and completions. */
@@ -270,6 +290,12 @@ public final class StreamCore implements Transport {
             // resumeWriting may have written (and closed or sent writeEof): those bytes are queued.
             size = io.queued();
         }
+        if (fileSend != null) {
+            fileSend.drained(size, flow.low());
+            if (lost) {
+                return;
+            }
+        }
         if (size == 0) {
             if (eofRequested && !eofSent) {
                 sendEof();
@@ -345,6 +371,10 @@ public final class StreamCore implements Transport {
         loop.assertInLoop("Transport.write");
         Objects.requireNonNull(data, "data");
         checkWritable();
+        writeBuffer(data);
+    }
+
+    private void writeBuffer(ByteBuffer data) {
         int pos = data.position();
         int length = data.remaining();
         if (length == 0) {
@@ -439,6 +469,9 @@ public final class StreamCore implements Transport {
         if (closing || lost || eofRequested) {
             return;
         }
+        if (fileSend != null) {
+            throw new IllegalStateException("cannot writeEof: sendfile is in progress");
+        }
         eofRequested = true;
         if (io.queued() == 0) {
             sendEof();
@@ -463,6 +496,65 @@ public final class StreamCore implements Transport {
         if (eofRequested) {
             throw new IllegalStateException("cannot write after writeEof()");
         }
+        if (fileSend != null) {
+            throw new IllegalStateException("cannot write: sendfile is in progress");
+        }
+    }
+
+    // ------------------------------------------------------------------ sendfile
+
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code offset} ({@code count} 0: to the end of
+     * the file) after everything written before, and completes with the number of bytes sent; see
+     * {@link dev.weft.loop.EventLoop#sendfile}, which checks the arguments and calls this.
+     * {@code kernelUnsupported}: why the backend has no kernel path (null when it has one); the
+     * copying path is then used, or, with {@code fallback} false, this fails with
+     * {@link dev.weft.loop.SendfileNotAvailableException} and changes nothing.
+     *
+     * @throws IllegalStateException when the transport is closing, after {@code writeEof}, or while
+     *         another sendfile runs
+     */
+    public LoopFuture<Long> sendfile(FileChannel file, long offset, long count, boolean fallback,
+                                     String kernelUnsupported) {
+        loop.assertInLoop("sendfile");
+        Objects.requireNonNull(file, "file");
+        if (closing || lost) {
+            throw new IllegalStateException("cannot sendfile: the transport is closing");
+        }
+        if (eofRequested) {
+            throw new IllegalStateException("cannot sendfile after writeEof()");
+        }
+        if (fileSend != null) {
+            throw new IllegalStateException("cannot sendfile: sendfile is in progress");
+        }
+        String reason = kernelUnsupported != null ? kernelUnsupported : io.sendFileUnsupported(file);
+        if (reason != null && !fallback) {
+            throw new dev.weft.loop.SendfileNotAvailableException(reason);
+        }
+        FileSend op = new FileSend(this, io, loop, file, offset, count, reason != null, fallback);
+        fileSend = op;
+        io.readingChanged();
+        op.start();
+        return op.result;
+    }
+
+    /** The sendfile's bytes, through the queue like any write (the refusal is for users only). */
+    void writeForSendfile(ByteBuffer data) {
+        writeBuffer(data);
+    }
+
+    int writeHighWater() {
+        return flow.high();
+    }
+
+    /** The sendfile {@code op} is over: writes are allowed again and reading resumes. */
+    void fileSendEnded(FileSend op) {
+        if (fileSend == op) {
+            fileSend = null;
+            if (!lost) {
+                io.readingChanged();
+            }
+        }
     }
 
     private static void checkBounds(int offset, int length, int capacity) {
@@ -481,6 +573,9 @@ public final class StreamCore implements Transport {
             return;
         }
         closing = true;
+        if (fileSend != null) {
+            fileSend.transportLost(null);
+        }
         if (io.queued() == 0) {
             finish(null, false);
         } else {
@@ -509,6 +604,9 @@ public final class StreamCore implements Transport {
 
     private void finish(Throwable cause, boolean reset) {
         lost = true;
+        if (fileSend != null) {
+            fileSend.transportLost(cause);
+        }
         io.release(reset);
         boolean notify = started;
         loop.callSoon(() -> {
@@ -531,6 +629,9 @@ public final class StreamCore implements Transport {
         if (!lost) {
             lost = true;
             closing = true;
+            if (fileSend != null) {
+                fileSend.transportLost(new IOException("the loop closed"));
+            }
             io.release(true);
         }
     }
@@ -568,7 +669,7 @@ public final class StreamCore implements Transport {
     @Override
     public boolean isReading() {
         loop.assertInLoop("Transport.isReading");
-        return reading && !closing && !lost && direction != Direction.WRITE_ONLY;
+        return reading && !closing && !lost && direction != Direction.WRITE_ONLY && fileSend == null;
     }
 
     // ------------------------------------------------------------------ flow control, info

@@ -2,6 +2,7 @@ package dev.weft.loop.transport;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -74,4 +75,36 @@ public interface StreamIo {
 
     /** Backend-specific extra info ({@code peername}, {@code sockname}, {@code socket}, ...), or null. */
     Object info(String name);
+
+    // ------------------------------------------------------------------ sendfile (optional)
+
+    /**
+     * Why {@link #sendFile} cannot send {@code file} through the kernel on this I/O, or null when
+     * it can. The core then copies the file through {@link #queue} instead (or fails, when the
+     * caller refused the fallback).
+     */
+    default String sendFileUnsupported(FileChannel file) {
+        return "this transport has no kernel file path";
+    }
+
+    /**
+     * Sends up to {@code count} bytes of {@code file} starting at {@code position} straight from the
+     * file to the socket, without blocking and without moving the file's position: the bytes the
+     * kernel took, 0 if the socket would block (or the file ended before {@code position}; the
+     * core checks the size before each call). Called only when nothing is queued or in flight and
+     * {@link #sendFileUnsupported} said yes. Throws {@link dev.weft.loop.SendfileNotAvailableException}
+     * when the kernel refuses this file (not a regular file, say), or the I/O error.
+     */
+    default long sendFile(FileChannel file, long position, long count) throws IOException {
+        throw new UnsupportedOperationException("sendFile on " + backendName());
+    }
+
+    /**
+     * Report {@link StreamCore#writable()} once the socket can take more bytes (a readiness
+     * backend arms WRITABLE while {@link StreamCore#wantsWritable()} is true). Called after
+     * {@link #sendFile} returned 0.
+     */
+    default void awaitWritable() {
+        throw new UnsupportedOperationException("awaitWritable on " + backendName());
+    }
 }

@@ -118,6 +118,7 @@ public final class EpollBackend implements LoopBackend {
             case DATAGRAM:
             case SIGNALS:
             case SUBPROCESS:
+            case SENDFILE:
                 return null;
             default:
                 return "not implemented on epoll yet (" + capability.description() + ")";

@@ -112,6 +112,8 @@ public final class IocpBackend implements LoopBackend {
             case SUBPROCESS:
                 return "not built: CreateProcessW with overlapped named pipes under the completion port is to come, "
                         + "and the java.lang.Process path signals children with kill(2)";
+            case SENDFILE:
+                return "TransmitFile is not wired up on iocp yet; sendfile copies through the transport";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }

@@ -50,6 +50,7 @@ public final class NioBackend implements LoopBackend {
             case DATAGRAM:
             case SIGNALS:
             case SUBPROCESS:
+            case SENDFILE:
                 return null;
             case UNIX_ABSTRACT:
                 return "abstract names (a leading NUL) cannot be reached: java.nio's UnixDomainSocketAddress "

@@ -7,6 +7,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
@@ -85,6 +86,28 @@ final class NioSocket implements NetSocket {
         ByteBuffer b = staging.buffer;
         b.clear().limit(filled);
         return stream.write(b);
+    }
+
+    @Override
+    public String sendFileUnsupported(FileChannel file) {
+        if (stream == null) {
+            return "a listening socket sends no file";
+        }
+        // Another FileChannel's transferTo is its own code, which may block the loop: copy instead.
+        if (!file.getClass().getName().equals("sun.nio.ch.FileChannelImpl")) {
+            return file.getClass().getName() + " is not a JDK file channel";
+        }
+        return null;
+    }
+
+    /**
+     * {@link FileChannel#transferTo} into the non-blocking channel: on Linux the JDK calls
+     * {@code sendfile(2)} itself, elsewhere it maps or copies. At most {@code Integer.MAX_VALUE}
+     * bytes per call (JDK 17's limit).
+     */
+    @Override
+    public long sendFile(FileChannel file, long position, long count) throws IOException {
+        return file.transferTo(position, Math.min(count, Integer.MAX_VALUE), stream);
     }
 
     @Override
