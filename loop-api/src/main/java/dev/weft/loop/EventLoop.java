@@ -110,7 +110,11 @@ public final class EventLoop implements Executor, AutoCloseable {
     private boolean debug;
     private long slowCallbackNanos = TimeUnit.MILLISECONDS.toNanos(100);
     private ExecutorService defaultExecutor;
-    private final LoopSignals signals = new LoopSignals(this);
+    /**
+     * Made on the first signal handler, so a JVM without the {@code jdk.unsupported} module (where
+     * {@code sun.misc.Signal} lives) runs every loop that never asks for one.
+     */
+    private LoopSignals signals;
     /** Child processes started and not finished, by their closers. Loop thread only. */
     private final java.util.LinkedHashSet<Runnable> liveChildren = new java.util.LinkedHashSet<>();
 
@@ -325,7 +329,9 @@ public final class EventLoop implements Executor, AutoCloseable {
         Thread previous = loopThread;
         loopThread = Thread.currentThread();
         try {
-            signals.removeAll();
+            if (signals != null) {
+                signals.removeAll();
+            }
             for (Runnable child : new ArrayList<>(liveChildren)) {
                 child.run();
             }
@@ -562,21 +568,36 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public void addSignalHandler(String signal, Runnable callback) {
         checkThread("addSignalHandler");
+        requireCapability(Capability.SIGNALS);
+        LoopSignals s = signals();
         String name = LoopSignals.resolve(signal);
         Objects.requireNonNull(callback, "callback");
         checkOpen();
-        requireCapability(Capability.SIGNALS);
-        signals.add(name, callback);
+        s.add(name, callback);
     }
 
     /** As {@link #addSignalHandler(String, Runnable)} with the signal's number on this OS (1..64). */
     public void addSignalHandler(int signal, Runnable callback) {
         checkThread("addSignalHandler");
+        requireCapability(Capability.SIGNALS);
+        LoopSignals s = signals();
         String name = LoopSignals.resolve(signal);
         Objects.requireNonNull(callback, "callback");
         checkOpen();
-        requireCapability(Capability.SIGNALS);
-        signals.add(name, callback);
+        s.add(name, callback);
+    }
+
+    /** This loop's signal handlers, made on first use; a JVM without sun.misc.Signal cannot have them. */
+    private LoopSignals signals() {
+        if (signals == null) {
+            try {
+                signals = new LoopSignals(this);
+            } catch (LinkageError e) {
+                throw new UnsupportedCapabilityException(backendName(), Capability.SIGNALS,
+                        "this JVM has no jdk.unsupported module (sun.misc.Signal): " + e);
+            }
+        }
+        return signals;
     }
 
     /**
@@ -587,13 +608,15 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public boolean removeSignalHandler(String signal) {
         checkThread("removeSignalHandler");
-        return signals.remove(LoopSignals.resolve(signal));
+        requireCapability(Capability.SIGNALS);
+        return signals().remove(LoopSignals.resolve(signal));
     }
 
     /** As {@link #removeSignalHandler(String)} with the signal's number. */
     public boolean removeSignalHandler(int signal) {
         checkThread("removeSignalHandler");
-        return signals.remove(LoopSignals.resolve(signal));
+        requireCapability(Capability.SIGNALS);
+        return signals().remove(LoopSignals.resolve(signal));
     }
 
     // ---------------------------------------------------------------- subprocesses
