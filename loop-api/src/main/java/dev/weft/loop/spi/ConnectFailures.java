@@ -64,9 +64,10 @@ public final class ConnectFailures {
             return true;
         }
         if (e instanceof dev.weft.loop.NativeIOException n) {
+            // POSIX names (ECONNREFUSED) and Windows ones (WSAECONNREFUSED, ERROR_CONNECTION_REFUSED).
             String name = n.errorName();
-            return name.equals("ECONNREFUSED") || name.equals("ENETUNREACH") || name.equals("EHOSTUNREACH")
-                    || name.equals("ETIMEDOUT");
+            return name.contains("REFUSED") || name.contains("NETUNREACH") || name.contains("HOSTUNREACH")
+                    || name.contains("TIMEDOUT") || name.equals("ERROR_SEM_TIMEOUT");
         }
         // java.nio gives only the text of strerror(3); WinError names the WSA error.
         String m = String.valueOf(e.getMessage());

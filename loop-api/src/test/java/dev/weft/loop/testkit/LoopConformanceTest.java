@@ -1006,6 +1006,8 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
      */
     @Test
     void shouldHoldAtMostHighWaterPlusOneReadForAClientThatNeverReads() throws Exception {
+        String skip = neverReadingFloodSkipReason();
+        assumeTrue(skip == null, skip);
         long total = 64L << 20;
         List<TestProtocols.Echo> side = new ArrayList<>();
         Server server = await(loop.createServer(() -> {
@@ -1047,6 +1049,12 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
         server.abortClients();
         await(server.waitClosed());
     }
+
+    /** Why this platform cannot run the never-reading-client flood, or null when it can. */
+    protected String neverReadingFloodSkipReason() {
+        return null;
+    }
+
     // ---------------------------------------------------------------- happy eyeballs (RFC 8305)
 
     /**
@@ -1127,9 +1135,11 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
 
     /** On a backend that does not stagger: the connect fails before anything starts, naming the backend. */
     private void assertStaggerRefused(LoopFuture<?> f) {
-        CompletionException e = assertThrows(CompletionException.class, () -> awaitWithin(f, 10_000));
-        assertInstanceOf(UnsupportedOperationException.class, e.getCause());
-        assertTrue(e.getCause().getMessage().startsWith("unsupported on " + backend() + ": "), e.getCause().getMessage());
+        // result() rethrows an unchecked failure as it is; a checked one would come wrapped.
+        RuntimeException e = assertThrows(RuntimeException.class, () -> awaitWithin(f, 10_000));
+        Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+        assertInstanceOf(UnsupportedOperationException.class, cause);
+        assertTrue(cause.getMessage().startsWith("unsupported on " + backend() + ": "), cause.getMessage());
         assertEquals(0, loop.liveHandles(), "nothing was started");
     }
 

