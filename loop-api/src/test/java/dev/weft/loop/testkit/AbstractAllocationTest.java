@@ -140,6 +140,11 @@ public abstract class AbstractAllocationTest {
         mx.setThreadAllocatedMemoryEnabled(true);
 
         EventLoop loop = EventLoop.builder().backend(backend()).build();
+        if (!loop.supports(dev.weft.loop.Capability.DATAGRAM)) {
+            String why = "no datagrams on " + loop.backendName();
+            loop.close();
+            assumeTrue(false, why);
+        }
         CompletableFuture<Integer> portF = new CompletableFuture<>();
         CompletableFuture<Void> stop = new CompletableFuture<>();
         long[] loopThreadId = new long[1];
