@@ -1050,6 +1050,15 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
         await(server.waitClosed());
     }
 
+    /**
+     * Whether the descriptors a test sees open are the sockets alone, so counts taken within a test
+     * are exact. A backend whose library keeps descriptors of its own per registration (libkqueue
+     * dups a socket for its write filter) says no; the leak check after every test still runs.
+     */
+    protected boolean countsDescriptorsExactly() {
+        return true;
+    }
+
     /** Why this platform cannot run the never-reading-client flood, or null when it can. */
     protected String neverReadingFloodSkipReason() {
         return null;
@@ -1158,7 +1167,7 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
             return;
         }
         try (Unanswering dead = new Unanswering()) {
-            int fdsBefore = openDescriptors();
+            int fdsBefore = countsDescriptorsExactly() ? openDescriptors() : -1;
             LoopFuture<Connection<TestProtocols.Collector>> f = loop.createConnection(() -> {
                 made.incrementAndGet();
                 return new TestProtocols.Collector(loop);
@@ -1259,7 +1268,7 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
 
     @Test
     void shouldRejectBadConnectArgumentsNamingThemBeforeAnythingStarts() {
-        int fdsBefore = openDescriptors();
+        int fdsBefore = countsDescriptorsExactly() ? openDescriptors() : -1;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConnectOptions.DEFAULTS.withHappyEyeballsDelay(Duration.ofMillis(-1)));
         assertTrue(e.getMessage().contains("happyEyeballsDelay") && e.getMessage().contains("PT-0.001S"), e.getMessage());
@@ -1279,7 +1288,9 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
                 () -> loop.createConnection(() -> new TestProtocols.Collector(loop), List.of(portZero), null));
         assertTrue(e.getMessage().contains("addresses") && e.getMessage().contains("127.0.0.1:0"), e.getMessage());
         assertEquals(0, loop.liveHandles());
-        assertEquals(fdsBefore, openDescriptors(), "no socket was opened");
+        if (fdsBefore >= 0) {
+            assertEquals(fdsBefore, openDescriptors(), "no socket was opened");
+        }
     }
 
     @Test
@@ -1291,7 +1302,7 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
             return;
         }
         try (Unanswering dead = new Unanswering()) {
-            int fdsBefore = openDescriptors();
+            int fdsBefore = countsDescriptorsExactly() ? openDescriptors() : -1;
             AtomicInteger made = new AtomicInteger();
             LoopFuture<Connection<TestProtocols.Collector>> f = loop.createConnection(() -> {
                 made.incrementAndGet();

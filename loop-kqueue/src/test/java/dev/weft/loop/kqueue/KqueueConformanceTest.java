@@ -13,4 +13,14 @@ class KqueueConformanceTest extends LoopConformanceTest {
     protected String backend() {
         return "kqueue";
     }
+
+    /**
+     * libkqueue keeps descriptors of its own (a dup of each socket with a write filter, its internal
+     * eventfds), opened and closed as filters come and go, so counts within a test are not exact
+     * there. The leak check after every test still runs.
+     */
+    @Override
+    protected boolean countsDescriptorsExactly() {
+        return false;
+    }
 }
