@@ -16,15 +16,18 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code report [--quick] [--out DIR]}: runs every TCP echo workload against every available echo
- * server (Weft backends and peers) and writes {@code results.json}, {@code report.md},
- * {@code index.html} and charts into DIR.
+ * {@code report [--quick] [--out DIR] [--loadgen auto|c|java]}: runs every TCP echo workload
+ * against every available echo server (Weft backends and peers) and writes {@code results.json},
+ * {@code report.md}, {@code index.html} and charts into DIR.
  *
  * <p><b>Method.</b> All servers are started first, pinned to one core (taskset); idle ones sleep in
  * their poller. Each is warmed up, then repetitions run interleaved: in each repetition every
  * workload visits every server, in an order that alternates direction between repetitions
  * (A B C, C B A, ...), so drift of the shared machine spreads evenly. The load generator runs as a
- * separate process pinned to the other core. Cells report medians and min–max over repetitions.
+ * separate process pinned to the other core: the native one ({@link NativeLoadGen}) where gcc
+ * built it, else the Java one ({@link LoadGen}). Cells report medians and min–max over
+ * repetitions; a cell whose spread is at least its gap to another server claims no ranking
+ * against it ({@link #rank}).
  */
 final class Report {
     static final String SCHEMA = "weft-report/2";
@@ -69,8 +72,10 @@ final class Report {
         Jmh.Settings s = Jmh.Settings.of(quick);
         return jmhCombinations(backends) * s.secondsPerBenchmark() + taskCombinations(quick) * Jmh.Settings.tasks(s).secondsPerBenchmark();
     }
-    /** Seconds each load generator run costs beyond warm-up and measurement (JVM start, connect). */
+    /** Seconds each Java load generator run costs beyond warm-up and measurement (JVM start, connect). */
     static final double RUN_OVERHEAD_S = 1.2;
+    /** The same for the native generator (process start, connect, allocation reads of JVM servers). */
+    static final double NATIVE_RUN_OVERHEAD_S = 0.3;
 
     record Plan(int reps, int warmupS, int durationS, int serverWarmupS) {
     }
@@ -79,6 +84,9 @@ final class Report {
     private final List<String> pinClient;
     private final boolean pinned;
     private final Path out;
+    /** The native generator's binary, or null when the Java one drives the servers. */
+    private Path nativeGen;
+    private String generator = "";
     private long started;
     private int step;
     private int steps;
@@ -92,35 +100,55 @@ final class Report {
         pinClient = pinned ? List.of("taskset", "-c", "1") : List.of();
     }
 
-    /**
-     * Picks repetitions, warm-up and duration for {@code runs} cells per repetition so the whole run
-     * fits the budget (quick: 1 repetition; default: 3, fewer seconds each when it would not fit).
-     */
+    /** {@link #plan(boolean, int, int, double)} for the native generator. */
     static Plan plan(boolean quick, int cellsPerRep, int servers) {
-        int reps = quick ? 1 : 3;
-        int warm = quick ? 0 : 2; // quick: the servers were warmed up once already
+        return plan(quick, cellsPerRep, servers, NATIVE_RUN_OVERHEAD_S);
+    }
+
+    /**
+     * Picks repetitions, warm-up and duration for {@code cellsPerRep} cells per repetition so the
+     * whole run fits the budget, given what each run costs beyond its seconds of load. Quick: one
+     * repetition of 1 s. Default: 5 repetitions (3 with the Java generator), enough to show a
+     * cell's modes on a machine where a cell lands in one of two; the seconds per run shrink first
+     * (to 2 s measured, 1 s warm-up), then the repetitions (to 3), then the seconds again.
+     */
+    static Plan plan(boolean quick, int cellsPerRep, int servers, double runOverheadS) {
+        boolean nativeGen = runOverheadS < RUN_OVERHEAD_S;
+        int reps = quick ? 1 : nativeGen ? 5 : 3;
+        int warm = quick ? 0 : nativeGen ? 1 : 2; // quick: the servers were warmed up once already
         int serverWarm = quick ? 1 : 3;
         int budget = quick ? QUICK_BUDGET_S : FULL_BUDGET_S;
-        int duration = quick ? 1 : 5;
-        while (duration > 1 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers) > budget) {
+        int duration = quick ? 1 : nativeGen ? 3 : 5;
+        while (duration > 2 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers, runOverheadS) > budget) {
             duration--;
         }
-        while (warm > 1 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers) > budget) {
+        while (warm > 1 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers, runOverheadS) > budget) {
             warm--;
         }
-        while (reps > 1 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers) > budget) {
+        while (reps > 3 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers, runOverheadS) > budget) {
+            reps--;
+        }
+        while (duration > 1 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers, runOverheadS) > budget) {
+            duration--;
+        }
+        while (reps > 1 && estimate(reps, warm, duration, serverWarm, cellsPerRep, servers, runOverheadS) > budget) {
             reps--;
         }
         return new Plan(reps, warm, duration, serverWarm);
     }
 
+    /** {@link #estimate(int, int, int, int, int, int, double)} for the native generator. */
     static double estimate(int reps, int warm, int duration, int serverWarm, int cellsPerRep, int servers) {
-        return reps * cellsPerRep * (warm + duration + RUN_OVERHEAD_S)
-                + servers * (serverWarm + RUN_OVERHEAD_S + 1.5);
+        return estimate(reps, warm, duration, serverWarm, cellsPerRep, servers, NATIVE_RUN_OVERHEAD_S);
+    }
+
+    static double estimate(int reps, int warm, int duration, int serverWarm, int cellsPerRep, int servers, double runOverheadS) {
+        return reps * cellsPerRep * (warm + duration + runOverheadS)
+                + servers * (serverWarm + runOverheadS + 1.5);
     }
 
     static int run(String[] argv, int from) throws Exception {
-        Args a = Args.parse("report", argv, from, Set.of("out", "servers", "workloads", "reps", "duration", "warmup", "parts"),
+        Args a = Args.parse("report", argv, from, Set.of("out", "servers", "workloads", "reps", "duration", "warmup", "parts", "loadgen"),
                 Set.of("quick")).expectPositional(0, "");
         boolean quick = a.flag("quick");
         Path out = Path.of(a.string("out", "weft-report")).toAbsolutePath();
@@ -145,9 +173,24 @@ final class Report {
             throw new UsageException("report: --workloads takes ids from " + Workload.TCP_ECHO.stream().map(Workload::id).toList()
                     + ", got " + onlyWorkloads);
         }
+        String loadgen = a.choice("loadgen", "auto", List.of("auto", "c", "java"));
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(out.resolve("logs"));
-        return new Report(out).execute(quick, parts, onlyServers, workloads,
+        Report report = new Report(out);
+        if (parts.contains("echo") && !loadgen.equals("java")) {
+            NativeLoadGen.Found f = NativeLoadGen.find();
+            if (f.available()) {
+                report.nativeGen = f.binary();
+                report.generator = f.version();
+            } else if (loadgen.equals("c")) {
+                throw new UsageException("report: --loadgen c: the native generator is unavailable: " + f.unavailable());
+            } else {
+                report.generator = "Java (weft-bench loadgen); the native one is unavailable: " + f.unavailable();
+            }
+        } else {
+            report.generator = "Java (weft-bench loadgen), as asked (--loadgen java)";
+        }
+        return report.execute(quick, parts, onlyServers, workloads,
                 a.string("reps", null) == null ? null : a.integer("reps", null, 1, 20),
                 a.string("duration", null) == null ? null : a.integer("duration", null, 1, 600),
                 a.string("warmup", null) == null ? null : a.integer("warmup", null, 0, 600));
@@ -177,13 +220,14 @@ final class Report {
                 skipped.put(s.name(), s.unavailable());
             }
         }
-        Plan p = plan(quick, workloads.size() * Math.max(1, chosen.size()), chosen.size());
+        double overhead = nativeGen != null ? NATIVE_RUN_OVERHEAD_S : RUN_OVERHEAD_S;
+        Plan p = plan(quick, workloads.size() * Math.max(1, chosen.size()), chosen.size(), overhead);
         p = new Plan(repsOverride != null ? repsOverride : p.reps(), warmupOverride != null ? warmupOverride : p.warmupS(),
                 durationOverride != null ? durationOverride : p.durationS(), p.serverWarmupS());
         steps = chosen.size() * 2 + p.reps() * workloads.size() * chosen.size();
-        planned = estimate(p.reps(), p.warmupS(), p.durationS(), p.serverWarmupS(), workloads.size() * chosen.size(), chosen.size());
-        progress(String.format("plan: TCP echo: %d servers × %d workloads × %d repetitions, %d s warm-up + %d s measured per run, about %s",
-                chosen.size(), workloads.size(), p.reps(), p.warmupS(), p.durationS(), fmt((long) planned)));
+        planned = estimate(p.reps(), p.warmupS(), p.durationS(), p.serverWarmupS(), workloads.size() * chosen.size(), chosen.size(), overhead);
+        progress(String.format("plan: TCP echo: %d servers × %d workloads × %d repetitions, %d s warm-up + %d s measured per run, about %s; "
+                        + "load generator: %s", chosen.size(), workloads.size(), p.reps(), p.warmupS(), p.durationS(), fmt((long) planned), generator));
         int backends = Jmh.backends().size();
         HttpPlan hp = HttpPlan.of(quick);
         int httpServers = 0;
@@ -254,6 +298,7 @@ final class Report {
         Map<String, Object> http = parts.contains("http") ? runHttp(quick, hp, httpSpecs) : skippedPart("not selected (--parts)");
         Map<String, Object> jmh = parts.contains("jmh") ? runJmh(quick) : skippedPart("not selected (--parts)");
         Map<String, Object> results = results(quick, p, all, chosen, skipped, workloads, runs);
+        ReportWriter.map(results.get("method")).put("load_generator", generator);
         results.put("timers", timers);
         results.put("http", http);
         results.put("jmh", jmh);
@@ -318,11 +363,15 @@ final class Report {
     /** Runs the load generator once against {@code sp}; the JSON it printed, plus allocation. */
     private Map<String, Object> loadgen(ServerProcess sp, Workload w, int warmup, int duration) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(pinClient);
-        cmd.addAll(List.of(Proc.javaBin(), "-Xmx512m", "-XX:+UseParallelGC", "-jar", Proc.selfJar().toString(), "loadgen",
-                "--port", String.valueOf(sp.port), "--connections", String.valueOf(w.connections()),
-                "--size", String.valueOf(w.size()), "--pipeline", String.valueOf(w.pipeline()),
-                "--duration", String.valueOf(duration), "--warmup", String.valueOf(warmup),
-                "--pid", String.valueOf(sp.pid()), "--markers"));
+        if (nativeGen != null) {
+            cmd.addAll(NativeLoadGen.command(nativeGen, sp.port, w, warmup, duration, sp.pid()));
+        } else {
+            cmd.addAll(List.of(Proc.javaBin(), "-Xmx512m", "-XX:+UseParallelGC", "-jar", Proc.selfJar().toString(), "loadgen",
+                    "--port", String.valueOf(sp.port), "--connections", String.valueOf(w.connections()),
+                    "--size", String.valueOf(w.size()), "--pipeline", String.valueOf(w.pipeline()),
+                    "--duration", String.valueOf(duration), "--warmup", String.valueOf(warmup),
+                    "--pid", String.valueOf(sp.pid()), "--markers"));
+        }
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(out.resolve("logs").resolve("loadgen.log").toFile())).start();
         p.getOutputStream().close();
         long a0 = -1;
@@ -573,6 +622,10 @@ final class Report {
                 + "duplication and loss still fail the run (a connection stalled by a loss fails it too), "
                 + "reordering and corruption only within a compared read; each run records its check and compared_fraction");
         method.put("server_jvm_flags", String.join(" ", Servers.JVM_FLAGS));
+        method.put("ranking", "per workload and metric (msgs/s, server user µs/msg): no order is claimed between two servers "
+                + "whose medians differ by no more than the larger of their spreads (max − min over repetitions); "
+                + "a cell with one good repetition claims none");
+        method.put("slow_mode", SLOW_MODE);
         doc.put("method", method);
 
         List<Object> servers = new ArrayList<>();
@@ -640,8 +693,65 @@ final class Report {
                 cell.put("ratios", ratios);
                 cells.add(cell);
             }
+            rank(byServer.values());
         }
         return cells;
+    }
+
+    /** What the investigation of the two throughput modes of the 100-connection cells found (the method notes). */
+    static final String SLOW_MODE = "TODO";
+
+    /** What the report ranks servers by within a workload (see {@link #rank}). */
+    static final List<String> RANKED_BY = List.of("msgs_per_s", "user_us_per_msg");
+
+    /**
+     * Marks, for each metric of {@link #RANKED_BY}, which servers a cell cannot be ranked against:
+     * those whose median is no farther from its own than the larger of the two spreads (max - min
+     * over repetitions). A cell with fewer than two good repetitions has no known spread and is
+     * ranked against none. Adds {@code ranking{metric: {ranked, indistinct_from[]}}} to each cell.
+     */
+    @SuppressWarnings("unchecked")
+    static void rank(java.util.Collection<Map<String, Object>> cells) {
+        for (Map<String, Object> a : cells) {
+            Map<String, Object> ranking = new LinkedHashMap<>();
+            for (String metric : RANKED_BY) {
+                List<String> indistinct = new ArrayList<>();
+                List<Double> va = repValues(a, metric);
+                for (Map<String, Object> b : cells) {
+                    if (b == a) {
+                        continue;
+                    }
+                    List<Double> vb = repValues(b, metric);
+                    if (va.size() < 2 || vb.size() < 2) {
+                        indistinct.add(String.valueOf(b.get("server")));
+                        continue;
+                    }
+                    double spread = Math.max(Stats.max(va) - Stats.min(va), Stats.max(vb) - Stats.min(vb));
+                    if (Math.abs(Stats.median(va) - Stats.median(vb)) <= spread) {
+                        indistinct.add(String.valueOf(b.get("server")));
+                    }
+                }
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("ranked", va.size() >= 2 && indistinct.isEmpty());
+                r.put("indistinct_from", indistinct);
+                ranking.put(metric, r);
+            }
+            a.put("ranking", ranking);
+        }
+    }
+
+    /** The values of {@code metric} over a cell's good repetitions (see {@link #cell}'s {@code per_rep}). */
+    static List<Double> repValues(Map<String, Object> cell, String metric) {
+        List<Double> out = new ArrayList<>();
+        Object l = ReportWriter.map(cell.get("per_rep")).get(metric);
+        if (l instanceof List) {
+            for (Object o : (List<?>) l) {
+                if (o instanceof Number) {
+                    out.add(((Number) o).doubleValue());
+                }
+            }
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")
@@ -714,7 +824,17 @@ final class Report {
         range.put("msgs_per_s_max", Stats.max(msgs));
         range.put("p99_us_min", Stats.min(p99));
         range.put("p99_us_max", Stats.max(p99));
+        range.put("user_us_per_msg_min", Stats.min(user));
+        range.put("user_us_per_msg_max", Stats.max(user));
+        range.put("sys_us_per_msg_min", Stats.min(sys));
+        range.put("sys_us_per_msg_max", Stats.max(sys));
         cell.put("range", range);
+        // In repetition order, so a reader sees the modes (and whether they follow the order).
+        Map<String, Object> perRep = new LinkedHashMap<>();
+        perRep.put("msgs_per_s", new ArrayList<Object>(msgs));
+        perRep.put("user_us_per_msg", new ArrayList<Object>(user));
+        perRep.put("sys_us_per_msg", new ArrayList<Object>(sys));
+        cell.put("per_rep", perRep);
         cell.put("client_bound", clientBound);
         cell.put("errors", errors);
         cell.put("runs", reps);

@@ -76,11 +76,34 @@ final class ReportWriter {
             t.addSeries("msgs/s", names, msgs);
             made.put(save(t, dir, "throughput-" + id), "Throughput, " + w.get("label"));
 
-            CategoryChart cpu = chart(w.get("label") + ": server CPU µs per message (median)", "µs / message");
-            cpu.getStyler().setStacked(true);
+            // Kernel time beside user time, not stacked on it: kernel time is most of an echo
+            // server's cost, and is where this machine's slow mode shows.
+            CategoryChart cpu = chart(w.get("label") + ": server CPU µs per message, user beside sys (median)", "µs / message");
             cpu.addSeries("user", names, user);
             cpu.addSeries("sys", names, sys);
-            made.put(save(cpu, dir, "cpu-" + id), "Server CPU per message, " + w.get("label"));
+            made.put(save(cpu, dir, "cpu-" + id), "Server CPU per message (user beside sys), " + w.get("label"));
+
+            // Every repetition's msgs/s, in order: a cell's modes and its spread at a glance.
+            int reps = 0;
+            for (Map<String, Object> c : cells) {
+                if (id.equals(c.get("workload"))) {
+                    reps = Math.max(reps, Report.repValues(c, "msgs_per_s").size());
+                }
+            }
+            if (reps > 1) {
+                CategoryChart rc = chart(w.get("label") + ": messages per second in each repetition", "msgs/s");
+                for (int r = 0; r < reps; r++) {
+                    List<Double> v = new ArrayList<>();
+                    for (Map<String, Object> c : cells) {
+                        if (id.equals(c.get("workload"))) {
+                            List<Double> vals = Report.repValues(c, "msgs_per_s");
+                            v.add(r < vals.size() ? vals.get(r) : 0.0);
+                        }
+                    }
+                    rc.addSeries("rep " + (r + 1), names, v);
+                }
+                made.put(save(rc, dir, "reps-" + id), "Messages per second per repetition, " + w.get("label"));
+            }
         }
         // Overview: msgs/s relative to Netty epoll, every workload.
         List<String> ids = new ArrayList<>();
@@ -307,6 +330,15 @@ final class ReportWriter {
             if (Boolean.TRUE.equals(c.get("client_bound"))) {
                 notes.add("client-bound");
             }
+            for (String metric : Report.RANKED_BY) {
+                Map<String, Object> r = map(map(c.get("ranking")).get(metric));
+                List<?> ind = r.get("indistinct_from") instanceof List ? (List<?>) r.get("indistinct_from") : List.of();
+                if (Boolean.FALSE.equals(r.get("ranked"))) {
+                    String what = metric.equals("msgs_per_s") ? "msgs/s" : "user µs/msg";
+                    notes.add(Report.repValues(c, metric).size() < 2 ? "no " + what + " ranking (one repetition)"
+                            : "no " + what + " ranking vs " + ind.stream().map(String::valueOf).reduce((x, y) -> x + ", " + y).orElse(""));
+                }
+            }
             List<Map<String, Object>> errs = list(c.get("errors"));
             if (!errs.isEmpty()) {
                 notes.add(errs.size() + " failed run(s): " + errs.get(0));
@@ -316,9 +348,12 @@ final class ReportWriter {
                             + f(Report.num(rng, "msgs_per_s_max"), 0) + ")",
                     f(Report.num(rat, "msgs_per_s_vs_netty_epoll"), 2),
                     f(Report.num(rat, "msgs_per_s_vs_c_epoll"), 2),
+                    perRep(Report.repValues(c, "msgs_per_s")),
                     f(Report.num(med, "p50_us"), 0) + " / " + f(Report.num(med, "p99_us"), 0) + " / " + f(Report.num(med, "p999_us"), 0),
-                    f(Report.num(med, "user_us_per_msg"), 2),
-                    f(Report.num(med, "sys_us_per_msg"), 2),
+                    f(Report.num(med, "user_us_per_msg"), 2) + " (" + f(Report.num(rng, "user_us_per_msg_min"), 2) + "–"
+                            + f(Report.num(rng, "user_us_per_msg_max"), 2) + ")",
+                    f(Report.num(med, "sys_us_per_msg"), 2) + " (" + f(Report.num(rng, "sys_us_per_msg_min"), 2) + "–"
+                            + f(Report.num(rng, "sys_us_per_msg_max"), 2) + ")",
                     f(Report.num(med, "alloc_bytes_per_msg"), 0),
                     String.join("; ", notes)));
         }
@@ -326,7 +361,15 @@ final class ReportWriter {
     }
 
     static final List<String> HEADER = List.of("server", "msgs/s median (min–max)", "× Netty epoll", "× C epoll",
-            "latency p50 / p99 / p99.9 µs", "user µs/msg", "sys µs/msg", "alloc B/msg", "notes");
+            "k msgs/s per repetition", "latency p50 / p99 / p99.9 µs", "user µs/msg median (min–max)", "sys µs/msg median (min–max)",
+            "alloc B/msg", "notes");
+
+    /** Thousands of messages per second of each repetition, in order: "145 190 188". */
+    static String perRep(List<Double> v) {
+        List<String> out = new ArrayList<>();
+        v.forEach(x -> out.add(f(x / 1000, 0)));
+        return out.isEmpty() ? "–" : String.join(" ", out);
+    }
 
     static String markdown(Map<String, Object> doc, Map<String, String> charts) {
         StringBuilder sb = new StringBuilder();
@@ -340,6 +383,7 @@ final class ReportWriter {
         map(doc.get("method")).forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
         sb.append("- CPU per message: the server process's utime and stime deltas (/proc/PID/stat) over the measured window, divided by the messages echoed in it\n");
         sb.append("- client-bound: the load generator used ≥ 90% of its core while the server used < 90% of its own; such a cell measures the client, not the server\n");
+        sb.append("- no ranking: a server's median is no farther from another's than the larger of their spreads (max − min over repetitions); the notes name those servers, and the report claims no order between them\n");
         sb.append("\n## Servers\n\n| server | version | status |\n| --- | --- | --- |\n");
         for (Map<String, Object> s : list(doc.get("servers"))) {
             sb.append("| ").append(s.get("name")).append(" | ").append(s.get("version")).append(" | ")
@@ -358,7 +402,7 @@ final class ReportWriter {
             for (List<String> r : rows(doc, id)) {
                 sb.append("| ").append(String.join(" | ", r)).append(" |\n");
             }
-            for (String ch : List.of("throughput-" + id + ".svg", "cpu-" + id + ".svg")) {
+            for (String ch : List.of("throughput-" + id + ".svg", "reps-" + id + ".svg", "cpu-" + id + ".svg")) {
                 if (charts.containsKey(ch)) {
                     sb.append("\n![").append(charts.get(ch)).append("](charts/").append(ch).append(")\n");
                 }
@@ -409,7 +453,8 @@ final class ReportWriter {
         map(doc.get("method")).forEach((k, v) -> sb.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(v)).append("</td></tr>"));
         sb.append("</table>\n<p class=\"note\">CPU per message: the server's utime and stime deltas from /proc/PID/stat over the measured window, ")
                 .append("divided by the messages echoed in it. <span class=\"bound\">client-bound</span>: the load generator used ≥ 90% of its core ")
-                .append("while the server used less than 90% of its own; that cell measures the client.</p>\n");
+                .append("while the server used less than 90% of its own; that cell measures the client. No ranking: a server's median is no ")
+                .append("farther from another's than the larger of their spreads (max − min over repetitions); no order is claimed between them.</p>\n");
         sb.append("<h2>Servers</h2>\n<table><tr><th>server</th><th>version</th><th>status</th></tr>");
         for (Map<String, Object> s : list(doc.get("servers"))) {
             sb.append("<tr><td>").append(esc(s.get("name"))).append("</td><td>").append(esc(s.get("version"))).append("</td><td>")
@@ -433,7 +478,7 @@ final class ReportWriter {
                 sb.append("</tr>");
             }
             sb.append("</table>\n");
-            for (String ch : List.of("throughput-" + id + ".svg", "cpu-" + id + ".svg")) {
+            for (String ch : List.of("throughput-" + id + ".svg", "reps-" + id + ".svg", "cpu-" + id + ".svg")) {
                 if (charts.containsKey(ch)) {
                     sb.append("<div class=\"chart\">").append(svg(out, ch)).append("</div>\n");
                 }

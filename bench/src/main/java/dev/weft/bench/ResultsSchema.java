@@ -9,8 +9,9 @@ import java.util.Map;
  * {@code results.json} may rely on, with their types. Returns the problems found (empty: valid).
  * Top level {@code schema, generated, quick, machine, method, servers[], workloads[], cells[],
  * timers{}, http{}, jmh{}, not_measured[]}; each TCP echo cell {@code workload, server, repetitions,
- * ok, median{...}, range{...}, ratios{...}, client_bound, errors[], runs[]}, each cell naming a
- * listed workload and a measured server.
+ * ok, median{...}, range{...}, ratios{...}, client_bound, errors[], runs[], per_rep{metric: [values in
+ * repetition order]}, ranking{metric: {ranked, indistinct_from[]}}}, each cell naming a listed
+ * workload and a measured server (ranking and per_rep for each metric of {@link Report#RANKED_BY}).
  *
  * <p>Version 2 adds three sections, each either {@code {"skipped": reason}} or:
  * {@code timers{count, repetitions, method, cells[{impl, phase, count, repetitions, ops_per_s,
@@ -27,6 +28,9 @@ final class ResultsSchema {
             "user_us_per_msg", "sys_us_per_msg", "cpu_us_per_msg", "alloc_bytes_per_msg", "server_util", "client_util");
     static final List<String> RATIO_KEYS = List.of("msgs_per_s_vs_netty_epoll", "msgs_per_s_vs_c_epoll",
             "cpu_per_msg_vs_netty_epoll", "cpu_per_msg_vs_c_epoll");
+
+    static final List<String> RANGE_KEYS = List.of("msgs_per_s_min", "msgs_per_s_max", "p99_us_min", "p99_us_max",
+            "user_us_per_msg_min", "user_us_per_msg_max", "sys_us_per_msg_min", "sys_us_per_msg_max");
 
     static final List<String> HTTP_MEDIAN_KEYS = List.of("requests_per_s", "p50_us", "p99_us", "user_us_per_req",
             "sys_us_per_req", "alloc_bytes_per_req", "server_util");
@@ -265,6 +269,8 @@ final class ResultsSchema {
                 type(p, c, "range", Map.class, at);
                 numbersOrNull(p, c, "median", MEDIAN_KEYS, at);
                 numbersOrNull(p, c, "ratios", RATIO_KEYS, at);
+                numbersOrNull(p, c, "range", RANGE_KEYS, at);
+                ranking(p, c, at);
             }
         }
         timers(p, doc);
@@ -272,6 +278,26 @@ final class ResultsSchema {
         jmh(p, doc);
         type(p, doc, "not_measured", List.class, "");
         return p;
+    }
+
+    /** A TCP echo cell's per_rep lists and its ranking per metric. */
+    private static void ranking(List<String> p, Map<?, ?> c, String at) {
+        if (type(p, c, "per_rep", Map.class, at)) {
+            for (String metric : Report.RANKED_BY) {
+                type(p, (Map<?, ?>) c.get("per_rep"), metric, List.class, at + "per_rep.");
+            }
+        }
+        if (!type(p, c, "ranking", Map.class, at)) {
+            return;
+        }
+        for (String metric : Report.RANKED_BY) {
+            String m = at + "ranking.";
+            if (type(p, (Map<?, ?>) c.get("ranking"), metric, Map.class, m)) {
+                Map<?, ?> r = (Map<?, ?>) ((Map<?, ?>) c.get("ranking")).get(metric);
+                type(p, r, "ranked", Boolean.class, m + metric + ".");
+                type(p, r, "indistinct_from", List.class, m + metric + ".");
+            }
+        }
     }
 
     private static boolean type(List<String> p, Map<?, ?> m, String key, Class<?> t, String at) {

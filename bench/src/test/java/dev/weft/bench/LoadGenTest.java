@@ -25,7 +25,7 @@ class LoadGenTest {
     /** What the test server does to the stream once it has echoed {@code after} bytes. */
     enum Fault { NONE, FLIP_BYTE, CLOSE, DROP_BYTES, FLIP_ALL }
 
-    private ServerSocket server;
+    ServerSocket server;
 
     @AfterEach
     void stop() throws IOException {
@@ -34,7 +34,8 @@ class LoadGenTest {
         }
     }
 
-    private int startServer(Fault fault, long after) throws IOException {
+    /** Starts a test echo server (one thread per connection) doing {@code fault}; returns its port. Also used by {@link NativeLoadGenTest}. */
+    int startServer(Fault fault, long after) throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(() -> {
             while (!server.isClosed()) {

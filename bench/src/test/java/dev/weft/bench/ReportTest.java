@@ -90,7 +90,54 @@ class ReportTest {
             assertTrue(Report.estimate(f.reps(), f.warmupS(), f.durationS(), f.serverWarmupS(), cells, servers)
                     <= Report.FULL_BUDGET_S, "full run over budget for " + servers + " servers: " + f);
         }
-        assertEquals(3, Report.plan(false, 5, 1).reps());
+        assertEquals(5, Report.plan(false, 5, 1).reps());
+        assertEquals(3, Report.plan(false, 5, 1, Report.RUN_OVERHEAD_S).reps());
+    }
+
+    @Test
+    void shouldKeepFiveRepetitionsForTheMachinesServersWithinTheBudget() {
+        // Nine servers (this machine's) × five workloads: five interleaved repetitions still fit.
+        Report.Plan f = Report.plan(false, 9 * Workload.TCP_ECHO.size(), 9);
+        assertEquals(5, f.reps(), f.toString());
+        assertTrue(f.durationS() >= 2, f.toString());
+    }
+
+    private static Map<String, List<Map<String, Object>>> spreadRuns(double... weft) {
+        Map<String, List<Map<String, Object>>> r = new LinkedHashMap<>();
+        List<Map<String, Object>> w = new ArrayList<>();
+        for (double m : weft) {
+            w.add(run(m, 1, 2, false, 1.0));
+        }
+        r.put("100x64B|weft-epoll", w);
+        r.put("100x64B|netty-epoll", new ArrayList<>(List.of(run(140, 2, 2, false, 1.0), run(150, 2.2, 2, false, 1.0),
+                run(145, 2.1, 2, false, 1.0))));
+        return r;
+    }
+
+    @Test
+    void shouldClaimNoRankingWhereTheSpreadOfOneServerCoversTheGapToAnother() {
+        // weft-epoll lands in a slow (145) or fast (190) mode: spread 45 > gap 190 - 145.
+        List<Object> cells = Report.cells(List.of(Workload.TCP_ECHO.get(1)), spreadRuns(190, 145, 192));
+        Map<String, Object> weft = cellOf(cells, "weft-epoll");
+        Map<?, ?> r = (Map<?, ?>) ((Map<?, ?>) weft.get("ranking")).get("msgs_per_s");
+        assertEquals(Boolean.FALSE, r.get("ranked"));
+        assertEquals(List.of("netty-epoll"), r.get("indistinct_from"));
+        assertEquals(List.of(190.0, 145.0, 192.0), ((Map<?, ?>) weft.get("per_rep")).get("msgs_per_s"));
+        // User CPU per message is 1 against 2-2.2 in every repetition: that order stands.
+        Map<?, ?> u = (Map<?, ?>) ((Map<?, ?>) weft.get("ranking")).get("user_us_per_msg");
+        assertEquals(Boolean.TRUE, u.get("ranked"), u.toString());
+    }
+
+    @Test
+    void shouldRankServersWhoseGapExceedsBothSpreadsAndNoneWithOneRepetition() {
+        List<Object> cells = Report.cells(List.of(Workload.TCP_ECHO.get(1)), spreadRuns(190, 188, 192));
+        Map<?, ?> r = (Map<?, ?>) ((Map<?, ?>) cellOf(cells, "weft-epoll").get("ranking")).get("msgs_per_s");
+        assertEquals(Boolean.TRUE, r.get("ranked"), r.toString());
+        assertEquals(List.of(), r.get("indistinct_from"));
+        cells = Report.cells(List.of(Workload.TCP_ECHO.get(1)), spreadRuns(190));
+        r = (Map<?, ?>) ((Map<?, ?>) cellOf(cells, "weft-epoll").get("ranking")).get("msgs_per_s");
+        assertEquals(Boolean.FALSE, r.get("ranked"));
+        assertEquals(List.of("netty-epoll"), r.get("indistinct_from"));
     }
 
     static Map<String, Object> document() {
@@ -123,6 +170,11 @@ class ReportTest {
         assertTrue(p.stream().anyMatch(s -> s.contains("median.p99_us")), p.toString());
 
         doc = document();
+        ReportWriter.list(doc.get("cells")).get(0).remove("ranking");
+        p = ResultsSchema.validate(doc);
+        assertTrue(p.stream().anyMatch(s -> s.contains("ranking")), p.toString());
+
+        doc = document();
         ReportWriter.list(doc.get("cells")).get(0).put("server", "node");
         p = ResultsSchema.validate(doc);
         assertTrue(p.stream().anyMatch(s -> s.contains("not a measured server")), p.toString());
@@ -146,6 +198,9 @@ class ReportTest {
         assertTrue(html.contains("client-bound"));
         String md = Files.readString(dir.resolve("report.md"));
         assertTrue(md.contains("| c-epoll |") && md.contains("charts/cpu-100x64B.svg"), md);
+        assertTrue(md.contains("charts/reps-100x64B.svg") && md.contains("| 0 0 0 |"), "per-repetition chart and column: " + md);
+        assertTrue(md.contains("no msgs/s ranking vs netty-epoll"), md);
+        assertTrue(md.contains("no msgs/s ranking (one repetition)"), md);
         assertTrue(md.contains("skipped: no node on PATH"), md);
     }
 }
