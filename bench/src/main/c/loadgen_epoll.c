@@ -16,7 +16,8 @@
  * Output: one JSON line, the fields of the Java generator (schema weft-loadgen/1) plus
  * "generator":"c": messages per second, latency percentiles (us, from queuing a message to its
  * last byte echoed), with --pid the server's user and sys us per message (/proc/PID/stat deltas
- * over the measured window) and this process's own CPU, so a client-bound cell can be flagged.
+ * over the measured window) and this process's own CPU, so a client-bound cell can be flagged;
+ * for both, sleeps per message (voluntary context switches: how often each had to be woken).
  * With --markers, "measure-start" and "measure-end" lines tell a reader when the window opens and
  * closes. Exit status: 0 done, 1 the run failed (the JSON says why), 2 bad arguments.
  *
@@ -26,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -143,6 +145,32 @@ static int proc_cpu(const char *path, long long *user, long long *sys) {
     }
     if (sscanf(p, " %lld %lld", user, sys) != 2) return -1;
     return 0;
+}
+
+/*
+ * Voluntary context switches of all threads of a process (proc(5), /proc/PID/task/TID/status):
+ * how often it went to sleep, so per message how often it had to be woken. -1 when unreadable.
+ */
+static long long proc_sleeps(long p) {
+    char path[96], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/task", p);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    long long total = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "/proc/%ld/task/%.20s/status", p, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue; /* the thread ended */
+        while (fgets(line, sizeof line, f)) {
+            long long v;
+            if (sscanf(line, "voluntary_ctxt_switches: %lld", &v) == 1) total += v;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return total;
 }
 
 static void marker(const char *line) {
@@ -270,7 +298,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     char statpath[64];
-    long long su0 = 0, ss0 = 0, su1 = 0, ss1 = 0;
+    long long su0 = 0, ss0 = 0, su1 = 0, ss1 = 0, sw0 = -1, sw1 = -1;
     snprintf(statpath, sizeof statpath, "/proc/%ld/stat", pid);
     if (pid > 0 && proc_cpu(statpath, &su0, &ss0) < 0) {
         fprintf(stderr, "loadgen_epoll: --pid %ld: no such process (%s)\n", pid, statpath);
@@ -338,6 +366,7 @@ int main(int argc, char **argv) {
         uint64_t n = now_ns();
         if (phase == WARMUP && n >= measure_at) {
             if (pid > 0 && proc_cpu(statpath, &su0, &ss0) < 0) fail("server process %ld ended", pid);
+            if (pid > 0) sw0 = proc_sleeps(pid);
             getrusage(RUSAGE_SELF, &r0);
             for (int i = 0; i < nconn; i++) conns[i].done_at_start = conns[i].done;
             done0 = total_done;
@@ -348,6 +377,7 @@ int main(int argc, char **argv) {
             done1 = total_done;
             t1 = now_ns();
             if (pid > 0 && proc_cpu(statpath, &su1, &ss1) < 0) fail("server process %ld ended", pid);
+            if (pid > 0) sw1 = proc_sleeps(pid);
             getrusage(RUSAGE_SELF, &r1);
             int stalled = 0, first = -1;
             for (int i = 0; i < nconn; i++) {
@@ -422,12 +452,15 @@ int main(int argc, char **argv) {
         else
             printf("\"server_cpu\":{\"pid\":%ld,\"user_us_per_msg\":%.6f,\"sys_us_per_msg\":%.6f,", pid,
                    du * 1e6 / (double)ticks / (double)msgs, ds * 1e6 / (double)ticks / (double)msgs);
+        if (msgs == 0 || sw0 < 0 || sw1 < 0) printf("\"sleeps_per_msg\":null,");
+        else printf("\"sleeps_per_msg\":%.6f,", (double)(sw1 - sw0) / (double)msgs);
         printf("\"util\":%.6f},", (du + ds) / (double)ticks / secs);
     }
     /* One thread: saturated when it used 90% of one CPU. */
     printf("\"client_cpu\":{\"cores\":1,\"util\":%.6f,", own_util);
-    if (msgs == 0) printf("\"user_us_per_msg\":null,\"sys_us_per_msg\":null,");
-    else printf("\"user_us_per_msg\":%.6f,\"sys_us_per_msg\":%.6f,", own_user / (double)msgs, own_sys / (double)msgs);
+    if (msgs == 0) printf("\"user_us_per_msg\":null,\"sys_us_per_msg\":null,\"sleeps_per_msg\":null,");
+    else printf("\"user_us_per_msg\":%.6f,\"sys_us_per_msg\":%.6f,\"sleeps_per_msg\":%.6f,", own_user / (double)msgs,
+                own_sys / (double)msgs, (double)(r1.ru_nvcsw - r0.ru_nvcsw) / (double)msgs);
     printf("\"saturated\":%s},\"clk_tck\":%ld", own_util >= 0.9 ? "true" : "false", ticks);
     if (error[0]) {
         printf(",\"error\":\"");

@@ -16,7 +16,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code loadgen}: the TCP echo load generator of the report, in its own process.
+ * {@code loadgen}: the Java TCP echo load generator, in its own process: the report's fallback
+ * where the native one ({@link NativeLoadGen}, same shape, check and output) cannot be built.
  *
  * <p><b>Shape.</b> C connections; each keeps D messages of S bytes in flight: it sends D, then one
  * new message for each one fully echoed (D = 1 is ping-pong). Latency is from queuing a message to

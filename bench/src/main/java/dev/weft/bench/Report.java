@@ -774,6 +774,7 @@ final class Report {
         List<Double> cpu = new ArrayList<>();
         List<Double> alloc = new ArrayList<>();
         List<Double> srvUtil = new ArrayList<>();
+        List<Double> srvSleeps = new ArrayList<>();
         List<Double> cliUtil = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         boolean clientBound = false;
@@ -795,6 +796,7 @@ final class Report {
             Double su = num(r, "server_cpu", "util");
             Double cu = num(r, "client_cpu", "util");
             srvUtil.add(su);
+            srvSleeps.add(num(r, "server_cpu", "sleeps_per_msg"));
             cliUtil.add(cu);
             Object sat = r.get("client_cpu") instanceof Map ? ((Map<?, ?>) r.get("client_cpu")).get("saturated") : null;
             // Client-bound: the load generator used its whole core while the server had room left.
@@ -817,6 +819,7 @@ final class Report {
         med.put("cpu_us_per_msg", Stats.median(cpu));
         med.put("alloc_bytes_per_msg", Stats.median(alloc));
         med.put("server_util", Stats.median(srvUtil));
+        med.put("server_sleeps_per_msg", Stats.median(srvSleeps));
         med.put("client_util", Stats.median(cliUtil));
         cell.put("median", med);
         Map<String, Object> range = new LinkedHashMap<>();

@@ -354,6 +354,7 @@ final class ReportWriter {
                             + f(Report.num(rng, "user_us_per_msg_max"), 2) + ")",
                     f(Report.num(med, "sys_us_per_msg"), 2) + " (" + f(Report.num(rng, "sys_us_per_msg_min"), 2) + "–"
                             + f(Report.num(rng, "sys_us_per_msg_max"), 2) + ")",
+                    f(Report.num(med, "server_sleeps_per_msg"), 3),
                     f(Report.num(med, "alloc_bytes_per_msg"), 0),
                     String.join("; ", notes)));
         }
@@ -362,7 +363,7 @@ final class ReportWriter {
 
     static final List<String> HEADER = List.of("server", "msgs/s median (min–max)", "× Netty epoll", "× C epoll",
             "k msgs/s per repetition", "latency p50 / p99 / p99.9 µs", "user µs/msg median (min–max)", "sys µs/msg median (min–max)",
-            "alloc B/msg", "notes");
+            "server sleeps/msg", "alloc B/msg", "notes");
 
     /** Thousands of messages per second of each repetition, in order: "145 190 188". */
     static String perRep(List<Double> v) {
@@ -383,6 +384,7 @@ final class ReportWriter {
         map(doc.get("method")).forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
         sb.append("- CPU per message: the server process's utime and stime deltas (/proc/PID/stat) over the measured window, divided by the messages echoed in it\n");
         sb.append("- client-bound: the load generator used ≥ 90% of its core while the server used < 90% of its own; such a cell measures the client, not the server\n");
+        sb.append("- server sleeps/msg: voluntary context switches of all the server's threads (/proc/PID/task/*/status) per message: how often it had to be woken (native generator only)\n");
         sb.append("- no ranking: a server's median is no farther from another's than the larger of their spreads (max − min over repetitions); the notes name those servers, and the report claims no order between them\n");
         sb.append("\n## Servers\n\n| server | version | status |\n| --- | --- | --- |\n");
         for (Map<String, Object> s : list(doc.get("servers"))) {

@@ -25,7 +25,8 @@ import java.util.Map;
  */
 final class ResultsSchema {
     static final List<String> MEDIAN_KEYS = List.of("msgs_per_s", "p50_us", "p99_us", "p999_us",
-            "user_us_per_msg", "sys_us_per_msg", "cpu_us_per_msg", "alloc_bytes_per_msg", "server_util", "client_util");
+            "user_us_per_msg", "sys_us_per_msg", "cpu_us_per_msg", "alloc_bytes_per_msg", "server_util", "client_util",
+            "server_sleeps_per_msg");
     static final List<String> RATIO_KEYS = List.of("msgs_per_s_vs_netty_epoll", "msgs_per_s_vs_c_epoll",
             "cpu_per_msg_vs_netty_epoll", "cpu_per_msg_vs_c_epoll");
 

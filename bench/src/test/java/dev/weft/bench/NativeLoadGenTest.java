@@ -64,6 +64,7 @@ class NativeLoadGenTest {
             assertEquals(w.size() >= LoadGen.SAMPLE_FROM ? "sample" : "all", out.get("check"), w.toString());
             assertTrue(Report.num(out, "latency_us", "p99") >= Report.num(out, "latency_us", "p50"), out.toString());
             assertTrue(Report.num(out, "server_cpu", "user_us_per_msg") != null, "--pid gives the server's CPU: " + out);
+            assertTrue(Report.num(out, "server_cpu", "sleeps_per_msg") != null, "--pid gives the server's sleeps: " + out);
             assertTrue(Report.num(out, "client_cpu", "util") != null && out.get("client_cpu") instanceof Map, out.toString());
         }
     }
