@@ -701,6 +701,53 @@ final class Report {
     /** What the investigation of the two throughput modes of the 100-connection cells found (the method notes). */
     static final String SLOW_MODE = "TODO";
 
+    /** Relative gap between two repetitions' msgs/s from which {@link #modes} calls them two modes. */
+    static final double MODE_GAP = 0.15;
+
+    /**
+     * Splits a cell's repetitions into a slow and a fast mode at the widest gap between their
+     * sorted msgs/s, when that gap is at least {@value #MODE_GAP} of the lower value and there are
+     * three repetitions or more: {@code two_modes}, and per mode the repetitions and median msgs/s
+     * and sys µs/msg (the slow mode of this machine shows as more kernel time per message).
+     */
+    static Map<String, Object> modes(List<Double> msgs, List<Double> sys) {
+        List<double[]> reps = new ArrayList<>();
+        for (int i = 0; i < msgs.size(); i++) {
+            if (msgs.get(i) != null) {
+                reps.add(new double[] {msgs.get(i), sys.get(i) == null ? Double.NaN : sys.get(i)});
+            }
+        }
+        reps.sort((x, y) -> Double.compare(x[0], y[0]));
+        int cut = -1;
+        double widest = 0;
+        for (int i = 1; i < reps.size(); i++) {
+            double lo = reps.get(i - 1)[0];
+            double gap = lo > 0 ? (reps.get(i)[0] - lo) / lo : 0;
+            if (gap > widest) {
+                widest = gap;
+                cut = i;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        boolean two = reps.size() >= 3 && widest >= MODE_GAP;
+        m.put("two_modes", two);
+        if (two) {
+            for (String mode : List.of("slow", "fast")) {
+                List<double[]> part = mode.equals("slow") ? reps.subList(0, cut) : reps.subList(cut, reps.size());
+                List<Double> pm = new ArrayList<>();
+                List<Double> ps = new ArrayList<>();
+                part.forEach(r -> {
+                    pm.add(r[0]);
+                    ps.add(r[1]);
+                });
+                m.put(mode + "_reps", part.size());
+                m.put(mode + "_msgs_per_s", Stats.median(pm));
+                m.put(mode + "_sys_us_per_msg", Stats.median(ps));
+            }
+        }
+        return m;
+    }
+
     /** What the report ranks servers by within a workload (see {@link #rank}). */
     static final List<String> RANKED_BY = List.of("msgs_per_s", "user_us_per_msg");
 
@@ -838,6 +885,7 @@ final class Report {
         perRep.put("user_us_per_msg", new ArrayList<Object>(user));
         perRep.put("sys_us_per_msg", new ArrayList<Object>(sys));
         cell.put("per_rep", perRep);
+        cell.put("modes", modes(msgs, sys));
         cell.put("client_bound", clientBound);
         cell.put("errors", errors);
         cell.put("runs", reps);

@@ -330,6 +330,12 @@ final class ReportWriter {
             if (Boolean.TRUE.equals(c.get("client_bound"))) {
                 notes.add("client-bound");
             }
+            Map<String, Object> modes = map(c.get("modes"));
+            if (Boolean.TRUE.equals(modes.get("two_modes"))) {
+                notes.add("two modes: " + modes.get("slow_reps") + "× ~" + f(Report.num(modes, "slow_msgs_per_s") / 1000, 0) + "k (sys "
+                        + f(Report.num(modes, "slow_sys_us_per_msg"), 2) + " µs), " + modes.get("fast_reps") + "× ~"
+                        + f(Report.num(modes, "fast_msgs_per_s") / 1000, 0) + "k (sys " + f(Report.num(modes, "fast_sys_us_per_msg"), 2) + " µs)");
+            }
             for (String metric : Report.RANKED_BY) {
                 Map<String, Object> r = map(map(c.get("ranking")).get(metric));
                 List<?> ind = r.get("indistinct_from") instanceof List ? (List<?>) r.get("indistinct_from") : List.of();

@@ -10,7 +10,8 @@ import java.util.Map;
  * Top level {@code schema, generated, quick, machine, method, servers[], workloads[], cells[],
  * timers{}, http{}, jmh{}, not_measured[]}; each TCP echo cell {@code workload, server, repetitions,
  * ok, median{...}, range{...}, ratios{...}, client_bound, errors[], runs[], per_rep{metric: [values in
- * repetition order]}, ranking{metric: {ranked, indistinct_from[]}}}, each cell naming a listed
+ * repetition order]}, ranking{metric: {ranked, indistinct_from[]}}, modes{two_modes, and when true
+ * slow_ and fast_ reps, msgs_per_s, sys_us_per_msg}}, each cell naming a listed
  * workload and a measured server (ranking and per_rep for each metric of {@link Report#RANKED_BY}).
  *
  * <p>Version 2 adds three sections, each either {@code {"skipped": reason}} or:
@@ -272,6 +273,9 @@ final class ResultsSchema {
                 numbersOrNull(p, c, "ratios", RATIO_KEYS, at);
                 numbersOrNull(p, c, "range", RANGE_KEYS, at);
                 ranking(p, c, at);
+                if (type(p, c, "modes", Map.class, at)) {
+                    type(p, (Map<?, ?>) c.get("modes"), "two_modes", Boolean.class, at + "modes.");
+                }
             }
         }
         timers(p, doc);

@@ -129,6 +129,19 @@ class ReportTest {
     }
 
     @Test
+    void shouldSplitRepetitionsIntoASlowAndAFastModeOnlyAtAWideGap() {
+        Map<String, Object> m = Report.modes(java.util.Arrays.asList(190.0, 145.0, 192.0, 147.0, null),
+                java.util.Arrays.asList(4.5, 6.3, 4.4, 6.1, null));
+        assertEquals(Boolean.TRUE, m.get("two_modes"));
+        assertEquals(2, m.get("slow_reps"));
+        assertEquals(146.0, Report.num(m, "slow_msgs_per_s"));
+        assertEquals(6.2, Report.num(m, "slow_sys_us_per_msg"), 1e-9);
+        assertEquals(191.0, Report.num(m, "fast_msgs_per_s"));
+        assertEquals(Boolean.FALSE, Report.modes(List.of(190.0, 180.0, 170.0, 185.0), List.of(1.0, 1.0, 1.0, 1.0)).get("two_modes"));
+        assertEquals(Boolean.FALSE, Report.modes(List.of(190.0, 145.0), List.of(1.0, 1.0)).get("two_modes"));
+    }
+
+    @Test
     void shouldRankServersWhoseGapExceedsBothSpreadsAndNoneWithOneRepetition() {
         List<Object> cells = Report.cells(List.of(Workload.TCP_ECHO.get(1)), spreadRuns(190, 188, 192));
         Map<?, ?> r = (Map<?, ?>) ((Map<?, ?>) cellOf(cells, "weft-epoll").get("ranking")).get("msgs_per_s");
@@ -201,6 +214,7 @@ class ReportTest {
         assertTrue(md.contains("charts/reps-100x64B.svg") && md.contains("| 0 0 0 |"), "per-repetition chart and column: " + md);
         assertTrue(md.contains("no msgs/s ranking vs netty-epoll"), md);
         assertTrue(md.contains("no msgs/s ranking (one repetition)"), md);
+        assertTrue(md.contains("two modes: 1× ~0k"), "weft-nio's 100 | 200 300 reps: " + md);
         assertTrue(md.contains("skipped: no node on PATH"), md);
     }
 }
