@@ -700,14 +700,14 @@ final class Report {
 
     /** What the investigation of the two throughput modes of the 100-connection cells found (the method notes). */
     static final String SLOW_MODE = "The 100-connection cells of this machine land run by run in a slow mode (about 145k msgs/s, "
-            + "6.1-6.5 µs server kernel time per message) or a fast one (about 190k, 4.4-4.8 µs). Nothing found in Weft makes "
-            + "the slow mode likelier: it makes the C reference's system calls per message (one level-triggered epoll_wait per "
-            + "loop iteration, blocking only when nothing is ready; per readable socket one read of up to 256 KiB, the C "
-            + "server's read size, and one send), so read size and wake-up pattern match the C server's by construction; the "
-            + "JVM's own threads wake about 22 times a second in all (VM Periodic Task 17/s, Monitor Deflation 4/s) for under "
-            + "0.1 ms of CPU a second, too little to cost 30%; the servers are warmed up before the matrix and each run has its "
-            + "own warm-up. Each repetition records the server's sleeps per message, so a reader can see whether a slow "
-            + "repetition woke more often; the modes are reported per cell (notes) and no ranking is claimed across them.";
+            + "6.1-6.5 µs server kernel time per message) or a fast one (about 190k, 4.4-4.8 µs), with the same system calls per "
+            + "message. Nothing found in Weft makes the slow mode likelier: per echoed message Weft makes the C reference's calls "
+            + "(one read of up to 256 KiB, the C server's read size, and one send; one level-triggered epoll_wait per loop "
+            + "iteration, blocking only when nothing is ready, about 0.02 per message at 100 connections in both); the JVM's own "
+            + "threads wake about 22 times a second in all (VM Periodic Task 17/s, Monitor Deflation 4/s) for under 0.1 ms of "
+            + "CPU a second, too little to cost 30%; the servers are warmed up before the matrix and each run has a warm-up of "
+            + "its own. Each repetition records the server's sleeps per message, so a slow repetition that woke more often shows; "
+            + "the cell's notes give the two modes, and no ranking is claimed across them. Figures and how to check: bench/README.md.";
 
     /** Relative gap between two repetitions' msgs/s from which {@link #modes} calls them two modes. */
     static final double MODE_GAP = 0.15;
