@@ -3,9 +3,10 @@
  *
  * Closed loop: C connections, each keeping D messages of S bytes in flight; it sends D, then one
  * new message for each one fully echoed (D = 1 is ping-pong). One thread: the report pins it to a
- * CPU of its own with taskset, so a second thread would only share that CPU. One connection runs
- * with a blocking socket (send, recv: two system calls per message); more run non-blocking over
- * level-triggered epoll, one recv per readable socket per wake-up.
+ * CPU of its own with taskset, so a second thread would only share that CPU. One connection with
+ * at most 64 KiB in flight runs with a blocking socket (send, recv: two system calls per message);
+ * anything else runs non-blocking over level-triggered epoll, one recv per readable socket per
+ * wake-up.
  *
  * Check: each connection's byte stream is a window over one fixed pseudo-random pattern, so every
  * echoed byte is compared with what was sent ("all"). From 16 KiB messages ("auto"), one read in 8
@@ -304,9 +305,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "loadgen_epoll: --pid %ld: no such process (%s)\n", pid, statpath);
         return 2;
     }
-    sample = strcmp(check, "sample") == 0 || (strcmp(check, "auto") == 0 && size >= SAMPLE_FROM && nconn > 1);
-    if (sample && nconn == 1) {
-        fprintf(stderr, "loadgen_epoll: --check sample needs more than one connection (one runs blocking)\n");
+    /* Blocking only where sending everything in flight before reading cannot fill both socket buffers. */
+    int blocking = nconn == 1 && (long)size * depth <= 65536;
+    sample = strcmp(check, "sample") == 0 || (strcmp(check, "auto") == 0 && size >= SAMPLE_FROM && !blocking);
+    if (sample && blocking) {
+        fprintf(stderr, "loadgen_epoll: --check sample needs the epoll mode (more than one connection, or over 64 KiB in flight)\n");
         return 2;
     }
     uint64_t seed = 0x5eedULL;
@@ -323,7 +326,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "loadgen_epoll: --host: not an IPv4 address: '%s'\n", host);
         return 2;
     }
-    int blocking = nconn == 1;
     struct conn *conns = calloc((size_t)nconn, sizeof *conns);
     int ep = blocking ? -1 : epoll_create1(EPOLL_CLOEXEC);
     uint64_t t = now_ns();

@@ -55,7 +55,7 @@ class NativeLoadGenTest {
     void shouldEchoAndCheckEveryWorkloadShapeOfTheReport() throws Exception {
         int port = servers.startServer(LoadGenTest.Fault.NONE, 0);
         for (Workload w : List.of(new Workload("a", "one connection", 1, 64, 1), new Workload("b", "pipelined", 3, 64, 8),
-                new Workload("c", "large", 2, 100 * 1024, 1))) {
+                new Workload("c", "large", 2, 100 * 1024, 1), new Workload("d", "one connection, 1.6 MB in flight", 1, 100 * 1024, 16))) {
             Map<String, Object> out = run(port, w, 0);
             assertFalse(out.containsKey("error"), w + ": " + out.get("error"));
             assertEquals("c", out.get("generator"));
