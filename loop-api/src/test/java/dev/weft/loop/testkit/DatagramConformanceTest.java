@@ -200,6 +200,26 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
     }
 
     @Test
+    void shouldSendAReplyMadeJustBeforeCloseInTheSameCallback() {
+        Recorder server = open(new Recorder() {
+            @Override
+            public void datagramReceived(DirectBuffer d, InetSocketAddress sender) {
+                super.datagramReceived(d, sender);
+                transport.sendto(d, 0, d.capacity(), sender);
+                transport.close();
+            }
+        }, LOCAL, null, null).protocol();
+        Recorder client = open(new Recorder(), LOCAL, null, null).protocol();
+        client.transport.sendto(ascii("last words"), localOf(server.transport));
+        runUntil(() -> client.data.size() == 1);
+        assertEquals(List.of("last words"), client.data);
+        await(server.lost);
+        assertNull(server.lostCause);
+        assertEquals(List.of("last words"), server.data);
+        closeAll(client);
+    }
+
+    @Test
     void shouldSendToTheConnectedPeerAndRefuseAnotherTarget() {
         Echo server = open(new Echo(), LOCAL, null, null).protocol();
         InetSocketAddress to = localOf(server.transport);
