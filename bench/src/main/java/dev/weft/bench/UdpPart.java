@@ -42,7 +42,7 @@ final class UdpPart {
 
     record Plan(int reps, double warmupS, double durationS, double serverWarmupS, List<Integer> sizes) {
         static Plan of(boolean quick) {
-            return quick ? new Plan(1, 0.3, 0.7, 0.5, List.of(64)) : new Plan(2, 0.5, 2.0, 1.0, SIZES);
+            return quick ? new Plan(1, 0.3, 0.7, 0.5, List.of(64)) : new Plan(2, 0.5, 1.5, 3.0, SIZES);
         }
 
         double estimate(int servers) {
@@ -100,7 +100,7 @@ final class UdpPart {
                 }
             }
             for (ServerProcess sp : running.values()) {
-                progress.accept("UDP: warming up " + sp.spec.name());
+                progress.accept("UDP: warming up " + sp.spec.name() + " (" + plan.serverWarmupS() + " s of 64 B, for the JIT)");
                 drive(load, pinClient, sp, 64, 0, plan.serverWarmupS());
             }
             List<String> names = new ArrayList<>(running.keySet());
