@@ -254,7 +254,7 @@ final class UdpPart {
         return res;
     }
 
-    private static Map<String, Object> results(Plan plan, List<ServerSpec> specs, Map<String, String> skipped,
+    static Map<String, Object> results(Plan plan, List<ServerSpec> specs, Map<String, String> skipped,
                                                Map<String, List<Map<String, Object>>> runs, Path load) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("tool", "udp_load.c (recvmmsg/sendmmsg), " + FLOWS + " flows × " + WINDOW + " datagrams in flight");
