@@ -7,6 +7,7 @@
  * Built by the loop-api Maven build with the machine's gcc; when it is missing or the library does
  * not load, the Java side uses its JNA bindings instead.
  */
+#define _GNU_SOURCE /* recvmmsg, sendmmsg */
 #include <jni.h>
 #include <errno.h>
 #include <stdint.h>
@@ -44,4 +45,29 @@ Java_dev_weft_loop_posix_FastPath_sendmsg(JNIEnv *env, jclass cls, jint fd, jlon
     (void) env; (void) cls;
     ssize_t n = sendmsg(fd, (const struct msghdr *) ADDR(msghdr), flags);
     return n >= 0 ? (jlong) n : -(jlong) errno;
+}
+
+/*
+ * recvmmsg(fd, msgvec, vlen, flags, NULL) and sendmmsg(fd, msgvec, vlen, flags): the datagram
+ * batch calls of PosixDatagramSocket. Added without a version bump: the Java side probes them once
+ * (FastPath.MMSG), so a library built before them is still used for the calls above.
+ */
+JNIEXPORT jint JNICALL
+Java_dev_weft_loop_posix_FastPath_recvmmsg(JNIEnv *env, jclass cls, jint fd, jlong msgvec, jint vlen, jint flags) {
+    (void) env; (void) cls;
+    int n = recvmmsg(fd, (struct mmsghdr *) ADDR(msgvec), (unsigned int) vlen, flags, NULL);
+    return n >= 0 ? n : -errno;
+}
+
+JNIEXPORT jint JNICALL
+Java_dev_weft_loop_posix_FastPath_sendmmsg(JNIEnv *env, jclass cls, jint fd, jlong msgvec, jint vlen, jint flags) {
+    (void) env; (void) cls;
+    int n = sendmmsg(fd, (struct mmsghdr *) ADDR(msgvec), (unsigned int) vlen, flags);
+    return n >= 0 ? n : -errno;
+}
+
+JNIEXPORT jint JNICALL
+Java_dev_weft_loop_posix_FastPath_mmsghdrSize(JNIEnv *env, jclass cls) {
+    (void) env; (void) cls;
+    return (jint) sizeof(struct mmsghdr);
 }

@@ -28,6 +28,8 @@ public final class Main {
                 ExampleEcho::run);
         add("netty-echo", "--transport epoll|nio|io_uring --port P [--host H]   Netty 4.2 echo server",
                 NettyEcho::run);
+        add("netty-udp-echo", "--transport epoll|nio --port P [--host H]   Netty 4.2 UDP echo server (recvmmsg on epoll)",
+                NettyUdpEcho::run);
         add("peers", "                  list the echo servers (Weft and peers) and why any is unavailable",
                 Main::peers);
         add("peer", "NAME --port P      run one echo server from 'peers' in the foreground",

@@ -281,6 +281,10 @@ final class ReportWriter {
                         List.of("benchmark", "virtual", "handoff", "handoff / virtual", "unit"), trows, List.of()));
             }
         }
+        Section udp = UdpPart.section(map(doc.get("udp")));
+        if (udp != null) {
+            out.add(udp);
+        }
         return out;
     }
 

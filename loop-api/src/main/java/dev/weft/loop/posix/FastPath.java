@@ -33,6 +33,11 @@ public final class FastPath {
     /** Whether the JNI library is loaded and callers should use it. A constant for the JIT. */
     public static final boolean AVAILABLE;
     private static final String WHY_NOT;
+    /**
+     * Whether {@link #recvmmsg} and {@link #sendmmsg} are in the loaded library (probed once with
+     * descriptor -1: a library built before them lacks them and is still used for the others).
+     */
+    public static final boolean MMSG;
 
     static {
         String why;
@@ -43,6 +48,15 @@ public final class FastPath {
         }
         WHY_NOT = why;
         AVAILABLE = why == null;
+        boolean mmsg = false;
+        if (AVAILABLE) {
+            try {
+                mmsg = recvmmsg(-1, 0, 0, 0) < 0 && mmsghdrSize() == PosixAbi.current().MSGHDR_SIZE + 8;
+            } catch (Throwable t) {
+                mmsg = false;
+            }
+        }
+        MMSG = mmsg;
     }
 
     private FastPath() {
@@ -124,4 +138,13 @@ public final class FastPath {
 
     /** {@code sendmsg(fd, msghdr, flags)}: bytes sent, or -errno. */
     public static native long sendmsg(int fd, long msghdr, int flags);
+
+    /** {@code recvmmsg(fd, msgvec, vlen, flags, NULL)}: datagrams received, or -errno. */
+    public static native int recvmmsg(int fd, long msgvec, int vlen, int flags);
+
+    /** {@code sendmmsg(fd, msgvec, vlen, flags)}: datagrams sent, or -errno. */
+    public static native int sendmmsg(int fd, long msgvec, int vlen, int flags);
+
+    /** {@code sizeof(struct mmsghdr)} as the library was compiled. */
+    static native int mmsghdrSize();
 }

@@ -27,12 +27,24 @@ import org.agrona.concurrent.UnsafeBuffer;
  * is returned as the same {@link InetSocketAddress}; a target equal to the previous one is not
  * encoded again ({@code InetAddress.getAddress()} copies an array).
  *
+ * <p><b>Batches.</b> Unless {@code -D}{@value #BATCH_PROPERTY}{@code =false}, the socket also moves
+ * up to {@link DatagramBatch#SIZE} datagrams per call with {@code recvmmsg} and {@code sendmmsg}
+ * ({@link #receiveBatch}, {@link #stage}, {@link #sendStaged}), through the JNI fast path when its
+ * library has them ({@link FastPath#MMSG}), else through JNA, in the thread's {@link DatagramBatch}.
+ * The kernel's order is kept and each datagram keeps its own sender. Senders are decoded through a
+ * small cache keyed by the sockaddr bytes (64 entries), so up to that many peers taking turns cost
+ * no allocation.
+ *
  * <p><b>Truncation</b> is detected with {@code MSG_TRUNC} in {@code recvfrom}'s flags (Linux returns
  * the datagram's real length). ECONNREFUSED (an ICMP port unreachable queued on the socket) is thrown
  * as {@link ConnectException}. Loop thread only; after {@link #close()} calls fail on descriptor -1.
  */
 public final class PosixDatagramSocket implements DatagramSocket {
     private static final PosixAbi ABI = PosixAbi.current();
+    /** The system property that turns batched receive and send off when {@code false}. */
+    public static final String BATCH_PROPERTY = "weft.datagram.batch";
+    private static final boolean BATCH = !"false".equalsIgnoreCase(System.getProperty(BATCH_PROPERTY, "true").trim());
+    private static final int SENDER_CACHE = 64;
     static final int SOCK_DGRAM = 2;
     static final int MSG_TRUNC = 0x20;
     static final int SO_BROADCAST = 6;
@@ -48,8 +60,6 @@ public final class PosixDatagramSocket implements DatagramSocket {
 
     private static final int RECV_ADDR = 0;
     private static final int RECV_LEN = 128;
-    private static final int LAST_ADDR = 136;
-    private static final int LAST_LEN = 264;
     private static final int SEND_ADDR = 272;
     private static final int OPT = 400;
     private static final int SIZE = 448;
@@ -64,6 +74,10 @@ public final class PosixDatagramSocket implements DatagramSocket {
     private InetSocketAddress lastTarget;
     private int lastTargetLen;
     private InetSocketAddress remote;
+    private DatagramBatch batch;
+    private final UnsafeBuffer senderKeys = new UnsafeBuffer(new byte[SENDER_CACHE * 32]);
+    private final int[] senderLengths = new int[SENDER_CACHE];
+    private final InetSocketAddress[] senders = new InetSocketAddress[SENDER_CACHE];
 
     PosixDatagramSocket(int fd, boolean inet6) {
         this.fd = fd;
@@ -101,21 +115,39 @@ public final class PosixDatagramSocket implements DatagramSocket {
     }
 
     private InetSocketAddress decodeSource() {
-        int len = Math.min(mem.getInt(RECV_LEN), 128);
-        if (source != null && len == mem.getInt(LAST_LEN)) {
+        return sender(mem, RECV_ADDR, mem.getInt(RECV_LEN));
+    }
+
+    /**
+     * The sender whose sockaddr ({@code len} bytes) is at {@code offset} of {@code buf}: the cached
+     * object when the same bytes were seen recently, else a new one, then cached.
+     */
+    private InetSocketAddress sender(UnsafeBuffer buf, int offset, int len) {
+        len = Math.min(len & ~3, 32);
+        int h = len;
+        for (int i = 0; i < len; i += 4) {
+            h = h * 0x9E3779B1 + buf.getInt(offset + i);
+        }
+        int slot = (h ^ (h >>> 16)) & (SENDER_CACHE - 1);
+        InetSocketAddress cached = senders[slot];
+        if (cached != null && senderLengths[slot] == len) {
+            int k = slot * 32;
             boolean same = true;
             for (int i = 0; i < len && same; i += 4) {
-                same = i + 4 <= len ? mem.getInt(RECV_ADDR + i) == mem.getInt(LAST_ADDR + i)
-                        : mem.getByte(RECV_ADDR + i) == mem.getByte(LAST_ADDR + i);
+                same = senderKeys.getInt(k + i) == buf.getInt(offset + i);
             }
             if (same) {
-                return source;
+                return cached;
             }
         }
-        mem.putBytes(LAST_ADDR, mem, RECV_ADDR, len);
-        mem.putInt(LAST_LEN, len);
-        InetSocketAddress a = SockAddr.decode(ABI, mem, RECV_ADDR);
-        return a != null ? a : remote;
+        InetSocketAddress a = SockAddr.decode(ABI, buf, offset);
+        if (a == null) {
+            return remote;
+        }
+        senderKeys.putBytes(slot * 32, buf, offset, len);
+        senderLengths[slot] = len;
+        senders[slot] = a;
+        return a;
     }
 
     private IOException failure(String call, int errno) {
@@ -163,6 +195,154 @@ public final class PosixDatagramSocket implements DatagramSocket {
             if (e != ABI.EINTR) {
                 throw failure("sendto(" + (target != null ? target : remote) + ")", e);
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ batches
+
+    @Override
+    public int batchSize() {
+        return BATCH ? DatagramBatch.SIZE : 0;
+    }
+
+    private DatagramBatch batch() {
+        DatagramBatch b = batch;
+        if (b == null) {
+            b = DatagramBatch.forThisThread();
+            batch = b;
+        }
+        return b;
+    }
+
+    @Override
+    public int receiveBatch() throws IOException {
+        DatagramBatch b = batch();
+        long vector = b.receiveVector(ABI);
+        for (;;) {
+            int n;
+            int e;
+            if (FastPath.MMSG) {
+                n = FastPath.recvmmsg(fd, vector, DatagramBatch.SIZE, 0);
+                e = n < 0 ? -n : 0;
+            } else {
+                n = DatagramCalls.recvmmsg(fd, vector, DatagramBatch.SIZE, 0, 0);
+                e = n < 0 ? Native.getLastError() : 0;
+            }
+            if (n > 0) {
+                b.received = n;
+                return n;
+            }
+            if (n == 0 || e == ABI.EAGAIN || e == ABI.EWOULDBLOCK) {
+                return WOULD_BLOCK;
+            }
+            if (e != ABI.EINTR) {
+                throw failure("recvmmsg(fd " + fd + ")", e);
+            }
+        }
+    }
+
+    @Override
+    public long batchAddress(int i) {
+        return batch.address(i);
+    }
+
+    @Override
+    public int batchLength(int i) {
+        return batch.length(i);
+    }
+
+    @Override
+    public boolean batchTruncated(int i) {
+        return (batch.flags(ABI, i) & MSG_TRUNC) != 0;
+    }
+
+    @Override
+    public InetSocketAddress batchSource(int i) {
+        DatagramBatch b = batch;
+        return sender(b.mem, b.nameOffset(i), b.nameLength(ABI, i));
+    }
+
+    @Override
+    public boolean stage(org.agrona.DirectBuffer data, int length, InetSocketAddress target) throws IOException {
+        if (!BATCH) {
+            return false;
+        }
+        DatagramBatch b = batch();
+        if (b.stagedBy != null && b.stagedBy != this) {
+            throw new IllegalStateException("another socket's datagrams are staged on this thread");
+        }
+        if (!b.fits(length)) {
+            return false;
+        }
+        int nameLen = 0;
+        if (target != null) {
+            if (target != lastTarget && !target.equals(lastTarget)) {
+                lastTargetLen = inet6 ? SockAddr.encodeAs6(ABI, mem, SEND_ADDR, target)
+                        : SockAddr.encode(ABI, mem, SEND_ADDR, target);
+                lastTarget = target;
+            }
+            nameLen = lastTargetLen;
+        }
+        int at = b.stage(ABI, length, mem, SEND_ADDR, nameLen, target);
+        b.mem.putBytes(at, data, 0, length);
+        b.stagedBy = this;
+        return true;
+    }
+
+    @Override
+    public int staged() {
+        DatagramBatch b = batch;
+        return b != null && b.stagedBy == this ? b.staged : 0;
+    }
+
+    @Override
+    public int sendStaged(int from) throws IOException {
+        DatagramBatch b = batch;
+        long vector = b.sendVector(from);
+        int count = b.staged - from;
+        for (;;) {
+            int n;
+            int e;
+            if (FastPath.MMSG) {
+                n = FastPath.sendmmsg(fd, vector, count, ABI.MSG_NOSIGNAL);
+                e = n < 0 ? -n : 0;
+            } else {
+                n = DatagramCalls.sendmmsg(fd, vector, count, ABI.MSG_NOSIGNAL);
+                e = n < 0 ? Native.getLastError() : 0;
+            }
+            if (n > 0) {
+                return n;
+            }
+            if (n == 0 || e == ABI.EAGAIN || e == ABI.EWOULDBLOCK) {
+                return WOULD_BLOCK;
+            }
+            if (e != ABI.EINTR) {
+                InetSocketAddress t = b.targets[from];
+                throw failure("sendmmsg(" + (t != null ? t : remote) + ")", e);
+            }
+        }
+    }
+
+    @Override
+    public long stagedAddress(int i) {
+        return batch.stagedAddress(ABI, i);
+    }
+
+    @Override
+    public int stagedLength(int i) {
+        return batch.stagedLength(ABI, i);
+    }
+
+    @Override
+    public InetSocketAddress stagedTarget(int i) {
+        return batch.targets[i];
+    }
+
+    @Override
+    public void clearStaged() {
+        DatagramBatch b = batch;
+        if (b != null && b.stagedBy == this) {
+            b.clearStaged();
         }
     }
 
@@ -291,6 +471,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
     public void close() throws IOException {
         int f = fd;
         if (f >= 0) {
+            clearStaged();
             fd = -1;
             BufferUtil.free(memory);
             Posix.close(f, "fd " + f);

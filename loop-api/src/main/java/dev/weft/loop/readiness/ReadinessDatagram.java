@@ -22,10 +22,16 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The readiness backends' half of a UDP endpoint: a non-blocking {@link DatagramSocket} registered
- * with the poller. On READABLE it receives datagrams one by one into the driver's read buffer (256
- * KiB, larger than any UDP datagram, so nothing is truncated there) and hands each to
- * {@link DatagramCore} as a re-wrapped view, up to {@link #READS_PER_EVENT} per event so one busy
- * endpoint cannot starve the loop. On WRITABLE the core drains its queue. Allocates nothing per
+ * with the poller. On READABLE it receives datagrams and hands each to {@link DatagramCore} as a
+ * re-wrapped view, up to {@link #READS_PER_EVENT} per event so one busy endpoint cannot starve the
+ * loop. A socket with batches ({@link DatagramSocket#batchSize()} above 0: epoll's, with
+ * {@code recvmmsg}) receives a batch per call and the core stages the replies sent meanwhile, which
+ * leave in one {@code sendmmsg} when the batch is delivered; a batch shorter than the socket's
+ * batch size ends the event, since level-triggered readiness reports what arrives later. Other
+ * sockets receive one datagram per call into the driver's read buffer (256 KiB, larger than any
+ * UDP datagram, so nothing is truncated there). Datagrams already received in a batch are still
+ * delivered if the protocol pauses reading in the middle of it (they have left the kernel); after
+ * {@code close()} they are dropped. On WRITABLE the core drains its queue. Allocates nothing per
  * datagram.
  */
 final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
@@ -126,6 +132,10 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
     }
 
     private void receive() {
+        if (socket.batchSize() > 0) {
+            receiveBatches();
+            return;
+        }
         UnsafeBuffer view = driver.readView;
         for (int i = 0; i < READS_PER_EVENT && core.wantsRead(); i++) {
             int n;
@@ -146,6 +156,75 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
                         + n + " bytes delivered", n));
             }
         }
+    }
+
+    private void receiveBatches() {
+        UnsafeBuffer view = driver.readView;
+        int size = socket.batchSize();
+        for (int total = 0; total < READS_PER_EVENT && core.wantsRead(); ) {
+            int n;
+            try {
+                n = socket.receiveBatch();
+            } catch (IOException e) {
+                core.errorReceived(e);
+                return;
+            }
+            if (n == DatagramSocket.WOULD_BLOCK) {
+                return;
+            }
+            core.beginBatch();
+            for (int i = 0; i < n && !core.isLost() && !core.isClosingNow(); i++) {
+                int len = socket.batchLength(i);
+                InetSocketAddress from = socket.batchSource(i);
+                view.wrap(socket.batchAddress(i), len);
+                core.datagramReceived(view, from);
+                if (socket.batchTruncated(i) && !core.isLost()) {
+                    core.errorReceived(new DatagramTruncatedException("datagram from " + from
+                            + " was longer than the " + len + "-byte receive slot; " + len + " bytes delivered", len));
+                }
+            }
+            core.endBatch();
+            total += n;
+            if (n < size) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public boolean stage(org.agrona.DirectBuffer data, int length, InetSocketAddress target) throws IOException {
+        return socket.stage(data, length, target);
+    }
+
+    @Override
+    public int staged() {
+        return socket.staged();
+    }
+
+    @Override
+    public int sendStaged(int from) throws IOException {
+        int n = socket.sendStaged(from);
+        return n == DatagramSocket.WOULD_BLOCK ? -1 : n;
+    }
+
+    @Override
+    public long stagedAddress(int i) {
+        return socket.stagedAddress(i);
+    }
+
+    @Override
+    public int stagedLength(int i) {
+        return socket.stagedLength(i);
+    }
+
+    @Override
+    public InetSocketAddress stagedTarget(int i) {
+        return socket.stagedTarget(i);
+    }
+
+    @Override
+    public void clearStaged() {
+        socket.clearStaged();
     }
 
     @Override

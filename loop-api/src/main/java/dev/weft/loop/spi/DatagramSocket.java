@@ -62,4 +62,81 @@ public interface DatagramSocket extends Pollable {
 
     /** Idempotent. */
     void close() throws IOException;
+
+    // ------------------------------------------------------------------ batches (optional)
+
+    /**
+     * How many datagrams one {@link #receiveBatch} returns at most and one {@link #sendStaged} sends;
+     * 0 (the default) when this socket moves datagrams one at a time and the batch calls below are
+     * not to be used.
+     */
+    default int batchSize() {
+        return 0;
+    }
+
+    /**
+     * Receives up to {@link #batchSize} datagrams in one call, in the kernel's order: how many (at
+     * least 1), or {@link #WOULD_BLOCK}. They stay readable through {@link #batchAddress} and its
+     * peers until the next receive on this thread.
+     */
+    default int receiveBatch() throws IOException {
+        throw new UnsupportedOperationException("no batched receive");
+    }
+
+    /** Address of datagram {@code i} of the last batch. */
+    default long batchAddress(int i) {
+        throw new UnsupportedOperationException("no batched receive");
+    }
+
+    /** Length of datagram {@code i} of the last batch. */
+    default int batchLength(int i) {
+        throw new UnsupportedOperationException("no batched receive");
+    }
+
+    /** Whether datagram {@code i} of the last batch was cut short. */
+    default boolean batchTruncated(int i) {
+        throw new UnsupportedOperationException("no batched receive");
+    }
+
+    /** The sender of datagram {@code i} of the last batch; the same object for the same recent sender. */
+    default InetSocketAddress batchSource(int i) {
+        throw new UnsupportedOperationException("no batched receive");
+    }
+
+    /**
+     * Copies a datagram to send later with {@link #sendStaged}: false, with nothing changed, when
+     * the batch is full. Staged datagrams belong to this socket until sent or {@link #clearStaged cleared}.
+     */
+    default boolean stage(org.agrona.DirectBuffer data, int length, InetSocketAddress target) throws IOException {
+        return false;
+    }
+
+    /** How many datagrams are staged. */
+    default int staged() {
+        return 0;
+    }
+
+    /**
+     * Sends staged datagrams from index {@code from} on in one call, in order: how many the kernel
+     * took (at least 1), or {@link #WOULD_BLOCK}. An exception is the failure of datagram {@code from}.
+     */
+    default int sendStaged(int from) throws IOException {
+        throw new UnsupportedOperationException("no batched send");
+    }
+
+    default long stagedAddress(int i) {
+        throw new UnsupportedOperationException("no batched send");
+    }
+
+    default int stagedLength(int i) {
+        throw new UnsupportedOperationException("no batched send");
+    }
+
+    default InetSocketAddress stagedTarget(int i) {
+        throw new UnsupportedOperationException("no batched send");
+    }
+
+    /** Forgets the staged datagrams. */
+    default void clearStaged() {
+    }
 }

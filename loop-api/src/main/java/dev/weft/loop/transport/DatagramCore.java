@@ -28,6 +28,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * size is payload plus {@link DatagramTransport#DATAGRAM_OVERHEAD} per datagram, added when queued
  * and subtracted when sent (CPython gh-135444 leaked the header on one path and wedged).
  *
+ * <p><b>Batches.</b> A backend that receives several datagrams per call brackets their delivery
+ * with {@link #beginBatch()} and {@link #endBatch()}. In between, a datagram sent while the queue is
+ * empty is copied into the backend's staging area instead of sent at once ({@link DatagramIo#stage}),
+ * and all staged datagrams leave together at {@link #endBatch()} (or when the area is full, or at
+ * {@code close()}), in the order they were sent; what the kernel would not take then joins the
+ * queue, in order. The write buffer size does not count staged datagrams, and a send's error
+ * reaches {@code errorReceived} when the batch is sent.
+ *
  * <p><b>States.</b> open → closing ({@code close}: reading stops, the queue drains) → lost (socket
  * released; {@code connectionLost} scheduled once through {@code callSoon}). {@code abort}, a
  * throwing protocol callback and a failure to register go straight to lost. I/O errors of single
@@ -49,6 +57,8 @@ public final class DatagramCore implements DatagramTransport {
     private ByteBuffer queueMemory;
     private final UnsafeBuffer queue = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer source = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer stagedView = new UnsafeBuffer(0, 0);
+    private boolean batching;
     private int head;
     private int tail;
     private InetSocketAddress[] targets = new InetSocketAddress[64];
@@ -97,8 +107,62 @@ public final class DatagramCore implements DatagramTransport {
         return reading && !closing && !lost;
     }
 
+    /** Whether {@code close()} or {@code abort()} was called (the rest of a received batch is dropped). */
+    public boolean isClosingNow() {
+        return closing || lost;
+    }
+
     public boolean hasQueued() {
         return queuedCount > 0;
+    }
+
+    /** Datagrams of one receive batch follow: sends made meanwhile are staged. */
+    public void beginBatch() {
+        batching = !lost;
+    }
+
+    /** The batch is delivered: the staged datagrams are sent. */
+    public void endBatch() {
+        if (batching) {
+            flushStaged();
+            batching = false;
+        }
+    }
+
+    /**
+     * Sends what is staged, in order: a datagram the kernel refuses is dropped and reported, the
+     * rest go on; what would block is queued.
+     */
+    private void flushStaged() {
+        int n = io.staged();
+        int i = 0;
+        while (i < n && !lost) {
+            int sent;
+            try {
+                sent = io.sendStaged(i);
+            } catch (IOException e) {
+                i++;
+                errorReceived(e);
+                continue;
+            }
+            if (sent < 0) {
+                break;
+            }
+            i += sent;
+        }
+        if (lost) {
+            return;
+        }
+        int before = queuedCount;
+        for (; i < n; i++) {
+            int len = io.stagedLength(i);
+            stagedView.wrap(io.stagedAddress(i), len);
+            enqueue(stagedView, len, io.stagedTarget(i));
+        }
+        io.clearStaged();
+        if (queuedCount > before) {
+            queuedGrew(before == 0);
+        }
     }
 
     /** One datagram arrived; {@code data} is valid during the call. */
@@ -271,6 +335,23 @@ public final class DatagramCore implements DatagramTransport {
     }
 
     private void sendChecked(UnsafeBuffer data, int length, InetSocketAddress target) {
+        if (batching && queuedCount == 0) {
+            try {
+                if (io.stage(data, length, target)) {
+                    return;
+                }
+                flushStaged();
+                if (lost) {
+                    return;
+                }
+                if (queuedCount == 0 && io.stage(data, length, target)) {
+                    return;
+                }
+            } catch (IOException e) {
+                errorReceived(e);
+                return;
+            }
+        }
         if (queuedCount == 0) {
             long address;
             if (data.byteArray() != null) {
@@ -291,6 +372,11 @@ public final class DatagramCore implements DatagramTransport {
             }
         }
         enqueue(data, length, target);
+        queuedGrew(queuedCount == 1);
+    }
+
+    /** After datagrams were queued: pause the protocol at the mark, ask for writability if the queue was empty. */
+    private void queuedGrew(boolean wasEmpty) {
         if (flow.pauseNeeded(size)) {
             try {
                 protocol.pauseWriting();
@@ -299,7 +385,7 @@ public final class DatagramCore implements DatagramTransport {
                 return;
             }
         }
-        if (queuedCount == 1) {
+        if (wasEmpty) {
             io.interestChanged();
         }
     }
@@ -353,6 +439,13 @@ public final class DatagramCore implements DatagramTransport {
         if (closing || lost) {
             return;
         }
+        if (batching) {
+            flushStaged();
+            batching = false;
+            if (lost) {
+                return;
+            }
+        }
         closing = true;
         if (queuedCount == 0) {
             finish(null);
@@ -397,6 +490,10 @@ public final class DatagramCore implements DatagramTransport {
     }
 
     private void dropQueue() {
+        if (batching) {
+            io.clearStaged();
+            batching = false;
+        }
         for (int i = 0; i < targets.length; i++) {
             targets[i] = null;
         }

@@ -34,4 +34,43 @@ public interface DatagramIo {
     Object info(String name);
 
     void joinGroup(java.net.InetAddress group, java.net.NetworkInterface nif, boolean join) throws IOException;
+
+    // ------------------------------------------------------------------ staged sends (optional)
+
+    /**
+     * Copies a datagram to send with the others staged at the end of the current receive batch
+     * ({@link #sendStaged}); false, nothing changed, when the batch is full or this backend sends
+     * one at a time (the default).
+     */
+    default boolean stage(org.agrona.DirectBuffer data, int length, InetSocketAddress target) throws IOException {
+        return false;
+    }
+
+    /** Datagrams staged by this endpoint. */
+    default int staged() {
+        return 0;
+    }
+
+    /**
+     * Sends the staged datagrams from {@code from} on: how many the kernel took, or -1 if it would
+     * block. An exception is datagram {@code from}'s own failure.
+     */
+    default int sendStaged(int from) throws IOException {
+        throw new UnsupportedOperationException("no staged sends");
+    }
+
+    default long stagedAddress(int i) {
+        throw new UnsupportedOperationException("no staged sends");
+    }
+
+    default int stagedLength(int i) {
+        throw new UnsupportedOperationException("no staged sends");
+    }
+
+    default InetSocketAddress stagedTarget(int i) {
+        throw new UnsupportedOperationException("no staged sends");
+    }
+
+    default void clearStaged() {
+    }
 }

@@ -66,4 +66,14 @@ class FastPathTest {
         long at = BufferUtil.address(zeros);
         assertEquals(-EBADF, FastPath.sendmsg(-1, at, 0));
     }
+
+    /** A library built from this source has the batch calls; the probe must find them. */
+    @Test
+    void shouldHaveTheDatagramBatchCallsWhenLoaded() {
+        assumeTrue(FastPath.AVAILABLE, FastPath.status());
+        assertTrue(FastPath.MMSG, "recvmmsg/sendmmsg probed in the loaded library");
+        assertEquals(-EBADF, FastPath.recvmmsg(-1, 0L, 0, 0));
+        assertEquals(-EBADF, FastPath.sendmmsg(-1, 0L, 0, 0));
+        assertEquals(PosixAbi.current().MSGHDR_SIZE + 8, FastPath.mmsghdrSize());
+    }
 }

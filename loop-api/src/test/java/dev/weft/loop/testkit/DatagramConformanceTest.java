@@ -165,6 +165,61 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
     }
 
     @Test
+    void shouldEchoABurstFromTwoSendersInOrderEachToItsOwnSender() {
+        Echo server = open(new Echo(), LOCAL, null, null).protocol();
+        Recorder b = open(new Recorder(), LOCAL, null, null).protocol();
+        Recorder c = open(new Recorder(), LOCAL, null, null).protocol();
+        InetSocketAddress to = localOf(server.transport);
+        int each = 100;
+        for (int i = 0; i < each; i++) {
+            b.transport.sendto(ascii("b" + i), to);
+            c.transport.sendto(ascii("c" + i), to);
+        }
+        runUntil(() -> b.data.size() == each && c.data.size() == each);
+        InetSocketAddress fromB = localOf(b.transport);
+        InetSocketAddress fromC = localOf(c.transport);
+        List<String> seenB = new ArrayList<>();
+        for (int i = 0; i < server.data.size(); i++) {
+            String d = server.data.get(i);
+            assertEquals(d.startsWith("b") ? fromB : fromC, server.from.get(i), "sender of " + d);
+            if (d.startsWith("b")) {
+                seenB.add(d);
+            }
+        }
+        List<String> expectB = new ArrayList<>();
+        List<String> expectC = new ArrayList<>();
+        for (int i = 0; i < each; i++) {
+            expectB.add("b" + i);
+            expectC.add("c" + i);
+        }
+        assertEquals(expectB, seenB, "the server saw b's datagrams in order");
+        assertEquals(expectB, b.data, "each reply went back to its sender, in order");
+        assertEquals(expectC, c.data);
+        assertTrue(server.errors.isEmpty() && b.errors.isEmpty() && c.errors.isEmpty(), server.errors.toString());
+        closeAll(b, c, server);
+    }
+
+    @Test
+    void shouldSendAReplyMadeJustBeforeCloseInTheSameCallback() {
+        Recorder server = open(new Recorder() {
+            @Override
+            public void datagramReceived(DirectBuffer d, InetSocketAddress sender) {
+                super.datagramReceived(d, sender);
+                transport.sendto(d, 0, d.capacity(), sender);
+                transport.close();
+            }
+        }, LOCAL, null, null).protocol();
+        Recorder client = open(new Recorder(), LOCAL, null, null).protocol();
+        client.transport.sendto(ascii("last words"), localOf(server.transport));
+        runUntil(() -> client.data.size() == 1);
+        assertEquals(List.of("last words"), client.data);
+        await(server.lost);
+        assertNull(server.lostCause);
+        assertEquals(List.of("last words"), server.data);
+        closeAll(client);
+    }
+
+    @Test
     void shouldSendToTheConnectedPeerAndRefuseAnotherTarget() {
         Echo server = open(new Echo(), LOCAL, null, null).protocol();
         InetSocketAddress to = localOf(server.transport);
@@ -344,7 +399,11 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
     void shouldRefuseCallsFromAnotherThread() {
         Recorder r = open(new Recorder(), LOCAL, null, null).protocol();
         InetSocketAddress self = localOf(r.transport);
+        // The other thread calls once the loop runs (before that, no thread owns it yet).
+        java.util.concurrent.CompletableFuture<Void> running = new java.util.concurrent.CompletableFuture<>();
+        loop.callSoon(() -> running.complete(null));
         IllegalStateException e = whileLoopRuns(() -> {
+            running.join();
             try {
                 r.transport.sendto(new byte[1], self);
                 return null;
