@@ -6,6 +6,7 @@ import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.Transport;
 import dev.weft.loop.core.LoopInternals;
+import dev.weft.loop.core.LoopProbe;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -381,6 +382,9 @@ public final class DatagramCore implements DatagramTransport {
 
     private void finish(Throwable cause) {
         lost = true;
+        if (cause != null) {
+            LoopProbe.INSTANCE.transportError(this, cause);
+        }
         dropQueue();
         io.release();
         boolean notify = started;

@@ -7,6 +7,7 @@ import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Transport;
+import dev.weft.loop.core.LoopProbe;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -604,6 +605,9 @@ public final class StreamCore implements Transport {
 
     private void finish(Throwable cause, boolean reset) {
         lost = true;
+        if (cause != null) {
+            LoopProbe.INSTANCE.transportError(this, cause);
+        }
         if (fileSend != null) {
             fileSend.transportLost(cause);
         }
