@@ -1475,6 +1475,11 @@ public final class EventLoop implements Executor, AutoCloseable {
             }
 
             @Override
+            public Consumer<String> warningHandler(EventLoop loop) {
+                return loop.warningHandler;
+            }
+
+            @Override
             public void taskDone(EventLoop loop, Task<?> task) {
                 loop.liveTasks.remove(task);
             }

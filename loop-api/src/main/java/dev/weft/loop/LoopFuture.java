@@ -1,5 +1,6 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.CallbackWrapper;
 import dev.weft.loop.core.CreationSite;
 import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.core.Throwables;
@@ -425,7 +426,7 @@ public class LoopFuture<T> implements Future<T> {
     }
 
     /** A done callback on its way through the loop; named after the callback in debug reports. */
-    private static final class DoneCallback<T> implements Runnable {
+    private static final class DoneCallback<T> implements Runnable, CallbackWrapper {
         private final LoopFuture<T> future;
         private final Consumer<? super LoopFuture<T>> callback;
 
@@ -442,6 +443,11 @@ public class LoopFuture<T> implements Future<T> {
         @Override
         public String toString() {
             return callback.toString();
+        }
+
+        @Override
+        public Object wrapped() {
+            return callback;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.weft.loop.jfr;
 
+import dev.weft.loop.Transport;
+import dev.weft.loop.core.CallbackWrapper;
 import dev.weft.loop.core.LoopProbe;
 import jdk.jfr.EventType;
 
@@ -34,7 +36,8 @@ public final class JfrProbe extends LoopProbe {
         if (token instanceof SlowCallbackEvent e) {
             e.end();
             if (e.shouldCommit()) {
-                e.callbackClass = callback.getClass().getName();
+                Object target = callback instanceof CallbackWrapper w ? w.wrapped() : callback;
+                e.callbackClass = target.getClass().getName();
                 e.handle = String.valueOf(handle);
                 e.createdAt = createdAt(handle);
                 e.commit();
@@ -81,6 +84,9 @@ public final class JfrProbe extends LoopProbe {
             TransportErrorEvent e = new TransportErrorEvent();
             if (e.shouldCommit()) {
                 e.transport = String.valueOf(transport);
+                if (transport instanceof Transport t && t.protocol() != null) {
+                    e.protocolClass = t.protocol().getClass().getName();
+                }
                 e.errorClass = cause.getClass().getName();
                 e.message = cause.getMessage();
                 e.commit();

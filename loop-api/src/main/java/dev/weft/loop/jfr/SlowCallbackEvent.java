@@ -22,7 +22,8 @@ import jdk.jfr.Threshold;
 @StackTrace(false)
 final class SlowCallbackEvent extends jdk.jfr.Event {
     @Label("Callback Class")
-    @Description("Class of the callback (a lambda's class names the class that wrote it)")
+    @Description("Class of the callback (a future's done callback: the callback given to addDoneCallback;"
+            + " a lambda's class names the class that wrote it)")
     String callbackClass;
 
     @Label("Handle")

@@ -20,6 +20,9 @@ final class TransportErrorEvent extends jdk.jfr.Event {
     @Label("Transport")
     String transport;
 
+    @Label("Protocol Class")
+    String protocolClass;
+
     @Label("Error Class")
     String errorClass;
 

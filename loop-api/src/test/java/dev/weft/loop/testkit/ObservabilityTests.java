@@ -103,10 +103,7 @@ public abstract class ObservabilityTests extends LoopTestSupport {
 
     @Test
     void shouldReportTheLagOfATimerDelayedByASlowCallback() {
-        LoopFuture<Void> fired = loop.createFuture();
-        loop.callLater(Duration.ofMillis(10), () -> fired.setResult(null));
-        loop.callSoon(() -> sleep(150));
-        loop.runUntilComplete(fired);
+        loop.runUntilComplete(timerBehindASlowCallback());
         LoopStats s = loop.stats();
         assertTrue(s.lagLastNanos() >= TimeUnit.MILLISECONDS.toNanos(100), "lag of the last timer phase: " + s);
         assertTrue(s.lagMaxNanos() >= s.lagLastNanos(), s.toString());
@@ -172,11 +169,8 @@ public abstract class ObservabilityTests extends LoopTestSupport {
             rs.onEvent("dev.weft.SlowCallback", seen::add);
             rs.onEvent("dev.weft.LoopLag", seen::add);
             rs.startAsync();
-            LoopFuture<Void> fired = loop.createFuture();
-            loop.callLater(Duration.ofMillis(5), () -> fired.setResult(null));
-            loop.callSoon(new DeliberatelySlow());
             loop.callSoon(() -> { });
-            loop.runUntilComplete(fired);
+            loop.runUntilComplete(timerBehindASlowCallback());
             waitFor(() -> seen.stream().filter(e -> e.getEventType().getName().equals("dev.weft.SlowCallback")).count() >= 1
                     && seen.stream().anyMatch(e -> e.getEventType().getName().equals("dev.weft.LoopLag")), seen);
         }
@@ -201,10 +195,7 @@ public abstract class ObservabilityTests extends LoopTestSupport {
             r.enable("dev.weft.TransportError");
             r.start();
 
-            LoopFuture<Void> fired = loop.createFuture();
-            loop.callLater(Duration.ofMillis(5), () -> fired.setResult(null));
-            loop.callSoon(new DeliberatelySlow());
-            loop.runUntilComplete(fired);
+            loop.runUntilComplete(timerBehindASlowCallback());
 
             Task<Object> task = loop.createTask(() -> {
                 sleep(120);
@@ -337,10 +328,32 @@ public abstract class ObservabilityTests extends LoopTestSupport {
 
     // ------------------------------------------------------------------ helpers
 
+    /**
+     * A timer due in 10 ms, scheduled by a callback that then blocks the loop for 150 ms
+     * ({@link DeliberatelySlow}): the timer fires at least 140 ms late.
+     */
+    private LoopFuture<Void> timerBehindASlowCallback() {
+        LoopFuture<Void> fired = loop.createFuture();
+        loop.callSoon(new DeliberatelySlow(() -> loop.callLater(Duration.ofMillis(10), () -> fired.setResult(null))));
+        return fired;
+    }
+
     /** A callback that blocks its loop for 150 ms, named in reports. */
     static final class DeliberatelySlow implements Runnable {
+        private final Runnable first;
+
+        DeliberatelySlow() {
+            this(() -> { });
+        }
+
+        /** Runs {@code first}, then blocks. */
+        DeliberatelySlow(Runnable first) {
+            this.first = first;
+        }
+
         @Override
         public void run() {
+            first.run();
             sleep(150);
         }
 
