@@ -55,10 +55,10 @@ import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
  *
  * <h2>Threads</h2>
  * The loop belongs to the thread running it. Methods that say "thread-safe"
- * ({@link #callSoonThreadsafe}, {@link #execute}, {@link #stop}, {@link #time}, {@link #isRunning},
- * {@link #isClosed}) may be called from anywhere; the others, called from another thread while the
- * loop runs, fail at once with {@link IllegalStateException}, before they look at their arguments
- * or change anything. Before the loop first runs, set it up from one thread.
+ * ({@link #callSoonThreadsafe}, {@link #execute}, {@link #stop}, {@link #time}, {@link #stats},
+ * {@link #isRunning}, {@link #isClosed}) may be called from anywhere; the others, called from
+ * another thread while the loop runs, fail at once with {@link IllegalStateException}, before they
+ * look at their arguments or change anything. Before the loop first runs, set it up from one thread.
  *
  * <h2>Time</h2>
  * Deadlines are nanoseconds of the loop's clock, points on a signed 64-bit line. Every sum and

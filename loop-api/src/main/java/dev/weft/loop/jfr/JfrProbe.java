@@ -26,6 +26,9 @@ public final class JfrProbe extends LoopProbe {
 
     @Override
     public Object callbackStarted() {
+        if (!slowCallback.isEnabled()) {
+            return null;
+        }
         SlowCallbackEvent e = new SlowCallbackEvent();
         e.begin();
         return e;
