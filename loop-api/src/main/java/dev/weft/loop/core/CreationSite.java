@@ -11,9 +11,9 @@ public final class CreationSite {
     }
 
     /**
-     * The current stack, without the frames on top of it of the classes that make handles, futures
-     * and tasks (this one, {@code EventLoop}, {@code Handle}, {@code TimerHandle}, {@code LoopFuture},
-     * {@code Task}), at most 16 frames.
+     * The current stack, without the frames on top of it of the classes that make handles, futures,
+     * tasks and resource watches (this one, {@code ResourceWatch}, {@code EventLoop}, {@code Handle},
+     * {@code TimerHandle}, {@code LoopFuture}, {@code Task}), at most 16 frames.
      */
     public static StackTraceElement[] capture() {
         StackTraceElement[] all = new Throwable().getStackTrace();
@@ -43,7 +43,8 @@ public final class CreationSite {
     }
 
     private static boolean isLoopFrame(String c) {
-        return c.equals("dev.weft.loop.core.CreationSite") || c.startsWith("dev.weft.loop.EventLoop")
+        return c.equals("dev.weft.loop.core.CreationSite") || c.equals("dev.weft.loop.core.ResourceWatch")
+                || c.startsWith("dev.weft.loop.EventLoop")
                 || c.equals("dev.weft.loop.Handle") || c.equals("dev.weft.loop.TimerHandle")
                 || c.startsWith("dev.weft.loop.LoopFuture") || c.equals("dev.weft.loop.task.Task")
                 || c.startsWith("dev.weft.loop.task.Task$");
