@@ -2,6 +2,8 @@ package dev.weft.loop;
 
 import dev.weft.loop.core.Nanos;
 import dev.weft.loop.core.LoopInternals;
+import dev.weft.loop.core.LoopMetrics;
+import dev.weft.loop.core.LoopProbe;
 import dev.weft.loop.core.TimerWheel;
 import dev.weft.loop.task.Coroutine;
 import dev.weft.loop.task.Task;
@@ -53,10 +55,10 @@ import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
  *
  * <h2>Threads</h2>
  * The loop belongs to the thread running it. Methods that say "thread-safe"
- * ({@link #callSoonThreadsafe}, {@link #execute}, {@link #stop}, {@link #time}, {@link #isRunning},
- * {@link #isClosed}) may be called from anywhere; the others, called from another thread while the
- * loop runs, fail at once with {@link IllegalStateException}, before they look at their arguments
- * or change anything. Before the loop first runs, set it up from one thread.
+ * ({@link #callSoonThreadsafe}, {@link #execute}, {@link #stop}, {@link #time}, {@link #stats},
+ * {@link #isRunning}, {@link #isClosed}) may be called from anywhere; the others, called from
+ * another thread while the loop runs, fail at once with {@link IllegalStateException}, before they
+ * look at their arguments or change anything. Before the loop first runs, set it up from one thread.
  *
  * <h2>Time</h2>
  * Deadlines are nanoseconds of the loop's clock, points on a signed 64-bit line. Every sum and
@@ -80,6 +82,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     /** The longest one poll waits: one day. */
     static final long MAX_POLL_NANOS = TimeUnit.DAYS.toNanos(1);
     private static final Object WAKE = new Object();
+    private static final LoopProbe PROBE = LoopProbe.INSTANCE;
 
     static {
         // Loaded with the loop, not on first use: these run when the process may have no
@@ -94,6 +97,9 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final ManyToOneConcurrentLinkedQueue<Object> inbox = new ManyToOneConcurrentLinkedQueue<>();
     private final AtomicInteger wakeupArmed = new AtomicInteger();
     private final TimerWheel.Handler timerFired = this::onTimerFired;
+    private final LoopMetrics metrics = new LoopMetrics();
+    /** Whether this iteration's callbacks are timed: debug mode, or a recording wants slow callbacks. */
+    private boolean timeCallbacks;
 
     private Handle[] ready = new Handle[64];
     private int readyHead;
@@ -107,7 +113,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     private ExceptionHandler exceptionHandler;
     private Consumer<String> warningHandler = EventLoop::logWarning;
-    private boolean debug;
+    private boolean debug = Boolean.getBoolean("weft.loop.debug");
     private long slowCallbackNanos = TimeUnit.MILLISECONDS.toNanos(100);
     private ExecutorService defaultExecutor;
     /**
@@ -391,8 +397,10 @@ public final class EventLoop implements Executor, AutoCloseable {
                 timeout = 0;
             }
         }
+        int io = 0;
         try {
-            work += driver.poll(timeout);
+            io = driver.poll(timeout);
+            work += io;
         } catch (IOException e) {
             callExceptionHandler(new ExceptionContext("I/O poll failed", e, driver));
         } catch (RuntimeException | Error e) {
@@ -401,10 +409,18 @@ public final class EventLoop implements Executor, AutoCloseable {
             wakeupArmed.set(0);
         }
 
+        long now = clock.getAsLong();
+        metrics.timerPhaseStarted(now);
         if (timers.size() != 0) {
-            timers.poll(clock.getAsLong(), timerFired, Integer.MAX_VALUE);
+            timers.poll(now, timerFired, Integer.MAX_VALUE);
+        }
+        long lag = metrics.timerPhaseEnded();
+        if (lag >= 0) {
+            PROBE.loopLag(lag, backend.name());
         }
 
+        timeCallbacks = debug || PROBE.timeCallbacks();
+        int ran = 0;
         int n = (readyTail - readyHead) & (ready.length - 1);
         for (int i = 0; i < n; i++) {
             Handle h = ready[readyHead];
@@ -412,10 +428,11 @@ public final class EventLoop implements Executor, AutoCloseable {
             readyHead = (readyHead + 1) & (ready.length - 1);
             if (!h.cancelled) {
                 runHandle(h);
-                work++;
+                ran++;
             }
         }
-        return work;
+        metrics.iterationEnded(io, ran, timers.size(), driver.liveHandles() + liveChildren.size());
+        return work + ran;
     }
 
     /**
@@ -456,20 +473,28 @@ public final class EventLoop implements Executor, AutoCloseable {
         TimerHandle th = (TimerHandle) payload;
         th.timerId = TimerWheel.NULL_TIMER;
         if (!th.cancelled) {
+            metrics.timerFired(th.when);
             pushReady(th);
         }
     }
 
     private void runHandle(Handle h) {
-        if (debug) {
-            long start = System.nanoTime();
-            runGuarded(h);
-            long took = System.nanoTime() - start;
-            if (took >= slowCallbackNanos) {
-                warn(String.format("executing %s took %.3f seconds", h, took / 1e9));
-            }
+        if (timeCallbacks) {
+            runTimed(h);
         } else {
             runGuarded(h);
+        }
+    }
+
+    /** Debug mode or a JFR recording: the callback is timed, and reported when slow. */
+    private void runTimed(Handle h) {
+        Object event = PROBE.callbackStarted();
+        long start = System.nanoTime();
+        runGuarded(h);
+        long took = System.nanoTime() - start;
+        PROBE.callbackEnded(event, h, h.callback);
+        if (debug && took >= slowCallbackNanos) {
+            warn(String.format("executing %s took %.3f seconds", h, took / 1e9) + h.creationReport());
         }
     }
 
@@ -1206,6 +1231,18 @@ public final class EventLoop implements Executor, AutoCloseable {
         return driver.liveHandles() + liveChildren.size();
     }
 
+    /**
+     * A snapshot of this loop's counters, gauges and lag (see {@link LoopStats}). Thread-safe and
+     * cheap (a few loads, one small object; the inbox is counted, so a flooded inbox makes it
+     * slower): meant to be read every second by a metrics exporter. Each call resets
+     * {@link LoopStats#lagMaxNanos()}.
+     */
+    public LoopStats stats() {
+        LoopMetrics m = metrics;
+        return new LoopStats(m.iterations(), m.callbacksRun(), m.ioEvents(), m.pendingTimers(), inbox.size(),
+                m.liveHandles(), m.lagLast(), m.takeLagMax(), m.lagAvg());
+    }
+
     /** Timers scheduled and not yet fired or cancelled. */
     public int pendingTimers() {
         checkThread("pendingTimers");
@@ -1332,7 +1369,13 @@ public final class EventLoop implements Executor, AutoCloseable {
         line.append(text == null ? "null" : text);
     }
 
-    /** Debug mode: report callbacks (and task steps) slower than {@link #setSlowCallbackThreshold}. */
+    /**
+     * Debug mode (asyncio's), also on from the start with {@code -Dweft.loop.debug=true}: callbacks
+     * (and task steps) slower than {@link #setSlowCallbackThreshold} are reported to the warning
+     * handler with where their handle was made; handles, futures and tasks made from then on record
+     * their creation site, so a failure nobody retrieved is reported with it. Costs a stack trace
+     * per handle and future: not for production.
+     */
     public void setDebug(boolean on) {
         checkThread("setDebug");
         this.debug = on;
@@ -1429,6 +1472,11 @@ public final class EventLoop implements Executor, AutoCloseable {
             @Override
             public void warn(EventLoop loop, String message) {
                 loop.warn(message);
+            }
+
+            @Override
+            public Consumer<String> warningHandler(EventLoop loop) {
+                return loop.warningHandler;
             }
 
             @Override

@@ -1,5 +1,7 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.CreationSite;
+
 /**
  * A callback scheduled on a loop by {@link EventLoop#callSoon} (or its thread-safe variant).
  * {@link #cancel()} may be called from any thread; a cancelled handle does not run if it has not
@@ -9,10 +11,13 @@ public class Handle {
     final EventLoop loop;
     final Runnable callback;
     volatile boolean cancelled;
+    /** Where it was made, when the loop was in debug mode; else null. */
+    private final StackTraceElement[] creationSite;
 
     Handle(EventLoop loop, Runnable callback) {
         this.loop = loop;
         this.callback = callback;
+        this.creationSite = loop.isDebug() ? CreationSite.capture() : null;
     }
 
     /** Prevents the callback from running if it has not run yet. Thread-safe; idempotent. */
@@ -22,6 +27,16 @@ public class Handle {
 
     public boolean isCancelled() {
         return cancelled;
+    }
+
+    /** Where this handle was made, innermost frame first, when its loop was in debug mode; else null. */
+    public StackTraceElement[] creationSite() {
+        return creationSite == null ? null : creationSite.clone();
+    }
+
+    /** The creation site as lines to append to a report, or "" outside debug mode. */
+    String creationReport() {
+        return CreationSite.format("handle created at", creationSite);
     }
 
     /** The callback this handle runs. */

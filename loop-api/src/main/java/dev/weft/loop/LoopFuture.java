@@ -1,5 +1,7 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.CallbackWrapper;
+import dev.weft.loop.core.CreationSite;
 import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.core.Throwables;
 import java.lang.ref.Cleaner;
@@ -34,7 +36,8 @@ import java.util.function.Consumer;
  *       {@link #exception()}, {@link #get()}) by the time the future is garbage-collected goes to
  *       the loop's exception handler, "Future exception was never retrieved" (asyncio's
  *       {@code Future.__del__}). Only a failed future pays for this (a {@link Cleaner}
- *       registration). A {@link CancellationException} held as a failure (see
+ *       registration). In debug mode the report says where the future was made. A
+ *       {@link CancellationException} held as a failure (see
  *       {@link Tasks#gather}) is not reported.</li>
  * </ul>
  */
@@ -58,6 +61,8 @@ public class LoopFuture<T> implements Future<T> {
     }
 
     private final EventLoop loop;
+    /** Where it was made, when the loop was in debug mode; else null. */
+    private final StackTraceElement[] creationSite;
     private volatile int state = PENDING;
     private T result;
     private Throwable exception;
@@ -70,6 +75,15 @@ public class LoopFuture<T> implements Future<T> {
 
     public LoopFuture(EventLoop loop) {
         this.loop = Objects.requireNonNull(loop, "loop");
+        this.creationSite = loop.isDebug() ? CreationSite.capture() : null;
+    }
+
+    /**
+     * Where this future (or task) was made, innermost frame first, when its loop was in debug mode
+     * ({@link EventLoop#setDebug}); else null.
+     */
+    public StackTraceElement[] creationSite() {
+        return creationSite == null ? null : creationSite.clone();
     }
 
     public final EventLoop loop() {
@@ -357,9 +371,9 @@ public class LoopFuture<T> implements Future<T> {
         return getClass().getSimpleName() + "[finished exception=" + exception + "]";
     }
 
-    /** The report of a failure nobody retrieved; tasks add their creation site. */
+    /** The report of a failure nobody retrieved, with the creation site in debug mode. */
     protected String neverRetrievedMessage() {
-        return "Future exception was never retrieved";
+        return "Future exception was never retrieved" + CreationSite.format("future created at", creationSite);
     }
 
     /** The raw failure without marking it retrieved; null if none. */
@@ -412,7 +426,7 @@ public class LoopFuture<T> implements Future<T> {
     }
 
     /** A done callback on its way through the loop; named after the callback in debug reports. */
-    private static final class DoneCallback<T> implements Runnable {
+    private static final class DoneCallback<T> implements Runnable, CallbackWrapper {
         private final LoopFuture<T> future;
         private final Consumer<? super LoopFuture<T>> callback;
 
@@ -429,6 +443,11 @@ public class LoopFuture<T> implements Future<T> {
         @Override
         public String toString() {
             return callback.toString();
+        }
+
+        @Override
+        public Object wrapped() {
+            return callback;
         }
     }
 

@@ -23,6 +23,9 @@ public final class LoopInternals {
         /** Reports a warning through the loop's warning handler. */
         void warn(EventLoop loop, String message);
 
+        /** The loop's warning handler itself, for reports made after the loop is gone. */
+        java.util.function.Consumer<String> warningHandler(EventLoop loop);
+
         /** A task of {@code loop} is done: drop it from the live set. */
         void taskDone(EventLoop loop, Task<?> task);
 

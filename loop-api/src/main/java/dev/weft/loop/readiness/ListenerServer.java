@@ -14,6 +14,7 @@ import dev.weft.loop.UnixSocketAddress;
 import dev.weft.loop.transport.ServerClients;
 import dev.weft.loop.transport.StreamCore;
 import dev.weft.loop.transport.UnixSocketFile;
+import dev.weft.loop.core.ResourceWatch;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -74,6 +75,9 @@ final class ListenerServer implements Server {
     /** A Unix server's socket file (removed on close unless replaced), else null. */
     private UnixSocketFile unixFile;
 
+    /** Debug mode: reports this server if it is garbage-collected unclosed; else null. */
+    private ResourceWatch watch;
+
     private ListenerServer(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
         this.loop = driver.loop;
@@ -96,6 +100,7 @@ final class ListenerServer implements Server {
         s.spare.acquire();
         s.clients.startServing();
         driver.opened(s);
+        s.watch = ResourceWatch.open(s.loop, s, "server " + s);
         return s;
     }
 
@@ -140,6 +145,7 @@ final class ListenerServer implements Server {
         }
         s.clients.startServing();
         driver.opened(s);
+        s.watch = ResourceWatch.open(s.loop, s, "server " + s);
         return s;
     }
 
@@ -346,6 +352,7 @@ final class ListenerServer implements Server {
     }
 
     void closeListeners() {
+        ResourceWatch.closed(watch);
         clients.stopServing();
         for (NetSocket l : listeners) {
             driver.closeSocket(l, true);

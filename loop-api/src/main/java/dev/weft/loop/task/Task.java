@@ -3,7 +3,9 @@ package dev.weft.loop.task;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
+import dev.weft.loop.core.CreationSite;
 import dev.weft.loop.core.LoopInternals;
+import dev.weft.loop.core.LoopProbe;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -74,7 +76,6 @@ public class Task<T> extends LoopFuture<T> {
 
     private final Coroutine<T> coroutine;
     private final TaskRunner runner;
-    private final StackTraceElement[] creationSite;
     private final Step firstStep = new Step(true);
     private final Step nextStep = new Step(false);
     private String name;
@@ -91,7 +92,6 @@ public class Task<T> extends LoopFuture<T> {
         super(loop);
         this.coroutine = coroutine;
         this.name = name != null ? name : "Task-" + IDS.incrementAndGet();
-        this.creationSite = loop.isDebug() ? new Throwable().getStackTrace() : null;
         this.runner = TaskRunner.create(this);
     }
 
@@ -115,11 +115,6 @@ public class Task<T> extends LoopFuture<T> {
 
     public void setName(String name) {
         this.name = String.valueOf(name);
-    }
-
-    /** Where the task was created, when its loop was in debug mode; else null. */
-    public StackTraceElement[] creationSite() {
-        return creationSite == null ? null : creationSite.clone();
     }
 
     /** The number of cancellation requests not taken back by {@link #uncancel()}. */
@@ -223,12 +218,14 @@ public class Task<T> extends LoopFuture<T> {
     }
 
     private void step(boolean first) {
+        Object slow = LoopProbe.INSTANCE.taskStepStarted();
         if (first) {
             runner.start();
         } else {
             runner.resume();
         }
         drainLoopSideActions();
+        LoopProbe.INSTANCE.taskStepEnded(slow, name);
     }
 
     /** Loop side, after a step ended: runs what the task asked for there, resuming it after each. */
@@ -361,19 +358,8 @@ public class Task<T> extends LoopFuture<T> {
 
     @Override
     protected String neverRetrievedMessage() {
-        StringBuilder msg = new StringBuilder("Task exception was never retrieved");
-        StackTraceElement[] site = creationSite;
-        if (site != null) {
-            msg.append("; task created at:");
-            int shown = 0;
-            for (StackTraceElement e : site) {
-                String c = e.getClassName();
-                if (!c.equals("dev.weft.loop.task.Task") && !c.equals("dev.weft.loop.EventLoop") && shown++ < 12) {
-                    msg.append("\n\tat ").append(e);
-                }
-            }
-        }
-        return msg.toString();
+        StackTraceElement[] site = creationSite();
+        return "Task exception was never retrieved" + (site == null ? "" : ";" + CreationSite.format("task created at", site));
     }
 
     @Override

@@ -6,6 +6,8 @@ import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.Transport;
 import dev.weft.loop.core.LoopInternals;
+import dev.weft.loop.core.LoopProbe;
+import dev.weft.loop.core.ResourceWatch;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -70,6 +72,8 @@ public final class DatagramCore implements DatagramTransport {
     private boolean reading = true;
     private boolean closing;
     private boolean lost;
+    /** Debug mode: reports this transport if it is garbage-collected unclosed; else null. */
+    private ResourceWatch watch;
     private int droppedSends;
 
     public DatagramCore(EventLoop loop, DatagramIo io, DatagramProtocol protocol, InetSocketAddress remote) {
@@ -85,6 +89,7 @@ public final class DatagramCore implements DatagramTransport {
             return;
         }
         started = true;
+        watch = ResourceWatch.open(loop, this, "datagram transport " + this);
         try {
             protocol.connectionMade(this);
         } catch (Throwable t) {
@@ -473,7 +478,11 @@ public final class DatagramCore implements DatagramTransport {
     }
 
     private void finish(Throwable cause) {
+        if (cause != null) {
+            LoopProbe.INSTANCE.transportError(this, cause);
+        }
         lost = true;
+        ResourceWatch.closed(watch);
         dropQueue();
         io.release();
         boolean notify = started;
@@ -512,6 +521,7 @@ public final class DatagramCore implements DatagramTransport {
     public void closeNow() {
         if (!lost) {
             lost = true;
+            ResourceWatch.closed(watch);
             closing = true;
             dropQueue();
             io.release();

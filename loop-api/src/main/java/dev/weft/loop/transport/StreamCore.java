@@ -7,6 +7,8 @@ import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.Transport;
+import dev.weft.loop.core.LoopProbe;
+import dev.weft.loop.core.ResourceWatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -73,6 +75,8 @@ public final class StreamCore implements Transport {
     private boolean eofRequested;
     private boolean eofSent;
     private boolean lost;
+    /** Debug mode: reports this transport if it is garbage-collected unclosed; else null. */
+    private ResourceWatch watch;
     /** The sendfile in progress, or null. */
     private FileSend fileSend;
 
@@ -104,6 +108,7 @@ public final class StreamCore implements Transport {
             return;
         }
         started = true;
+        watch = ResourceWatch.open(loop, this, "transport " + this);
         try {
             protocol.connectionMade(this);
         } catch (Throwable t) {
@@ -603,7 +608,11 @@ public final class StreamCore implements Transport {
     }
 
     private void finish(Throwable cause, boolean reset) {
+        if (cause != null) {
+            LoopProbe.INSTANCE.transportError(this, cause);
+        }
         lost = true;
+        ResourceWatch.closed(watch);
         if (fileSend != null) {
             fileSend.transportLost(cause);
         }
@@ -628,6 +637,7 @@ public final class StreamCore implements Transport {
     public void closeNow() {
         if (!lost) {
             lost = true;
+            ResourceWatch.closed(watch);
             closing = true;
             if (fileSend != null) {
                 fileSend.transportLost(new IOException("the loop closed"));

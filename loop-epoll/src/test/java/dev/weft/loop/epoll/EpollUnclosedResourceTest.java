@@ -1,0 +1,10 @@
+package dev.weft.loop.epoll;
+
+import dev.weft.loop.testkit.UnclosedResourceTests;
+
+class EpollUnclosedResourceTest extends UnclosedResourceTests {
+    @Override
+    protected String backend() {
+        return "epoll";
+    }
+}
