@@ -36,6 +36,10 @@ public final class Main {
                 Main::peer);
         add("loadgen", "--port P --connections C --size S --pipeline D --duration SEC --warmup SEC [--pid PID]",
                 LoadGen::run);
+        add("netty-tls-echo", "--provider jdk|openssl --port P --cert F --key F   Netty 4.2 echo server behind SslHandler",
+                NettyTlsEcho::run);
+        add("tls-loadgen", "--port P --ca PEM [--connections C --size S | --handshakes] --duration SEC --warmup SEC [--pid PID]",
+                TlsLoadGen::run);
         add("timers", "--impl weft-loop|netty-loop|netty-hwt [--count N] [--reps R]   1M timers: schedule+cancel, expiry (JSON lines)",
                 TimerCell::run);
         add("http-server", "--backend B --port P [--host 127.0.0.1] [--tls [--cert F --key F]]   Weft HTTP/1.1 server (Hello, World!)",

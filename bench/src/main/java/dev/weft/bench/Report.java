@@ -34,7 +34,7 @@ final class Report {
     /** Seconds for the TCP echo matrix; the rest of the 3- and 20-minute totals is for the other parts. */
     static final int QUICK_BUDGET_S = 85;
     static final int FULL_BUDGET_S = 800;
-    static final List<String> PARTS = List.of("echo", "timers", "http", "jmh", "udp");
+    static final List<String> PARTS = List.of("echo", "timers", "http", "jmh", "udp", "tls");
 
     /** Repetitions, warm-up and measured seconds of the HTTP cell. */
     record HttpPlan(int reps, int warmupS, int durationS) {
@@ -244,6 +244,9 @@ final class Report {
             steps += httpServers * (2 + hp.reps());
             planned += hp.estimate(httpServers);
         }
+        if (parts.contains("tls")) {
+            planned += TlsCell.Plan.of(quick).estimate(quick ? 4 : 6);
+        }
         if (parts.contains("jmh")) {
             steps += jmhCombinations(backends) + taskCombinations(quick);
             planned += jmhEstimate(backends, quick);
@@ -301,12 +304,15 @@ final class Report {
         Map<String, Object> http = parts.contains("http") ? runHttp(quick, hp, httpSpecs) : skippedPart("not selected (--parts)");
         Map<String, Object> jmh = parts.contains("jmh") ? runJmh(quick) : skippedPart("not selected (--parts)");
         Map<String, Object> udp = parts.contains("udp") ? UdpPart.run(quick, out, this::progress) : skippedPart("not selected (--parts)");
+        Map<String, Object> tls = parts.contains("tls") ? TlsCell.run(quick, out, pinServer, pinClient, this::progress)
+                : skippedPart("not selected (--parts)");
         Map<String, Object> results = results(quick, p, all, chosen, skipped, workloads, runs);
         ReportWriter.map(results.get("method")).put("load_generator", generator);
         results.put("timers", timers);
         results.put("http", http);
         results.put("jmh", jmh);
         results.put("udp", udp);
+        results.put("tls", tls);
         List<Object> notMeasured = ReportWriter.listOf(results.get("not_measured"));
         if (quick && parts.contains("echo")) {
             List<String> left = new ArrayList<>();
@@ -325,6 +331,7 @@ final class Report {
         sections.put("HTTP/1.1 keep-alive plaintext", http);
         sections.put("JMH suite", jmh);
         sections.put("UDP echo", udp);
+        sections.put("TLS echo and handshakes", tls);
         for (Map.Entry<String, Map<String, Object>> e : sections.entrySet()) {
             if (e.getValue().get("skipped") != null) {
                 notMeasured.add(Map.of("what", e.getKey(), "reason", e.getValue().get("skipped")));

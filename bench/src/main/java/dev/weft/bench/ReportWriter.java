@@ -285,6 +285,7 @@ final class ReportWriter {
         if (udp != null) {
             out.add(udp);
         }
+        out.addAll(TlsCell.sections(doc));
         return out;
     }
 

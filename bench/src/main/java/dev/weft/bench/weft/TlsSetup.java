@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * start with the JDK's {@code keytool} into a fresh temporary directory, whose PEM paths are printed
  * so that clients can trust it ({@code curl --cacert}, {@code openssl s_client -CAfile}).
  */
-final class TlsSetup {
+public final class TlsSetup {
     private TlsSetup() {
     }
 
@@ -33,6 +33,20 @@ final class TlsSetup {
             System.err.println("weft-bench " + name + ": TLS with certificate " + cert);
             return o;
         }
+        Path[] pem = selfSigned();
+        Path certPem = pem[0];
+        Path keyPem = pem[1];
+        System.out.println("tls self-signed certificate for localhost: " + certPem + " (key " + keyPem + ")");
+        return TlsOptions.server(PemFiles.serverContext(certPem, keyPem));
+    }
+
+    /**
+     * Makes a self-signed EC P-256 certificate for {@code localhost} and {@code 127.0.0.1} (30 days)
+     * with the JDK's {@code keytool} in a fresh temporary directory.
+     *
+     * @return the certificate and its PKCS#8 key, both PEM
+     */
+    public static Path[] selfSigned() throws Exception {
         Path dir = Files.createTempDirectory("weft-bench-tls");
         Path p12 = dir.resolve("localhost.p12");
         String pw = "weft-bench-self-signed";
@@ -58,8 +72,7 @@ final class TlsSetup {
         writePem(certPem, "CERTIFICATE", ks.getCertificate("localhost").getEncoded());
         writePem(keyPem, "PRIVATE KEY", ((PrivateKey) ks.getKey("localhost", pw.toCharArray())).getEncoded());
         Files.delete(p12);
-        System.out.println("tls self-signed certificate for localhost: " + certPem + " (key " + keyPem + ")");
-        return TlsOptions.server(PemFiles.serverContext(certPem, keyPem));
+        return new Path[] {certPem, keyPem};
     }
 
     private static void writePem(Path f, String type, byte[] der) throws IOException {

@@ -109,6 +109,11 @@ final class StreamProtocol implements Protocol {
         }
     }
 
+    /** After start_tls: the TLS transport replaces the one below it. */
+    void replaceTransport(Transport t) {
+        transport = t;
+    }
+
     StreamWriter writer() {
         return writer;
     }

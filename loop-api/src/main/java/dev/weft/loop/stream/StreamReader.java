@@ -59,6 +59,18 @@ public final class StreamReader {
         this.transport = t;
     }
 
+    /**
+     * Takes the bytes buffered and not read yet, leaving the buffer empty (a paused transport is
+     * resumed). {@link StreamWriter#startTls} hands them to the TLS layer.
+     */
+    byte[] takeBuffered() {
+        byte[] out = Arrays.copyOfRange(buf, start, end);
+        start = 0;
+        end = 0;
+        resumeIfPaused();
+        return out;
+    }
+
     /** Appends bytes; wakes a waiting read. */
     public void feedData(byte[] data, int off, int len) {
         if (eof) {

@@ -100,6 +100,12 @@ public final class TlsProtocol implements Protocol {
     private final LoopFuture<Transport> handshake;
     private final TlsTransport appTransport;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    /**
+     * One-element arrays for the engine's array forms of wrap and unwrap: the single-buffer forms
+     * allocate such an array on every call (SSLEngine's default methods), 24 bytes a record each way.
+     */
+    private final ByteBuffer[] wrapSource = new ByteBuffer[1];
+    private final ByteBuffer[] unwrapTarget = new ByteBuffer[1];
 
     private BaseProtocol app;
     private Protocol appStream;
@@ -442,8 +448,10 @@ public final class TlsProtocol implements Protocol {
         backlog.flip();
         SSLEngineResult r;
         try {
-            r = engine.wrap(state == State.DO_HANDSHAKE ? EMPTY : backlog, netOut);
+            wrapSource[0] = state == State.DO_HANDSHAKE ? EMPTY : backlog;
+            r = engine.wrap(wrapSource, 0, 1, netOut);
         } finally {
+            wrapSource[0] = null;
             backlog.compact();
         }
         switch (r.getStatus()) {
@@ -468,8 +476,10 @@ public final class TlsProtocol implements Protocol {
         netIn.flip();
         SSLEngineResult r;
         try {
-            r = engine.unwrap(netIn, appIn);
+            unwrapTarget[0] = appIn;
+            r = engine.unwrap(netIn, unwrapTarget, 0, 1);
         } finally {
+            unwrapTarget[0] = null;
             netIn.compact();
         }
         switch (r.getStatus()) {

@@ -24,6 +24,20 @@ import javax.net.ssl.TrustManagerFactory;
 public final class TestCerts {
     static final char[] PASSWORD = "weft-test-only".toCharArray();
     private static TestCerts instance;
+    /**
+     * Whether this JRE has EC keys. A runtime without the {@code jdk.crypto.ec} module (JDK 17; the
+     * Windows JRE the iocp suite runs on under Wine) has none: there the certificates are RSA 2048.
+     */
+    static final boolean EC = hasEc();
+
+    private static boolean hasEc() {
+        try {
+            java.security.KeyPairGenerator.getInstance("EC");
+            return true;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return false;
+        }
+    }
 
     final Path dir;
     final KeyStore server;
@@ -61,8 +75,10 @@ public final class TestCerts {
                 Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                 "-genkeypair", "-keystore", file.toString(), "-storetype", "PKCS12",
                 "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD),
-                "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
-                "-dname", dname, "-validity", "3"));
+                "-alias", alias));
+        cmd.addAll(EC ? List.of("-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA")
+                : List.of("-keyalg", "RSA", "-keysize", "2048", "-sigalg", "SHA256withRSA"));
+        cmd.addAll(List.of("-dname", dname, "-validity", "3"));
         if (ext != null) {
             cmd.add("-ext");
             cmd.add(ext);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +23,7 @@ import dev.weft.loop.tls.Tls;
 import dev.weft.loop.tls.TlsInfo;
 import dev.weft.loop.tls.TlsOptions;
 import dev.weft.loop.tls.TlsTruncatedException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -377,6 +379,18 @@ public abstract class TlsConformanceTest extends LoopTestSupport {
     @Test
     void shouldAbortWhenTheHandshakeTimesOut() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 8, java.net.InetAddress.getByName(HOST))) {
+            // Accepted before the abort: Windows fails an accept() of a connection reset in the
+            // backlog (WSAECONNRESET, see accept() in the Winsock reference) instead of returning it.
+            java.util.concurrent.CompletableFuture<Socket> acceptedF = new java.util.concurrent.CompletableFuture<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    acceptedF.complete(silent.accept());
+                } catch (IOException x) {
+                    acceptedF.completeExceptionally(x);
+                }
+            }, "silent-acceptor");
+            acceptor.setDaemon(true);
+            acceptor.start();
             List<Counting> made = new ArrayList<>();
             Throwable e = failureOf(loop.createConnection(() -> {
                 Counting c = new Counting(loop);
@@ -387,7 +401,7 @@ public abstract class TlsConformanceTest extends LoopTestSupport {
             assertInstanceOf(SSLHandshakeException.class, e);
             assertTrue(e.getMessage().contains("did not complete within 200 ms"), e.getMessage());
             assertEquals(0, made.get(0).madeCalls);
-            try (Socket accepted = silent.accept()) {
+            try (Socket accepted = acceptedF.get(20, java.util.concurrent.TimeUnit.SECONDS)) {
                 accepted.setSoTimeout(20_000);
                 InputStream in = accepted.getInputStream();
                 byte[] hello = in.readNBytes(5);
@@ -705,6 +719,88 @@ public abstract class TlsConformanceTest extends LoopTestSupport {
         assertEquals(1, client.lostCalls);
         server.close();
         await(server.waitClosed());
+    }
+
+    @Test
+    void shouldStartTlsOnAStreamKeepingTheHandshakeBytesItsReaderHeld() {
+        int[] held = {-1};
+        Server server = await(loop.createTask(() -> dev.weft.loop.stream.Streams.startServer((r, w) -> {
+            byte[] command = r.readLine();
+            assertEquals("STARTTLS\n", new String(command, StandardCharsets.US_ASCII));
+            held[0] = r.buffered();
+            w.startTls(serverTls(), null);
+            byte[] line = r.readLine();
+            w.write(new String(line, StandardCharsets.US_ASCII).toUpperCase(java.util.Locale.ROOT));
+            w.write("via " + w.extraInfo(TlsInfo.PROTOCOL) + "\n");
+            w.drain();
+            w.close();
+        }, HOST, 0)));
+        Counting client = new Counting(loop);
+        Connection<Counting> plain = await(loop.createConnection(() -> client, HOST, port(server), ConnectOptions.DEFAULTS));
+        Transport tls = await(loop.startTls(new Prefixing(plain.transport()), client, clientTls(), false, "localhost"));
+        tls.write("over tls\n".getBytes(StandardCharsets.US_ASCII));
+        assertNull(await(client.lost));
+        assertEquals("OVER TLS\nvia TLSv1.3\n", client.bytes.toString(StandardCharsets.US_ASCII));
+        assertTrue(held[0] > 0, "the reader held the start of the ClientHello behind the command: " + held[0]);
+        server.close();
+        await(server.waitClosed());
+    }
+
+    @Test
+    void shouldStartTlsOnBothStreamsAfterAPlaintextExchange() {
+        String reply = await(loop.createTask(() -> {
+            Server server = dev.weft.loop.stream.Streams.startServer((r, w) -> {
+                r.readLine();
+                w.write("OK\n");
+                w.startTls(serverTls(), null);
+                byte[] line = r.readLine();
+                w.write(new String(line, StandardCharsets.US_ASCII).toUpperCase(java.util.Locale.ROOT));
+                w.drain();
+                w.close();
+            }, HOST, 0);
+            dev.weft.loop.stream.Streams.StreamPair c = dev.weft.loop.stream.Streams.openConnection(HOST, port(server));
+            c.writer().write("STARTTLS\n");
+            String ok = new String(c.reader().readLine(), StandardCharsets.US_ASCII);
+            Transport before = c.writer().transport();
+            c.writer().startTls(clientTls(), "localhost");
+            assertNotSame(before, c.writer().transport(), "the writer writes through the TLS transport");
+            c.writer().write("secret\n");
+            String secret = new String(c.reader().readLine(), StandardCharsets.US_ASCII);
+            Object protocol = c.writer().extraInfo(TlsInfo.PROTOCOL);
+            byte[] rest = c.reader().read(-1);
+            c.writer().close();
+            c.writer().waitClosed();
+            server.close();
+            dev.weft.loop.task.Tasks.await(server.waitClosed());
+            return ok + secret + protocol + " " + rest.length;
+        }));
+        assertEquals("OK\nSECRET\nTLSv1.3 0", reply);
+    }
+
+    @Test
+    void shouldFailStreamStartTlsWithTheHandshakeReasonWhenTheCertificateIsUntrusted() {
+        Throwable e = failureOf(loop.createTask(() -> {
+            Server server = dev.weft.loop.stream.Streams.startServer((r, w) -> {
+                r.readLine();
+                w.write("OK\n");
+                try {
+                    w.startTls(TlsOptions.server(certs().untrustedServerContext()), null);
+                } catch (IOException expected) {
+                    // the client refuses the certificate
+                }
+            }, HOST, 0);
+            try {
+                dev.weft.loop.stream.Streams.StreamPair c = dev.weft.loop.stream.Streams.openConnection(HOST, port(server));
+                c.writer().write("STARTTLS\n");
+                c.reader().readLine();
+                c.writer().startTls(clientTls(), "localhost");
+                return null;
+            } finally {
+                server.close();
+                dev.weft.loop.task.Tasks.await(server.waitClosed());
+            }
+        }));
+        assertInstanceOf(SSLHandshakeException.class, e);
     }
 
     @Test

@@ -1,0 +1,361 @@
+package dev.weft.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+
+/**
+ * The report's TLS part ({@code --parts tls}): TLS 1.3 {@code TLS_AES_128_GCM_SHA256} echo and
+ * full handshakes per second, Weft (epoll, nio) against Netty's {@code SslHandler} with the JDK
+ * provider and with OpenSSL (netty-tcnative BoringSSL), asyncio and uvloop {@code ssl}.
+ *
+ * <p><b>Method.</b> One self-signed EC P-256 certificate for every server. All servers start first,
+ * pinned to CPU 0 as in the echo part; each is warmed up; then for each workload every server is run
+ * in turn by a {@link TlsLoadGen} process pinned to CPU 1 (order reversed on odd repetitions).
+ * Server CPU per message is the server process's user and system time over the measured window
+ * ({@link ProcStat}). Ratios are against {@code netty-jdk} measured in the same run. A cell where the
+ * client used 90% or more of its CPU is marked client-bound: there the server's msgs/s is a lower
+ * bound, its CPU per message still holds.
+ *
+ * <p><b>Output.</b> A {@code tls} object in {@code results.json} ({@code method, servers[],
+ * workloads[], cells[]}) and one Markdown/HTML section, see {@link #sections}.
+ */
+final class TlsCell {
+    /** One measured shape: C connections, S bytes, or full handshakes. */
+    record Load(String id, String label, int connections, int size, boolean handshakes) {
+    }
+
+    static final List<Load> LOADS = List.of(
+            new Load("100x1KiB", "100 connections × 1 KiB ping-pong", 100, 1024, false),
+            new Load("10x100KiB", "10 connections × 100 KiB ping-pong", 10, 100 * 1024, false),
+            new Load("handshakes", "full handshakes/s, new connection per 64 B request (16 clients)", 16, 64, true));
+    static final String REFERENCE = "netty-jdk";
+    private static final List<String> QUICK_SERVERS = List.of("weft-epoll", "weft-nio", "netty-jdk", "netty-openssl");
+
+    record Plan(List<Load> loads, int reps, int serverWarmupS, int warmupS, int durationS) {
+        static Plan of(boolean quick) {
+            return quick ? new Plan(List.of(LOADS.get(0)), 1, 0, 1, 1) : new Plan(LOADS, 1, 2, 1, 2);
+        }
+
+        /** Seconds the part takes with {@code servers} servers (1 s per start, 0.5 s per client JVM). */
+        double estimate(int servers) {
+            return servers * (1 + serverWarmupS + 0.5) + reps * loads.size() * servers * (warmupS + durationS + 0.5);
+        }
+    }
+
+    private TlsCell() {
+    }
+
+    /** The TLS servers: available or not, each with its reason. {@code cert, key} are PEM paths. */
+    static List<ServerSpec> discover(Path cert, Path key) {
+        List<ServerSpec> out = new ArrayList<>();
+        String java = Proc.javaBin();
+        String jar = Proc.selfJar().toString();
+        String jvm = "Java " + System.getProperty("java.runtime.version");
+        StringBuilder why = new StringBuilder();
+        for (String[] b : Servers.weftBackends(why)) {
+            if (!b[0].equals("epoll") && !b[0].equals("nio")) {
+                continue;
+            }
+            out.add(new ServerSpec("weft-" + b[0], "weft", true, jvmCommand(java, List.of("-jar", jar, "echo-server",
+                    "--backend", b[0], "--tls", "--cert", cert.toString(), "--key", key.toString())), b[1],
+                    "Weft " + Servers.benchVersion() + " TlsProtocol over JDK SSLEngine, " + jvm));
+        }
+        for (String provider : NettyTlsEcho.PROVIDERS) {
+            Throwable cause = NettyTlsEcho.unavailability(provider);
+            out.add(new ServerSpec("netty-" + provider, "netty", true, jvmCommand(java, List.of("-jar", jar, "netty-tls-echo",
+                    "--provider", provider, "--cert", cert.toString(), "--key", key.toString())),
+                    cause == null ? null : String.valueOf(cause),
+                    "Netty " + Servers.nettyVersion() + " SslHandler, " + NettyTlsEcho.providerVersion(provider) + ", " + jvm));
+        }
+        Path py = Servers.pythonBin();
+        for (String loop : List.of("asyncio", "uvloop")) {
+            if (py == null) {
+                out.add(new ServerSpec(loop, "python", false, port -> List.of(), "no python3 found (/usr/bin/python3 or PATH)", "-"));
+                continue;
+            }
+            Proc.Result probe = Proc.run(List.of(py.toString(), "-c", "import ssl" + (loop.equals("uvloop") ? ", uvloop" : "")
+                    + "; print(ssl.OPENSSL_VERSION" + (loop.equals("uvloop") ? " + ', uvloop ' + uvloop.__version__" : "") + ")"), 20);
+            if (probe.exit() != 0) {
+                out.add(new ServerSpec(loop, "python", false, port -> List.of(),
+                        (loop.equals("uvloop") ? "uvloop or ssl" : "ssl") + " is not importable by " + py, "-"));
+                continue;
+            }
+            Path script;
+            try {
+                script = Resources.extract("python/tls_echo.py");
+            } catch (Exception e) {
+                out.add(new ServerSpec(loop, "python", false, port -> List.of(), "cannot extract tls_echo.py: " + e.getMessage(), "-"));
+                continue;
+            }
+            String pyVersion = Proc.run(List.of(py.toString(), "--version"), 10).out();
+            out.add(new ServerSpec(loop, "python", false, port -> List.of(py.toString(), script.toString(), "--loop", loop,
+                    "--cert", cert.toString(), "--key", key.toString(), "--port", String.valueOf(port)), null,
+                    pyVersion + " " + loop + " ssl, " + probe.out()));
+        }
+        return out;
+    }
+
+    private static IntFunction<List<String>> jvmCommand(String java, List<String> args) {
+        return port -> {
+            List<String> cmd = new ArrayList<>(List.of(java));
+            cmd.addAll(Servers.JVM_FLAGS);
+            cmd.addAll(args);
+            cmd.addAll(List.of("--port", String.valueOf(port)));
+            return cmd;
+        };
+    }
+
+    /**
+     * Runs the part and returns its {@code tls} section, or {@code {"skipped": why}}.
+     *
+     * @param progress where each step is announced
+     */
+    static Map<String, Object> run(boolean quick, Path out, List<String> pinServer, List<String> pinClient,
+                                   Consumer<String> progress) throws Exception {
+        Path[] pem;
+        try {
+            pem = dev.weft.bench.weft.TlsSetup.selfSigned();
+        } catch (Exception e) {
+            return Report.skippedPart("no certificate: " + e.getMessage());
+        }
+        Plan plan = Plan.of(quick);
+        List<ServerSpec> specs = discover(pem[0], pem[1]);
+        List<Map<String, Object>> servers = new ArrayList<>();
+        Map<String, ServerProcess> running = new LinkedHashMap<>();
+        Map<String, Map<String, List<Map<String, Object>>>> runs = new LinkedHashMap<>();
+        try {
+            for (ServerSpec s : specs) {
+                Map<String, Object> sm = new LinkedHashMap<>();
+                sm.put("name", s.name());
+                sm.put("version", s.version());
+                servers.add(sm);
+                if (quick && !QUICK_SERVERS.contains(s.name())) {
+                    sm.put("measured", false);
+                    sm.put("skipped", "left out of the quick run (the default run measures it)");
+                    continue;
+                }
+                if (!s.available()) {
+                    sm.put("measured", false);
+                    sm.put("skipped", s.unavailable());
+                    continue;
+                }
+                progress.accept("tls: starting " + s.name());
+                try {
+                    running.put(s.name(), ServerProcess.start(s, pinServer, out.resolve("logs").resolve("tls-" + s.name() + ".log")));
+                    sm.put("measured", true);
+                } catch (IOException e) {
+                    sm.put("measured", false);
+                    sm.put("skipped", "did not start: " + e.getMessage());
+                }
+            }
+            if (running.get(REFERENCE) == null) {
+                progress.accept("tls: " + REFERENCE + " is not running; the cells have no ratios");
+            }
+            if (plan.serverWarmupS() > 0) {
+                for (ServerProcess sp : running.values()) {
+                    progress.accept("tls: warming up " + sp.spec.name());
+                    // Handshakes run the key exchange, signing and the record path: both get compiled.
+                    loadgen(sp, LOADS.get(2), pem[0], 0, plan.serverWarmupS(), pinClient, out);
+                }
+            }
+            List<String> names = new ArrayList<>(running.keySet());
+            for (int r = 0; r < plan.reps(); r++) {
+                for (Load l : plan.loads()) {
+                    List<String> order = new ArrayList<>(names);
+                    if (r % 2 == 1) {
+                        Collections.reverse(order);
+                    }
+                    for (String n : order) {
+                        ServerProcess sp = running.get(n);
+                        if (!sp.process.isAlive()) {
+                            progress.accept("tls: " + n + " exited (" + sp.process.exitValue() + "); restarting it");
+                            sp = ServerProcess.start(sp.spec, pinServer, out.resolve("logs").resolve("tls-" + n + ".log"));
+                            running.put(n, sp);
+                        }
+                        Map<String, Object> res = loadgen(sp, l, pem[0], plan.warmupS(), plan.durationS(), pinClient, out);
+                        runs.computeIfAbsent(l.id(), k -> new LinkedHashMap<>()).computeIfAbsent(n, k -> new ArrayList<>()).add(res);
+                        progress.accept(String.format(Locale.ROOT, "tls %-10s %-14s rep %d/%d: %s", l.id(), n, r + 1, plan.reps(),
+                                res.containsKey("error") ? "FAILED: " + res.get("error")
+                                        : String.format(Locale.ROOT, "%,.0f msgs/s", Report.num(res, "msgs_per_s"))));
+                    }
+                }
+            }
+        } finally {
+            for (ServerProcess sp : running.values()) {
+                sp.close();
+            }
+        }
+        Map<String, Object> sec = new LinkedHashMap<>();
+        sec.put("method", "TLS 1.3 " + TlsLoadGen.SUITE + " (the client offers only that), one self-signed EC P-256 certificate; "
+                + "servers pinned to CPU 0, tls-loadgen (JDK SSLSocket, one thread per connection) on CPU 1; "
+                + plan.reps() + " repetition(s) of " + plan.durationS() + " s after " + plan.warmupS() + " s of warm-up per cell"
+                + (plan.serverWarmupS() > 0 ? ", each server warmed up " + plan.serverWarmupS() + " s first" : "")
+                + ". Handshakes: each request is a new connection with a full handshake (the client invalidates each session, "
+                + "so none resumes). CPU per message: server user and system time over the measured window / messages.");
+        List<Map<String, Object>> workloads = new ArrayList<>();
+        for (Load l : plan.loads()) {
+            workloads.add(new LinkedHashMap<>(Map.of("id", l.id(), "label", l.label())));
+        }
+        sec.put("workloads", workloads);
+        sec.put("servers", servers);
+        sec.put("cells", cells(runs));
+        return sec;
+    }
+
+    private static Map<String, Object> loadgen(ServerProcess sp, Load l, Path ca, int warmup, int duration,
+                                               List<String> pinClient, Path out) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(pinClient);
+        cmd.addAll(List.of(Proc.javaBin(), "-Xmx512m", "-XX:+UseParallelGC", "-jar", Proc.selfJar().toString(), "tls-loadgen",
+                "--port", String.valueOf(sp.port), "--connections", String.valueOf(l.connections()),
+                "--size", String.valueOf(l.size()), "--duration", String.valueOf(duration), "--warmup", String.valueOf(warmup),
+                "--pid", String.valueOf(sp.pid()), "--ca", ca.toString()));
+        if (l.handshakes()) {
+            cmd.add("--handshakes");
+        }
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(out.resolve("logs")
+                .resolve("tls-loadgen.log").toFile())).start();
+        p.getOutputStream().close();
+        String json = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("{")) {
+                    json = line;
+                }
+            }
+        }
+        if (!p.waitFor(duration + warmup + 60L, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        if (json == null) {
+            Map<String, Object> res = new LinkedHashMap<>();
+            res.put("error", "tls-loadgen printed no result (exit " + (p.isAlive() ? "none" : p.exitValue()) + "; see logs/tls-loadgen.log)");
+            return res;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> parsed = (Map<String, Object>) Json.parse(json);
+        return parsed;
+    }
+
+    /** One cell per workload and server: medians over repetitions and ratios to {@value #REFERENCE}. */
+    static List<Object> cells(Map<String, Map<String, List<Map<String, Object>>>> runs) {
+        List<Object> out = new ArrayList<>();
+        for (Map.Entry<String, Map<String, List<Map<String, Object>>>> w : runs.entrySet()) {
+            Map<String, Map<String, Object>> byServer = new LinkedHashMap<>();
+            for (Map.Entry<String, List<Map<String, Object>>> s : w.getValue().entrySet()) {
+                List<Map<String, Object>> ok = new ArrayList<>();
+                List<Object> errors = new ArrayList<>();
+                for (Map<String, Object> r : s.getValue()) {
+                    if (r.containsKey("error")) {
+                        errors.add(r.get("error"));
+                    } else {
+                        ok.add(r);
+                    }
+                }
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("workload", w.getKey());
+                c.put("server", s.getKey());
+                c.put("repetitions", s.getValue().size());
+                c.put("msgs_per_s", median(ok, "msgs_per_s"));
+                c.put("user_us_per_msg", median(ok, "server_cpu", "user_us_per_msg"));
+                c.put("sys_us_per_msg", median(ok, "server_cpu", "sys_us_per_msg"));
+                c.put("p50_us", median(ok, "latency_us", "p50"));
+                c.put("p99_us", median(ok, "latency_us", "p99"));
+                c.put("client_util", median(ok, "client_cpu", "util"));
+                c.put("client_bound", ok.stream().anyMatch(r -> Boolean.TRUE.equals(ReportWriter.map(r.get("client_cpu")).get("saturated"))));
+                c.put("negotiated", ok.isEmpty() ? null : ok.get(0).get("negotiated"));
+                c.put("errors", errors);
+                c.put("runs", s.getValue());
+                byServer.put(s.getKey(), c);
+            }
+            Map<String, Object> ref = byServer.get(REFERENCE);
+            for (Map<String, Object> c : byServer.values()) {
+                c.put("msgs_per_s_vs_netty_jdk", ratio(c, ref, "msgs_per_s"));
+                c.put("user_per_msg_vs_netty_jdk", ratio(c, ref, "user_us_per_msg"));
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private static Double ratio(Map<String, Object> c, Map<String, Object> ref, String key) {
+        Double a = Report.num(c, key);
+        Double b = ref == null ? null : Report.num(ref, key);
+        return a == null || b == null || b == 0 ? null : a / b;
+    }
+
+    private static Double median(List<Map<String, Object>> runs, String... path) {
+        List<Double> v = new ArrayList<>();
+        for (Map<String, Object> r : runs) {
+            Double d = Report.num(r, path);
+            if (d != null) {
+                v.add(d);
+            }
+        }
+        if (v.isEmpty()) {
+            return null;
+        }
+        Collections.sort(v);
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    }
+
+    /** The part's table for report.md and index.html; none when it did not run. */
+    static List<ReportWriter.Section> sections(Map<String, Object> doc) {
+        Map<String, Object> tls = ReportWriter.map(doc.get("tls"));
+        if (tls.isEmpty() || tls.get("skipped") != null) {
+            return List.of();
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (Map<String, Object> w : ReportWriter.list(tls.get("workloads"))) {
+            labels.put(String.valueOf(w.get("id")), String.valueOf(w.get("label")));
+        }
+        List<List<String>> rows = new ArrayList<>();
+        boolean anyClientBound = false;
+        for (Map<String, Object> c : ReportWriter.list(tls.get("cells"))) {
+            boolean bound = Boolean.TRUE.equals(c.get("client_bound"));
+            anyClientBound |= bound;
+            List<Object> errs = ReportWriter.listOf(c.get("errors"));
+            rows.add(List.of(String.valueOf(c.get("workload")), String.valueOf(c.get("server")),
+                    f(Report.num(c, "msgs_per_s"), 0), f(Report.num(c, "msgs_per_s_vs_netty_jdk"), 2),
+                    f(Report.num(c, "user_us_per_msg"), 2), f(Report.num(c, "user_per_msg_vs_netty_jdk"), 2),
+                    f(Report.num(c, "sys_us_per_msg"), 2),
+                    f(Report.num(c, "p50_us"), 0) + " / " + f(Report.num(c, "p99_us"), 0),
+                    f(Report.num(c, "client_util") == null ? null : 100 * Report.num(c, "client_util"), 0) + "%"
+                            + (bound ? " (client-bound)" : ""),
+                    errs == null || errs.isEmpty() ? "" : String.valueOf(errs.get(0))));
+        }
+        StringBuilder note = new StringBuilder(String.valueOf(tls.get("method"))).append(" Workloads: ");
+        List<String> wl = new ArrayList<>();
+        labels.forEach((id, label) -> wl.add(id + " = " + label));
+        note.append(String.join("; ", wl)).append(". Servers: ");
+        List<String> sv = new ArrayList<>();
+        for (Map<String, Object> sp : ReportWriter.list(tls.get("servers"))) {
+            sv.add(sp.get("name") + " (" + sp.get("version") + (Boolean.TRUE.equals(sp.get("measured")) ? ")" : "; skipped: " + sp.get("skipped") + ")"));
+        }
+        note.append(String.join("; ", sv)).append('.');
+        if (anyClientBound) {
+            note.append(" Cells marked client-bound had the load generator at 90% or more of its CPU: their msgs/s is the "
+                    + "client's limit, a lower bound for the server; server CPU per message still compares.");
+        }
+        return List.of(new ReportWriter.Section("TLS 1.3 echo and handshakes", note.toString(),
+                List.of("workload", "server", "msgs/s", "× Netty-JDK", "user µs/msg", "user × Netty-JDK", "sys µs/msg",
+                        "latency p50 / p99 µs", "client CPU", "notes"), rows, List.of()));
+    }
+
+    private static String f(Double d, int digits) {
+        return d == null ? "-" : String.format(Locale.ROOT, "%,." + digits + "f", d);
+    }
+}
