@@ -42,6 +42,13 @@ import java.util.function.Supplier;
  * last report. The classes this path uses are loaded with this one, so the first failure behaves
  * like every later one even when no descriptor is left to read a class file with.
  *
+ * <p><b>Hand-off.</b> A server can give the connections it accepts to servers of other loops of the
+ * same backend in turn ({@link #handOffTo}, for {@code EventLoopGroup} where no kernel option spreads
+ * connections over one listener per loop): the socket goes through the target loop's thread-safe
+ * inbox, and there it is adopted by that loop's socket factory, gets its protocol from the target's
+ * factory and counts among the target's connections. A target that stopped serving, or whose loop
+ * is closed, closes (or is skipped for) the connection.
+ *
  * <p><b>Threads.</b> Every public method but {@link #loop()}, {@link #addresses()} (fixed once the
  * server is open) and {@link #toString()} runs on the loop thread only and checks that first.
  */
@@ -73,6 +80,9 @@ final class ListenerServer implements Server {
     private int refusedUnreported;
     /** A Unix server's socket file (removed on close unless replaced), else null. */
     private UnixSocketFile unixFile;
+    /** Where accepted connections go, this server among them, in turn; null: all stay here. */
+    private ListenerServer[] handOff;
+    private int nextTarget;
 
     private ListenerServer(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
@@ -93,10 +103,35 @@ final class ListenerServer implements Server {
             s.closeListeners();
             throw e;
         }
-        s.spare.acquire();
+        if (!addresses.isEmpty()) {
+            s.spare.acquire();
+        }
         s.clients.startServing();
         driver.opened(s);
         return s;
+    }
+
+    /**
+     * Makes {@code acceptor} give each connection it accepts to the next of {@code targets} in turn
+     * (servers of this backend on any loop, {@code acceptor} itself among them or not). Acceptor's
+     * loop thread.
+     */
+    static void handOffTo(Server acceptor, List<Server> targets) {
+        if (!(acceptor instanceof ListenerServer a)) {
+            throw new IllegalArgumentException("not a server of a readiness backend: " + acceptor);
+        }
+        a.loop.assertInLoop("Server.handOff");
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("no server to hand connections to: " + targets);
+        }
+        ListenerServer[] to = new ListenerServer[targets.size()];
+        for (int i = 0; i < to.length; i++) {
+            if (!(targets.get(i) instanceof ListenerServer t) || !t.driver.name.equals(a.driver.name)) {
+                throw new IllegalArgumentException("cannot hand " + a.driver.name + " connections to " + targets.get(i));
+            }
+            to[i] = t;
+        }
+        a.handOff = to;
     }
 
     private static void loadEagerly(Class<?>... classes) {
@@ -164,7 +199,14 @@ final class ListenerServer implements Server {
             if (options.reuseAddress()) {
                 s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             }
-            if (options.reusePort()) {
+            if (options.reusePortBalanced()) {
+                try {
+                    s.setOption(dev.weft.loop.spi.BalancedReusePort.OPTION, true);
+                } catch (UnsupportedOperationException e) {
+                    throw new UnsupportedOperationException("unsupported on " + driver.name
+                            + ": SO_REUSEPORT_LB (" + e.getMessage() + ")", e);
+                }
+            } else if (options.reusePort()) {
                 try {
                     s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
                 } catch (UnsupportedOperationException e) {
@@ -211,8 +253,52 @@ final class ListenerServer implements Server {
             if (c == null) {
                 return;
             }
-            accepted(c);
+            if (handOff == null) {
+                accepted(c);
+            } else {
+                handOff(c);
+            }
         }
+    }
+
+    /** Gives {@code c} to the next target whose loop is open; closes it if there is none. */
+    private void handOff(NetSocket c) {
+        ListenerServer[] to = handOff;
+        for (int tries = 0; tries < to.length; tries++) {
+            ListenerServer target = to[nextTarget];
+            nextTarget = nextTarget + 1 == to.length ? 0 : nextTarget + 1;
+            if (target == this) {
+                accepted(c);
+                return;
+            }
+            if (target.loop.isClosed()) {
+                continue;
+            }
+            try {
+                target.loop.callSoonThreadsafe(() -> target.adopt(c));
+                return;
+            } catch (IllegalStateException closedMeanwhile) {
+                // Try the next loop.
+            }
+        }
+        driver.closeSocket(c, false);
+    }
+
+    /** On this server's loop: takes a connection another loop's listener accepted. */
+    private void adopt(NetSocket accepted) {
+        NetSocket c;
+        try {
+            c = driver.sockets.adopt(accepted);
+        } catch (RuntimeException e) {
+            driver.closeSocket(accepted, false);
+            loop.callExceptionHandler(new ExceptionContext("taking over a connection from another loop failed", e, this));
+            return;
+        }
+        if (!clients.isServing()) {
+            driver.closeSocket(c, false);
+            return;
+        }
+        accepted(c);
     }
 
     private void accepted(NetSocket c) {
