@@ -257,6 +257,16 @@ final class IocpDriver implements IoDriver {
     }
 
     @Override
+    public Server createHandOffTarget(Supplier<? extends BaseProtocol> protocolFactory, ServerOptions options) {
+        return IocpServer.openHandOffTarget(this, protocolFactory, options);
+    }
+
+    @Override
+    public void handOff(Server acceptor, List<Server> targets) {
+        IocpServer.handOffTo(acceptor, targets);
+    }
+
+    @Override
     public <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                                  ConnectOptions options, LoopFuture<Connection<P>> result) {
         if (options.happyEyeballsDelay() != null) {

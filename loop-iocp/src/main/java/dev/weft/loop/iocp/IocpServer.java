@@ -33,6 +33,11 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * which is not what the POSIX option means; Windows already allows binding a port with connections in
  * TIME_WAIT. So {@code reuseAddress} sets nothing here, and {@code reusePort} is refused as
  * unsupported.
+ *
+ * <p><b>Hand-off.</b> For {@code EventLoopGroup}: a server can give the sockets it accepts to the
+ * servers of other loops in turn ({@link #handOffTo}); an accepted socket is not yet associated with
+ * a completion port, so the target loop associates it with its own port (a handle joins one port
+ * for life) and makes the transport there.
  */
 final class IocpServer implements Server {
     static final int ACCEPTS = 8;
@@ -51,6 +56,9 @@ final class IocpServer implements Server {
     private final ServerClients clients;
     private boolean reported;
     private long nextReportNanos;
+    /** Where accepted sockets go, this server among them, in turn; null: all stay here. */
+    private IocpServer[] handOff;
+    private int nextTarget;
 
     private IocpServer(IocpDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
@@ -86,6 +94,34 @@ final class IocpServer implements Server {
         }
         driver.opened(s);
         return s;
+    }
+
+    /** A server with no listener, taking sockets that another loop's server accepted (see {@link #handOffTo}). */
+    static IocpServer openHandOffTarget(IocpDriver driver, Supplier<? extends BaseProtocol> factory,
+                                        ServerOptions options) {
+        IocpServer s = new IocpServer(driver, factory, options);
+        s.clients.startServing();
+        driver.opened(s);
+        return s;
+    }
+
+    /** Makes {@code acceptor} give each socket it accepts to the next of {@code targets} in turn. */
+    static void handOffTo(Server acceptor, List<Server> targets) {
+        if (!(acceptor instanceof IocpServer a)) {
+            throw new IllegalArgumentException("not an iocp server: " + acceptor);
+        }
+        a.loop.assertInLoop("Server.handOff");
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("no server to hand connections to: " + targets);
+        }
+        IocpServer[] to = new IocpServer[targets.size()];
+        for (int i = 0; i < to.length; i++) {
+            if (!(targets.get(i) instanceof IocpServer t)) {
+                throw new IllegalArgumentException("cannot hand iocp connections to " + targets.get(i));
+            }
+            to[i] = t;
+        }
+        a.handOff = to;
     }
 
     /** One listening socket and its AcceptEx slots. */
@@ -220,7 +256,6 @@ final class IocpServer implements Server {
     }
 
     private void accepted(Listener listener, long s) {
-        int key = -1;
         try {
             WinSock.updateContext(s, SO_UPDATE_ACCEPT_CONTEXT, listener.socket);
             if (options.tcpNoDelay()) {
@@ -229,11 +264,54 @@ final class IocpServer implements Server {
             if (options.sendBufferSize() > 0) {
                 WinSock.setInt(s, SOL_SOCKET, SO_SNDBUF, options.sendBufferSize(), "SO_SNDBUF");
             }
+        } catch (Throwable e) {
+            WinSock.close(s);
+            loop.callExceptionHandler(new ExceptionContext("accepting a connection failed", e, this));
+            return;
+        }
+        if (handOff == null) {
+            adopt(s);
+            return;
+        }
+        IocpServer[] to = handOff;
+        for (int tries = 0; tries < to.length; tries++) {
+            IocpServer target = to[nextTarget];
+            nextTarget = nextTarget + 1 == to.length ? 0 : nextTarget + 1;
+            if (target == this) {
+                adopt(s);
+                return;
+            }
+            if (target.loop.isClosed()) {
+                continue;
+            }
+            try {
+                target.loop.callSoonThreadsafe(() -> target.adoptHandedOff(s));
+                return;
+            } catch (IllegalStateException closedMeanwhile) {
+                // Try the next loop.
+            }
+        }
+        WinSock.close(s);
+    }
+
+    /** On this server's loop: a socket another loop's listener accepted. */
+    private void adoptHandedOff(long s) {
+        if (!clients.isServing()) {
+            WinSock.close(s);
+            return;
+        }
+        adopt(s);
+    }
+
+    /** Joins {@code s} (accepted, options set) to this loop's port as a transport of this server. */
+    private void adopt(long s) {
+        int key = -1;
+        try {
             BaseProtocol protocol = factory.get();
             if (protocol == null) {
                 throw new IllegalStateException("the protocol factory returned null");
             }
-            key = driver.register(s, listener);
+            key = driver.register(s, NO_OWNER_YET);
             StreamCore t = new IocpStream(driver, s, key, protocol, clients).transport();
             clients.add(t);
             loop.callSoon(t::start);
@@ -245,6 +323,19 @@ final class IocpServer implements Server {
             loop.callExceptionHandler(new ExceptionContext("accepting a connection failed", e, this));
         }
     }
+
+    /** Owns a socket's key between its registration and the transport taking it over. */
+    private static final Completion NO_OWNER_YET = new Completion() {
+        @Override
+        public void complete(long overlapped, int error, int bytes) {
+            // No operation is started before the transport owns the key.
+        }
+
+        @Override
+        public void closeNow() {
+            // The transport, made right after, closes the socket.
+        }
+    };
 
     private void closeListeners() {
         clients.stopServing();
