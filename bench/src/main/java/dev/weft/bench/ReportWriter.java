@@ -258,6 +258,10 @@ final class ReportWriter {
                         List.of("benchmark", "virtual", "handoff", "handoff / virtual", "unit"), trows, List.of()));
             }
         }
+        Section loops = LoopsPart.section(doc);
+        if (loops != null) {
+            out.add(loops);
+        }
         return out;
     }
 
