@@ -44,10 +44,13 @@ import java.util.function.Supplier;
  *
  * <p><b>Hand-off.</b> A server can give the connections it accepts to servers of other loops of the
  * same backend in turn ({@link #handOffTo}, for {@code EventLoopGroup} where no kernel option spreads
- * connections over one listener per loop): the socket goes through the target loop's thread-safe
- * inbox, and there it is adopted by that loop's socket factory, gets its protocol from the target's
- * factory and counts among the target's connections. A target that stopped serving, or whose loop
- * is closed, closes (or is skipped for) the connection.
+ * connections over one listener per loop): the socket goes into the target's hand-off queue and a
+ * drain of that queue into the target loop's thread-safe inbox; there it is adopted by that loop's
+ * socket factory, gets its protocol from the target's factory and counts among the target's
+ * connections. A target whose loop is closed is skipped. A target that stopped serving closes what
+ * it is handed; when it stops (its close, or its loop's) it refuses hand-offs first, then closes what
+ * its queue holds, and an acceptor that finds it refusing after queueing closes what is left there
+ * itself, so no handed connection is lost with a loop's inbox.
  *
  * <p><b>Threads.</b> Every public method but {@link #loop()}, {@link #addresses()} (fixed once the
  * server is open) and {@link #toString()} runs on the loop thread only and checks that first.
@@ -83,6 +86,11 @@ final class ListenerServer implements Server {
     /** Where accepted connections go, this server among them, in turn; null: all stay here. */
     private ListenerServer[] handOff;
     private int nextTarget;
+    /** Connections other loops' listeners handed to this server, not yet taken. Any thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<NetSocket> handedIn = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Set (before its queue is closed out) once this server takes no more hand-offs. */
+    private volatile boolean refusingHandOffs;
+    private final Runnable takeHandedIn = this::takeHandedIn;
 
     private ListenerServer(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
@@ -271,34 +279,51 @@ final class ListenerServer implements Server {
                 accepted(c);
                 return;
             }
-            if (target.loop.isClosed()) {
+            if (target.loop.isClosed() || target.refusingHandOffs) {
                 continue;
             }
-            try {
-                target.loop.callSoonThreadsafe(() -> target.adopt(c));
-                return;
-            } catch (IllegalStateException closedMeanwhile) {
-                // Try the next loop.
+            target.handedIn.offer(c);
+            if (!target.refusingHandOffs) {
+                try {
+                    target.loop.callSoonThreadsafe(target.takeHandedIn);
+                    return;
+                } catch (IllegalStateException closedMeanwhile) {
+                    // Its loop closed between the check and here: it refuses, or will, and then
+                    // closes what it holds; what it left is closed below.
+                }
             }
+            closeRefused(target);
+            return;
         }
         driver.closeSocket(c, false);
     }
 
-    /** On this server's loop: takes a connection another loop's listener accepted. */
-    private void adopt(NetSocket accepted) {
-        NetSocket c;
-        try {
-            c = driver.sockets.adopt(accepted);
-        } catch (RuntimeException e) {
-            driver.closeSocket(accepted, false);
-            loop.callExceptionHandler(new ExceptionContext("taking over a connection from another loop failed", e, this));
-            return;
+    /** On this loop: closes what a target that refuses hand-offs still holds (it may close some too). */
+    private void closeRefused(ListenerServer target) {
+        NetSocket left;
+        while ((left = target.handedIn.poll()) != null) {
+            driver.closeSocket(left, false);
         }
-        if (!clients.isServing()) {
-            driver.closeSocket(c, false);
-            return;
+    }
+
+    /** On this server's loop: takes the connections other loops' listeners handed to it. */
+    private void takeHandedIn() {
+        NetSocket accepted;
+        while ((accepted = handedIn.poll()) != null) {
+            NetSocket c;
+            try {
+                c = driver.sockets.adopt(accepted);
+            } catch (RuntimeException e) {
+                driver.closeSocket(accepted, false);
+                loop.callExceptionHandler(new ExceptionContext("taking over a connection from another loop failed", e, this));
+                continue;
+            }
+            if (!clients.isServing()) {
+                driver.closeSocket(c, false);
+                continue;
+            }
+            accepted(c);
         }
-        accepted(c);
     }
 
     private void accepted(NetSocket c) {
@@ -433,6 +458,11 @@ final class ListenerServer implements Server {
 
     void closeListeners() {
         clients.stopServing();
+        refusingHandOffs = true;
+        NetSocket handed;
+        while ((handed = handedIn.poll()) != null) {
+            driver.closeSocket(handed, false);
+        }
         for (NetSocket l : listeners) {
             driver.closeSocket(l, true);
         }
