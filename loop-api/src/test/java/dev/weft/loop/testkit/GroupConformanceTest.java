@@ -398,6 +398,55 @@ public abstract class GroupConformanceTest extends LoopTestSupport {
     }
 
     @Test
+    void shouldCloseAConnectionHandedToALoopThatClosesBeforeTakingIt() {
+        EventLoopGroup g = group(EventLoopGroup.Spread.HAND_OFF);
+        GroupServer server = get(g.createServer(WhoAmI::new, "127.0.0.1", 0, null));
+        int port = server.addresses().get(0).getPort();
+        java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        whileLoopRuns(() -> {
+            try (Socket first = new Socket("127.0.0.1", port); Socket second = new Socket()) {
+                first.setSoTimeout(20_000);
+                assertEquals("g-loop-0", ask(first), "the first connection stays with the acceptor's loop");
+                // Loop 1 busy: what is handed to it waits in its inbox.
+                g.loop(1).execute(() -> {
+                    blocked.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                assertTrue(blocked.await(30, TimeUnit.SECONDS));
+                second.connect(new InetSocketAddress("127.0.0.1", port));
+                second.setSoTimeout(10_000);
+                try (Socket third = new Socket("127.0.0.1", port)) {
+                    third.setSoTimeout(20_000);
+                    // Accepted after the second, so the second has been handed to loop 1 by now.
+                    assertEquals("g-loop-0", ask(third));
+                }
+                g.loop(1).stop();
+                release.countDown();
+                for (int i = 0; i < 1000 && !g.loop(1).isClosed(); i++) {
+                    Thread.sleep(10);
+                }
+                assertTrue(g.loop(1).isClosed());
+                int end;
+                try {
+                    end = second.getInputStream().read();
+                } catch (java.net.SocketTimeoutException e) {
+                    throw new AssertionError("the connection handed to the closed loop was left open", e);
+                } catch (IOException e) {
+                    end = -1;
+                }
+                assertEquals(-1, end, "the connection handed to the closed loop is closed");
+            }
+            return null;
+        });
+        get(server.close());
+    }
+
+    @Test
     void shouldStopAcceptingThenWaitForConnectionsOnGracefulShutdown() {
         EventLoopGroup g = group(EventLoopGroup.Spread.AUTO);
         GroupServer server = get(g.createServer(WhoAmI::new, "127.0.0.1", 0, null));
