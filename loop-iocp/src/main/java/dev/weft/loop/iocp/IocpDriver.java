@@ -301,6 +301,12 @@ final class IocpDriver implements IoDriver {
             return;
         }
         closed = true;
+        for (Object h : new ArrayList<>(live.keySet())) {
+            if (h instanceof IocpServer server) {
+                // Closes out sockets other loops handed to it (a server with no listener owns no key).
+                server.closeListeners();
+            }
+        }
         for (Completion c : new ArrayList<>(owners.values())) {
             c.closeNow();
         }

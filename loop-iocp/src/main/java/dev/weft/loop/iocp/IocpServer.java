@@ -37,7 +37,10 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * <p><b>Hand-off.</b> For {@code EventLoopGroup}: a server can give the sockets it accepts to the
  * servers of other loops in turn ({@link #handOffTo}); an accepted socket is not yet associated with
  * a completion port, so the target loop associates it with its own port (a handle joins one port
- * for life) and makes the transport there.
+ * for life) and makes the transport there. As in the readiness servers, a socket goes into the
+ * target's queue first; a target refuses hand-offs before closing out its queue when it stops, and
+ * an acceptor that finds it refusing after queueing closes what is left, so none is lost with a
+ * closed loop's inbox.
  */
 final class IocpServer implements Server {
     static final int ACCEPTS = 8;
@@ -59,6 +62,11 @@ final class IocpServer implements Server {
     /** Where accepted sockets go, this server among them, in turn; null: all stay here. */
     private IocpServer[] handOff;
     private int nextTarget;
+    /** Sockets other loops' servers handed to this one, not yet taken. Any thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> handedIn = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Set (before its queue is closed out) once this server takes no more hand-offs. */
+    private volatile boolean refusingHandOffs;
+    private final Runnable takeHandedIn = this::takeHandedIn;
 
     private IocpServer(IocpDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
@@ -281,26 +289,37 @@ final class IocpServer implements Server {
                 adopt(s);
                 return;
             }
-            if (target.loop.isClosed()) {
+            if (target.loop.isClosed() || target.refusingHandOffs) {
                 continue;
             }
-            try {
-                target.loop.callSoonThreadsafe(() -> target.adoptHandedOff(s));
-                return;
-            } catch (IllegalStateException closedMeanwhile) {
-                // Try the next loop.
+            target.handedIn.offer(s);
+            if (!target.refusingHandOffs) {
+                try {
+                    target.loop.callSoonThreadsafe(target.takeHandedIn);
+                    return;
+                } catch (IllegalStateException closedMeanwhile) {
+                    // Its loop closed meanwhile: it refuses, or will; what it left is closed below.
+                }
             }
+            Long left;
+            while ((left = target.handedIn.poll()) != null) {
+                WinSock.close(left);
+            }
+            return;
         }
         WinSock.close(s);
     }
 
-    /** On this server's loop: a socket another loop's listener accepted. */
-    private void adoptHandedOff(long s) {
-        if (!clients.isServing()) {
-            WinSock.close(s);
-            return;
+    /** On this server's loop: the sockets other loops' servers handed to it. */
+    private void takeHandedIn() {
+        Long s;
+        while ((s = handedIn.poll()) != null) {
+            if (clients.isServing()) {
+                adopt(s);
+            } else {
+                WinSock.close(s);
+            }
         }
-        adopt(s);
     }
 
     /** Joins {@code s} (accepted, options set) to this loop's port as a transport of this server. */
@@ -337,8 +356,13 @@ final class IocpServer implements Server {
         }
     };
 
-    private void closeListeners() {
+    void closeListeners() {
         clients.stopServing();
+        refusingHandOffs = true;
+        Long handed;
+        while ((handed = handedIn.poll()) != null) {
+            WinSock.close(handed);
+        }
         for (Listener l : listeners) {
             l.close();
         }
