@@ -22,10 +22,10 @@ import java.util.function.Supplier;
  * {@link ServerOptions#withReusePortBalanced}) each loop gets a listener of its own on the same
  * address and port, and the kernel picks the listener, so no connection passes between threads.
  * Elsewhere (macOS, iocp, Unix domain sockets) the first loop's listener accepts and hands each
- * connection in turn to the loops ({@link Spread#HAND_OFF}), through the target loop's thread-safe
- * inbox. Either way the protocol factory is called on the loop that owns the connection, and the
- * connection, its transport and protocol stay on that loop. A backend that can do neither (iocp)
- * serves from one loop only when the group has one loop, and fails with the reason otherwise.
+ * connection in turn to the loops ({@link Spread#HAND_OFF}), through a queue per loop and a wake-up
+ * of that loop. Either way the protocol factory is called on the loop that owns the connection, and
+ * the connection, its transport and protocol stay on that loop. A backend that can do neither
+ * fails {@link #createServer} with the reason, unless the group has one open loop.
  *
  * <h2>Clients</h2>
  * {@link #createConnection} makes each connection on the next loop in turn ({@link #next()}).
