@@ -34,7 +34,7 @@ final class Report {
     /** Seconds for the TCP echo matrix; the rest of the 3- and 20-minute totals is for the other parts. */
     static final int QUICK_BUDGET_S = 85;
     static final int FULL_BUDGET_S = 800;
-    static final List<String> PARTS = List.of("echo", "timers", "http", "jmh", "udp", "tls");
+    static final List<String> PARTS = List.of("echo", "timers", "http", "jmh", "udp", "tls", LoopsPart.KEY);
 
     /** Repetitions, warm-up and measured seconds of the HTTP cell. */
     record HttpPlan(int reps, int warmupS, int durationS) {
@@ -247,6 +247,9 @@ final class Report {
         if (parts.contains("tls")) {
             planned += TlsCell.Plan.of(quick).estimate(quick ? 4 : 6);
         }
+        if (parts.contains(LoopsPart.KEY)) {
+            planned += LoopsPart.estimate(quick);
+        }
         if (parts.contains("jmh")) {
             steps += jmhCombinations(backends) + taskCombinations(quick);
             planned += jmhEstimate(backends, quick);
@@ -306,6 +309,8 @@ final class Report {
         Map<String, Object> udp = parts.contains("udp") ? UdpPart.run(quick, out, this::progress) : skippedPart("not selected (--parts)");
         Map<String, Object> tls = parts.contains("tls") ? TlsCell.run(quick, out, pinServer, pinClient, this::progress)
                 : skippedPart("not selected (--parts)");
+        Map<String, Object> loops = parts.contains(LoopsPart.KEY) ? LoopsPart.run(quick, out.resolve("logs"), this::progress)
+                : skippedPart("not selected (--parts)");
         Map<String, Object> results = results(quick, p, all, chosen, skipped, workloads, runs);
         ReportWriter.map(results.get("method")).put("load_generator", generator);
         results.put("timers", timers);
@@ -313,6 +318,7 @@ final class Report {
         results.put("jmh", jmh);
         results.put("udp", udp);
         results.put("tls", tls);
+        results.put(LoopsPart.KEY, loops);
         List<Object> notMeasured = ReportWriter.listOf(results.get("not_measured"));
         if (quick && parts.contains("echo")) {
             List<String> left = new ArrayList<>();
@@ -332,6 +338,7 @@ final class Report {
         sections.put("JMH suite", jmh);
         sections.put("UDP echo", udp);
         sections.put("TLS echo and handshakes", tls);
+        sections.put(LoopsPart.TITLE, loops);
         for (Map.Entry<String, Map<String, Object>> e : sections.entrySet()) {
             if (e.getValue().get("skipped") != null) {
                 notMeasured.add(Map.of("what", e.getKey(), "reason", e.getValue().get("skipped")));
@@ -674,6 +681,7 @@ final class Report {
         doc.put("timers", skippedPart("not run"));
         doc.put("http", skippedPart("not run"));
         doc.put("jmh", skippedPart("not run"));
+        doc.put(LoopsPart.KEY, skippedPart("not run"));
         List<Object> notMeasured = new ArrayList<>();
         notMeasured.add(Map.of("what", "TLS echo", "reason", "Weft has no TLS yet"));
         doc.put("not_measured", notMeasured);

@@ -286,6 +286,10 @@ final class ReportWriter {
             out.add(udp);
         }
         out.addAll(TlsCell.sections(doc));
+        Section loops = LoopsPart.section(doc);
+        if (loops != null) {
+            out.add(loops);
+        }
         return out;
     }
 

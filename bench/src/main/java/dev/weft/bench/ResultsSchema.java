@@ -281,6 +281,7 @@ final class ResultsSchema {
         timers(p, doc);
         http(p, doc);
         jmh(p, doc);
+        LoopsPart.validate(p, doc);
         type(p, doc, "not_measured", List.class, "");
         return p;
     }

@@ -83,6 +83,9 @@ public final class EventLoop implements Executor, AutoCloseable {
     static final long MAX_POLL_NANOS = TimeUnit.DAYS.toNanos(1);
     private static final Object WAKE = new Object();
     private static final LoopProbe PROBE = LoopProbe.INSTANCE;
+    private static final AtomicInteger LOOP_IDS = new AtomicInteger();
+    /** The loop the current thread is running, for error messages only. */
+    private static final ThreadLocal<EventLoop> RUNNING_HERE = new ThreadLocal<>();
 
     static {
         // Loaded with the loop, not on first use: these run when the process may have no
@@ -92,6 +95,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     private final IoDriver driver;
     private final LoopBackend backend;
+    private final String name;
     private final LongSupplier clock;
     private final TimerWheel timers;
     private final ManyToOneConcurrentLinkedQueue<Object> inbox = new ManyToOneConcurrentLinkedQueue<>();
@@ -106,6 +110,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     private int readyTail;
 
     private volatile Thread loopThread;
+    /** The loop this thread ran before entering this one (a loop run inside another's callback). */
+    private EventLoop runningBefore;
     private volatile Thread stepThread;
     private volatile boolean stopping;
     private volatile boolean closed;
@@ -124,8 +130,9 @@ public final class EventLoop implements Executor, AutoCloseable {
     /** Child processes started and not finished, by their closers. Loop thread only. */
     private final java.util.LinkedHashSet<Runnable> liveChildren = new java.util.LinkedHashSet<>();
 
-    private EventLoop(LoopBackend backend, LongSupplier clock) throws IOException {
+    private EventLoop(LoopBackend backend, LongSupplier clock, String name) throws IOException {
         this.backend = backend;
+        this.name = name != null ? name : "loop-" + LOOP_IDS.incrementAndGet();
         this.clock = clock;
         this.timers = new TimerWheel(TICK_NANOS, clock.getAsLong());
         this.driver = backend.open(this);
@@ -368,6 +375,8 @@ public final class EventLoop implements Executor, AutoCloseable {
         Thread t = Thread.currentThread();
         loopThread = t;
         running = true;
+        runningBefore = RUNNING_HERE.get();
+        RUNNING_HERE.set(this);
     }
 
     /** {@code consumeStop}: the stop that ended this run is spent. */
@@ -377,6 +386,8 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
         running = false;
         loopThread = null;
+        RUNNING_HERE.set(runningBefore);
+        runningBefore = null;
     }
 
     private int runOnce0() {
@@ -551,9 +562,31 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
         Thread t = Thread.currentThread();
         if (t != owner && t != stepThread) {
-            throw new IllegalStateException(method + " must be called from the loop thread (" + owner.getName()
-                    + "), not from " + t.getName() + "; use callSoonThreadsafe to hand work to the loop");
+            throw wrongThread(method, owner, t);
         }
+    }
+
+    private IllegalStateException wrongThread(String method, Thread owner, Thread t) {
+        EventLoop other = RUNNING_HERE.get();
+        String caller = other != null && other != this
+                ? "the thread of another loop, " + other.name + " (" + t.getName() + ")"
+                : t.getName();
+        return new IllegalStateException(method + " must be called from the loop thread of " + name + " ("
+                + owner.getName() + "), not from " + caller + "; use " + name
+                + ".callSoonThreadsafe to hand work to the loop");
+    }
+
+    /**
+     * The loop's name: given to {@link Builder#name}, else {@code loop-N}; it names the loop in
+     * errors and in {@link #toString()}. Thread-safe.
+     */
+    public String name() {
+        return name;
+    }
+
+    /** The I/O driver, for {@link EventLoopGroup}. */
+    IoDriver driver() {
+        return driver;
     }
 
     /** Public form of the thread check, for transports and other loop-confined objects. */
@@ -1414,7 +1447,7 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     @Override
     public String toString() {
-        return "EventLoop[" + driver.backendName() + (running ? ", running" : "") + (closed ? ", closed" : "") + "]";
+        return "EventLoop[" + name + ", " + driver.backendName() + (running ? ", running" : "") + (closed ? ", closed" : "") + "]";
     }
 
     // ---------------------------------------------------------------- tasks
@@ -1512,8 +1545,18 @@ public final class EventLoop implements Executor, AutoCloseable {
     public static final class Builder {
         private String backend;
         private LongSupplier clock = System::nanoTime;
+        private String name;
 
         private Builder() {
+        }
+
+        /** The loop's name (see {@link EventLoop#name()}); null: {@code loop-N}. */
+        public Builder name(String loopName) {
+            if (loopName != null && loopName.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank: '" + loopName + "'");
+            }
+            this.name = loopName;
+            return this;
         }
 
         /** Backend name ({@code auto}, {@code nio}, {@code epoll}, ...); default: the policy's choice. */
@@ -1531,7 +1574,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         public EventLoop build() {
             LoopBackend b = backend == null ? EventLoopPolicy.selectBackend() : EventLoopPolicy.backend(backend);
             try {
-                return new EventLoop(b, clock);
+                return new EventLoop(b, clock, name);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the " + b.name() + " backend: " + e.getMessage(), e);
             }

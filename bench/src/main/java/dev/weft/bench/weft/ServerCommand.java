@@ -17,7 +17,12 @@ final class ServerCommand {
     final int port;
     /** The Unix socket path of {@code --unix}, or null for TCP. */
     final String unixPath;
+    /** The loop, or null with {@code --loops N}: then {@link #backend} names the group's backend. */
     final EventLoop loop;
+    /** {@code --loops N}: serve on an {@code EventLoopGroup} of N loops; 0 when not given (one loop). */
+    final int loops;
+    /** The backend asked for. */
+    final String backend;
     /** The server's TLS options with {@code --tls}, else null. */
     final TlsOptions tls;
     /** {@code --udp}: serve UDP instead of TCP (only where the subcommand's usage lists it). */
@@ -34,7 +39,10 @@ final class ServerCommand {
         }
     }
 
-    private ServerCommand(String host, int port, String unixPath, EventLoop loop, TlsOptions tls, boolean udp) {
+    private ServerCommand(String host, int port, String unixPath, EventLoop loop, TlsOptions tls, boolean udp,
+                          int loops, String backend) {
+        this.loops = loops;
+        this.backend = backend;
         this.udp = udp;
         this.host = host;
         this.port = port;
@@ -64,6 +72,7 @@ final class ServerCommand {
         boolean udp = false;
         String cert = null;
         String key = null;
+        int loops = 0;
         for (int i = from; i < argv.length; i++) {
             String opt = argv[i];
             if (opt.equals("--tls")) {
@@ -75,7 +84,8 @@ final class ServerCommand {
                 continue;
             }
             boolean known = opt.equals("--backend") || opt.equals("--port") || opt.equals("--host")
-                    || opt.equals("--cert") || opt.equals("--key") || (unix && opt.equals("--unix"));
+                    || opt.equals("--cert") || opt.equals("--key") || (unix && opt.equals("--unix"))
+                    || (opt.equals("--loops") && usage.contains("--loops"));
             if (!known) {
                 return fail(name, "unknown argument '" + opt + "' (usage: " + usage + ")", 2);
             }
@@ -91,6 +101,16 @@ final class ServerCommand {
                 }
                 case "--cert" -> cert = v;
                 case "--key" -> key = v;
+                case "--loops" -> {
+                    try {
+                        loops = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        loops = -1;
+                    }
+                    if (loops < 1 || loops > 1024) {
+                        return fail(name, "--loops must be an integer in [1, 1024], got '" + v + "'", 2);
+                    }
+                }
                 case "--unix" -> {
                     if (v.isEmpty()) {
                         return fail(name, "--unix needs a socket path, got an empty string", 2);
@@ -120,6 +140,9 @@ final class ServerCommand {
         if (udp && (tls || unixPath != null)) {
             return fail(name, "--udp serves UDP on --host/--port; it does not combine with --tls or --unix", 2);
         }
+        if (loops > 0 && (tls || udp)) {
+            return fail(name, "--loops serves TCP or --unix on a loop group; it does not combine with --tls or --udp", 2);
+        }
         if (!tls && (cert != null || key != null)) {
             return fail(name, "--cert and --key need --tls", 2);
         }
@@ -134,7 +157,13 @@ final class ServerCommand {
             }
         }
         try {
-            return new ServerCommand(host, port, unixPath, EventLoopPolicy.newEventLoop(backend), tlsOptions, udp);
+            if (loops > 0) {
+                // The group makes its loops; check the backend now, as a single loop would.
+                EventLoopPolicy.backend(backend);
+                return new ServerCommand(host, port, unixPath, null, tlsOptions, udp, loops, backend);
+            }
+            return new ServerCommand(host, port, unixPath, EventLoopPolicy.newEventLoop(backend), tlsOptions, udp, 0,
+                    backend);
         } catch (IllegalArgumentException | IllegalStateException e) {
             return fail(name, e.getMessage(), 3);
         }

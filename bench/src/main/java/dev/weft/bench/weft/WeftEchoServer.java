@@ -5,6 +5,8 @@ import dev.weft.loop.DatagramEndpoint;
 import dev.weft.loop.DatagramProtocol;
 import dev.weft.loop.DatagramTransport;
 import dev.weft.loop.EventLoop;
+import dev.weft.loop.EventLoopGroup;
+import dev.weft.loop.GroupServer;
 import dev.weft.loop.UnsupportedCapabilityException;
 import dev.weft.loop.EventLoopPolicy;
 import dev.weft.loop.Protocol;
@@ -31,9 +33,14 @@ import org.agrona.DirectBuffer;
  * over its high-water mark the connection stops reading, so each connection holds at most the
  * high-water mark plus one read. Prints one line {@code listening on HOST:PORT backend=B} (or
  * {@code listening on unix:PATH backend=B}) when ready, nothing afterwards.
+ *
+ * <p>{@code --loops N} serves TCP (or {@code --unix}) on an {@link EventLoopGroup} of N loops, each on
+ * its own thread: a balanced SO_REUSEPORT listener per loop where the OS has one, else one acceptor
+ * handing connections to the loops in turn. Same line when ready.
  */
 public final class WeftEchoServer {
-    static final String USAGE = "--backend B (--port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]] [--udp] | --unix PATH)";
+    static final String USAGE = "--backend B (--port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]] [--udp] | --unix PATH)"
+            + " [--loops N]";
 
     private WeftEchoServer() {
     }
@@ -86,12 +93,50 @@ public final class WeftEchoServer {
         }
     }
 
+    /** {@code --loops N}: the echo on a group of N loops; returns when the group ends (never, unless killed). */
+    private static int runGroup(ServerCommand c) {
+        EventLoopGroup group;
+        try {
+            group = EventLoopGroup.builder().backend(c.backend).loops(c.loops).name("echo").build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("weft-bench echo-server: " + e.getMessage());
+            return 3;
+        }
+        GroupServer server;
+        try {
+            server = (c.unixPath != null
+                    ? group.createUnixServer(Echo::new, c.unixPath, UnixServerOptions.DEFAULTS)
+                    : group.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS)).toCompletableFuture().join();
+        } catch (IllegalArgumentException | CompletionException e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            System.err.println("weft-bench echo-server: " + cause.getMessage());
+            group.close();
+            return cause instanceof UnsupportedOperationException ? 3 : cause instanceof IllegalArgumentException ? 2 : 1;
+        }
+        String backend = group.loop(0).backendName();
+        if (c.unixPath != null) {
+            System.out.println("listening on unix:" + server.boundAddresses().get(0) + " backend=" + backend);
+        } else {
+            InetSocketAddress a = server.addresses().get(0);
+            System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort() + " backend=" + backend);
+        }
+        System.out.flush();
+        System.err.println("weft-bench echo-server: " + EventLoopPolicy.backend(backend) + "; " + group.size()
+                + " loops, " + (server.listenerPerLoop() ? "a listener per loop (SO_REUSEPORT)" : "one acceptor handing off"));
+        dev.weft.bench.ServerStats.start();
+        group.terminationFuture().toCompletableFuture().join();
+        return 0;
+    }
+
     public static int run(String[] argv, int from) throws Exception {
         ServerCommand c;
         try {
             c = ServerCommand.parse("echo-server", USAGE, null, argv, from, true);
         } catch (ServerCommand.Exit e) {
             return e.code;
+        }
+        if (c.loops > 0) {
+            return runGroup(c);
         }
         EventLoop loop = c.loop;
         if (c.unixPath != null && c.tls != null) {

@@ -62,4 +62,30 @@ class ServerCommandTest {
             c.loop.close();
         }
     }
+
+    @Test
+    void shouldTakeLoopsForAGroupWithoutMakingALoop() throws Exception {
+        ServerCommand c = ServerCommand.parse("echo-server", WeftEchoServer.USAGE, null,
+                new String[] {"--backend", "nio", "--port", "0", "--loops", "2"}, 0, true);
+        assertEquals(2, c.loops);
+        assertEquals("nio", c.backend);
+        assertNull(c.loop, "the group makes its own loops");
+    }
+
+    @Test
+    void shouldRefuseBadLoopCountsAndLoopsWithTlsOrUdpOrWhereTheSubcommandHasNone() {
+        for (String[] argv : new String[][] {
+            {"--backend", "nio", "--port", "0", "--loops", "0"},
+            {"--backend", "nio", "--port", "0", "--loops", "two"},
+            {"--backend", "nio", "--port", "0", "--loops", "2", "--udp"},
+            {"--backend", "nio", "--port", "0", "--loops", "2", "--tls"},
+        }) {
+            ServerCommand.Exit e = assertThrows(ServerCommand.Exit.class,
+                    () -> ServerCommand.parse("echo-server", WeftEchoServer.USAGE, null, argv, 0, true));
+            assertEquals(2, e.code, String.join(" ", argv));
+        }
+        ServerCommand.Exit e = assertThrows(ServerCommand.Exit.class, () -> ServerCommand.parse("http-server",
+                "--backend B --port P", null, new String[] {"--backend", "nio", "--port", "0", "--loops", "2"}, 0));
+        assertEquals(2, e.code);
+    }
 }

@@ -36,6 +36,8 @@ final class DarwinAbi {
         v.put("SOL_SOCKET", 0xffff);
         v.put("SO_REUSEADDR", 0x4);
         v.put("SO_REUSEPORT", 0x200);
+        // None: macOS's SO_REUSEPORT gives every connection to one listener.
+        v.put("SO_REUSEPORT_LB", 0);
         v.put("SO_KEEPALIVE", 0x8);
         v.put("SO_LINGER", 0x1080);
         v.put("SO_SNDBUF", 0x1001);

@@ -34,6 +34,8 @@ final class FreeBsdAbi {
         v.put("SOL_SOCKET", 0xffff);
         v.put("SO_REUSEADDR", 0x4);
         v.put("SO_REUSEPORT", 0x200);
+        // SO_REUSEPORT_LB (FreeBSD 12+); its SO_REUSEPORT gives every connection to one listener.
+        v.put("SO_REUSEPORT_LB", 0x10000);
         v.put("SO_KEEPALIVE", 0x8);
         v.put("SO_LINGER", 0x80);
         v.put("SO_SNDBUF", 0x1001);

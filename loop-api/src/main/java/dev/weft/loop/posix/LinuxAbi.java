@@ -35,6 +35,8 @@ final class LinuxAbi {
         v.put("SOL_SOCKET", 1);
         v.put("SO_REUSEADDR", 2);
         v.put("SO_REUSEPORT", 15);
+        // Linux's SO_REUSEPORT spreads connections over the listeners of a port (since 3.9).
+        v.put("SO_REUSEPORT_LB", 15);
         v.put("SO_KEEPALIVE", 9);
         v.put("SO_LINGER", 13);
         v.put("SO_SNDBUF", 7);

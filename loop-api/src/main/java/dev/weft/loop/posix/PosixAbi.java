@@ -38,6 +38,11 @@ final class PosixAbi {
     final int SOL_SOCKET;
     final int SO_REUSEADDR;
     final int SO_REUSEPORT;
+    /**
+     * The option that lets several listeners share a port with the kernel spreading new connections
+     * over them: SO_REUSEPORT on Linux, SO_REUSEPORT_LB on FreeBSD; 0 where absent (macOS).
+     */
+    final int SO_REUSEPORT_LB;
     final int SO_KEEPALIVE;
     /** The option whose struct linger counts seconds (SO_LINGER_SEC on macOS, where SO_LINGER counts ticks). */
     final int SO_LINGER;
@@ -133,6 +138,7 @@ final class PosixAbi {
         SOL_SOCKET = get(v, "SOL_SOCKET");
         SO_REUSEADDR = get(v, "SO_REUSEADDR");
         SO_REUSEPORT = get(v, "SO_REUSEPORT");
+        SO_REUSEPORT_LB = get(v, "SO_REUSEPORT_LB");
         SO_KEEPALIVE = get(v, "SO_KEEPALIVE");
         SO_LINGER = get(v, "SO_LINGER");
         SO_SNDBUF = get(v, "SO_SNDBUF");

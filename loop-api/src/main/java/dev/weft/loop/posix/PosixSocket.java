@@ -355,6 +355,12 @@ public final class PosixSocket implements NetSocket {
             return ABI.SO_REUSEADDR;
         } else if (o == StandardSocketOptions.SO_REUSEPORT) {
             return ABI.SO_REUSEPORT;
+        } else if (o == dev.weft.loop.spi.BalancedReusePort.OPTION) {
+            if (ABI.SO_REUSEPORT_LB == 0) {
+                throw new UnsupportedOperationException("socket option SO_REUSEPORT_LB: " + System.getProperty("os.name")
+                        + " has no option that spreads connections over listeners of one port");
+            }
+            return ABI.SO_REUSEPORT_LB;
         } else if (o == StandardSocketOptions.SO_KEEPALIVE) {
             return ABI.SO_KEEPALIVE;
         } else if (o == StandardSocketOptions.SO_RCVBUF) {

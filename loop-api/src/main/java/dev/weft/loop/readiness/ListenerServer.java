@@ -43,6 +43,16 @@ import java.util.function.Supplier;
  * last report. The classes this path uses are loaded with this one, so the first failure behaves
  * like every later one even when no descriptor is left to read a class file with.
  *
+ * <p><b>Hand-off.</b> A server can give the connections it accepts to servers of other loops of the
+ * same backend in turn ({@link #handOffTo}, for {@code EventLoopGroup} where no kernel option spreads
+ * connections over one listener per loop): the socket goes into the target's hand-off queue and a
+ * drain of that queue into the target loop's thread-safe inbox; there it is adopted by that loop's
+ * socket factory, gets its protocol from the target's factory and counts among the target's
+ * connections. A target whose loop is closed is skipped. A target that stopped serving closes what
+ * it is handed; when it stops (its close, or its loop's) it refuses hand-offs first, then closes what
+ * its queue holds, and an acceptor that finds it refusing after queueing closes what is left there
+ * itself, so no handed connection is lost with a loop's inbox.
+ *
  * <p><b>Threads.</b> Every public method but {@link #loop()}, {@link #addresses()} (fixed once the
  * server is open) and {@link #toString()} runs on the loop thread only and checks that first.
  */
@@ -74,6 +84,14 @@ final class ListenerServer implements Server {
     private int refusedUnreported;
     /** A Unix server's socket file (removed on close unless replaced), else null. */
     private UnixSocketFile unixFile;
+    /** Where accepted connections go, this server among them, in turn; null: all stay here. */
+    private ListenerServer[] handOff;
+    private int nextTarget;
+    /** Connections other loops' listeners handed to this server, not yet taken. Any thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<NetSocket> handedIn = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Set (before its queue is closed out) once this server takes no more hand-offs. */
+    private volatile boolean refusingHandOffs;
+    private final Runnable takeHandedIn = this::takeHandedIn;
 
     /** Debug mode: reports this server if it is garbage-collected unclosed; else null. */
     private ResourceWatch watch;
@@ -97,11 +115,36 @@ final class ListenerServer implements Server {
             s.closeListeners();
             throw e;
         }
-        s.spare.acquire();
+        if (!addresses.isEmpty()) {
+            s.spare.acquire();
+        }
         s.clients.startServing();
         driver.opened(s);
         s.watch = ResourceWatch.open(s.loop, s, "server " + s);
         return s;
+    }
+
+    /**
+     * Makes {@code acceptor} give each connection it accepts to the next of {@code targets} in turn
+     * (servers of this backend on any loop, {@code acceptor} itself among them or not). Acceptor's
+     * loop thread.
+     */
+    static void handOffTo(Server acceptor, List<Server> targets) {
+        if (!(acceptor instanceof ListenerServer a)) {
+            throw new IllegalArgumentException("not a server of a readiness backend: " + acceptor);
+        }
+        a.loop.assertInLoop("Server.handOff");
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("no server to hand connections to: " + targets);
+        }
+        ListenerServer[] to = new ListenerServer[targets.size()];
+        for (int i = 0; i < to.length; i++) {
+            if (!(targets.get(i) instanceof ListenerServer t) || !t.driver.name.equals(a.driver.name)) {
+                throw new IllegalArgumentException("cannot hand " + a.driver.name + " connections to " + targets.get(i));
+            }
+            to[i] = t;
+        }
+        a.handOff = to;
     }
 
     private static void loadEagerly(Class<?>... classes) {
@@ -170,7 +213,14 @@ final class ListenerServer implements Server {
             if (options.reuseAddress()) {
                 s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             }
-            if (options.reusePort()) {
+            if (options.reusePortBalanced()) {
+                try {
+                    s.setOption(dev.weft.loop.spi.BalancedReusePort.OPTION, true);
+                } catch (UnsupportedOperationException e) {
+                    throw new UnsupportedOperationException("unsupported on " + driver.name
+                            + ": SO_REUSEPORT_LB (" + e.getMessage() + ")", e);
+                }
+            } else if (options.reusePort()) {
                 try {
                     s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
                 } catch (UnsupportedOperationException e) {
@@ -216,6 +266,67 @@ final class ListenerServer implements Server {
             }
             if (c == null) {
                 return;
+            }
+            if (handOff == null) {
+                accepted(c);
+            } else {
+                handOff(c);
+            }
+        }
+    }
+
+    /** Gives {@code c} to the next target whose loop is open; closes it if there is none. */
+    private void handOff(NetSocket c) {
+        ListenerServer[] to = handOff;
+        for (int tries = 0; tries < to.length; tries++) {
+            ListenerServer target = to[nextTarget];
+            nextTarget = nextTarget + 1 == to.length ? 0 : nextTarget + 1;
+            if (target == this) {
+                accepted(c);
+                return;
+            }
+            if (target.loop.isClosed() || target.refusingHandOffs) {
+                continue;
+            }
+            target.handedIn.offer(c);
+            if (!target.refusingHandOffs) {
+                try {
+                    target.loop.callSoonThreadsafe(target.takeHandedIn);
+                    return;
+                } catch (IllegalStateException closedMeanwhile) {
+                    // Its loop closed between the check and here: it refuses, or will, and then
+                    // closes what it holds; what it left is closed below.
+                }
+            }
+            closeRefused(target);
+            return;
+        }
+        driver.closeSocket(c, false);
+    }
+
+    /** On this loop: closes what a target that refuses hand-offs still holds (it may close some too). */
+    private void closeRefused(ListenerServer target) {
+        NetSocket left;
+        while ((left = target.handedIn.poll()) != null) {
+            driver.closeSocket(left, false);
+        }
+    }
+
+    /** On this server's loop: takes the connections other loops' listeners handed to it. */
+    private void takeHandedIn() {
+        NetSocket accepted;
+        while ((accepted = handedIn.poll()) != null) {
+            NetSocket c;
+            try {
+                c = driver.sockets.adopt(accepted);
+            } catch (RuntimeException e) {
+                driver.closeSocket(accepted, false);
+                loop.callExceptionHandler(new ExceptionContext("taking over a connection from another loop failed", e, this));
+                continue;
+            }
+            if (!clients.isServing()) {
+                driver.closeSocket(c, false);
+                continue;
             }
             accepted(c);
         }
@@ -354,6 +465,11 @@ final class ListenerServer implements Server {
     void closeListeners() {
         ResourceWatch.closed(watch);
         clients.stopServing();
+        refusingHandOffs = true;
+        NetSocket handed;
+        while ((handed = handedIn.poll()) != null) {
+            driver.closeSocket(handed, false);
+        }
         for (NetSocket l : listeners) {
             driver.closeSocket(l, true);
         }

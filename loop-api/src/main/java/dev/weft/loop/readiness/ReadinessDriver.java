@@ -112,6 +112,17 @@ public final class ReadinessDriver implements IoDriver {
     }
 
     @Override
+    public Server createHandOffTarget(Supplier<? extends BaseProtocol> protocolFactory, ServerOptions options)
+            throws IOException {
+        return ListenerServer.open(this, protocolFactory, List.of(), options);
+    }
+
+    @Override
+    public void handOff(Server acceptor, List<Server> targets) {
+        ListenerServer.handOffTo(acceptor, targets);
+    }
+
+    @Override
     public <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                                  ConnectOptions options, LoopFuture<Connection<P>> result) {
         new PendingConnect<>(this, protocolFactory, addresses, options, result).next();

@@ -47,6 +47,29 @@ public interface IoDriver extends AutoCloseable {
                         ServerOptions options) throws IOException;
 
     /**
+     * A server without a listener of its own: it takes the connections a server of another loop of
+     * the same backend accepts and hands to it ({@link #handOff}), calls {@code protocolFactory} on
+     * this loop for each, and counts them as its own ({@code waitClosed}, {@code closeClients}).
+     * Closing it makes it close what is handed to it afterwards. A backend that cannot move an
+     * accepted connection to another loop keeps this default, which fails naming itself.
+     */
+    default Server createHandOffTarget(Supplier<? extends BaseProtocol> protocolFactory, ServerOptions options)
+            throws IOException {
+        throw new UnsupportedOperationException("unsupported on " + backendName()
+                + ": handing accepted connections to another loop");
+    }
+
+    /**
+     * Makes {@code acceptor} (a server of this driver) give each connection it accepts to the next
+     * of {@code targets} in turn: servers of this backend, made by {@link #createHandOffTarget} on
+     * other loops or {@code acceptor} itself. Runs on the acceptor's loop thread.
+     */
+    default void handOff(Server acceptor, List<Server> targets) {
+        throw new UnsupportedOperationException("unsupported on " + backendName()
+                + ": handing accepted connections to another loop");
+    }
+
+    /**
      * Connects to one of {@code addresses} (never empty, already in the order to try), then
      * completes {@code result} once the protocol's {@code connectionMade} has run. Without
      * {@link ConnectOptions#happyEyeballsDelay()} one attempt runs at a time; with it, the next

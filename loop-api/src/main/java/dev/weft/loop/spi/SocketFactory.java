@@ -16,6 +16,16 @@ public interface SocketFactory {
     NetSocket openListener(StandardProtocolFamily family) throws IOException;
 
     /**
+     * The socket {@code accepted} (accepted by a listener of another loop of the same backend) as a
+     * socket of this factory's loop, so its reads and writes use this loop's memory. The default
+     * returns it unchanged (a socket holding nothing of its loop); the returned socket owns the
+     * connection from then on.
+     */
+    default NetSocket adopt(NetSocket accepted) {
+        return accepted;
+    }
+
+    /**
      * The longest file system path (in bytes) this factory's Unix sockets can bind or connect to:
      * the OS's {@link dev.weft.loop.UnixSocketAddress#maxPathBytes()} unless the backend takes less.
      */

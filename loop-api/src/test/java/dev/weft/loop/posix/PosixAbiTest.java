@@ -23,8 +23,12 @@ import org.junit.jupiter.api.Timeout;
 /** The per-OS tables: complete everywhere; the Linux one equal to the installed C headers. */
 @Timeout(60)
 class PosixAbiTest {
-    /** Table entries that are not C expressions (facts about the OS, checked by behaviour instead). */
-    private static final List<String> NOT_IN_HEADERS = List.of("HAS_ACCEPT4", "SOCKADDR_HAS_LEN", "SO_NOSIGPIPE");
+    /**
+     * Table entries that are not C expressions (facts about the OS, checked by behaviour instead), and
+     * SO_REUSEPORT_LB, FreeBSD's name, which on Linux stands for SO_REUSEPORT (checked below).
+     */
+    private static final List<String> NOT_IN_HEADERS = List.of("HAS_ACCEPT4", "SOCKADDR_HAS_LEN", "SO_NOSIGPIPE",
+            "SO_REUSEPORT_LB");
 
     @Test
     void shouldLoadEveryOsTableWithEveryValue() {
@@ -122,5 +126,13 @@ class PosixAbiTest {
         String text = new String(out, StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + text);
         return text.isEmpty() ? List.of() : List.of(text.split("\n"));
+    }
+
+    @Test
+    void shouldBalanceListenersWithSoReusePortOnLinuxAndSoReusePortLbOnFreeBsdOnly() {
+        assertEquals(LinuxAbi.VALUES.get("SO_REUSEPORT"), LinuxAbi.VALUES.get("SO_REUSEPORT_LB"),
+                "Linux spreads connections over the SO_REUSEPORT listeners of a port");
+        assertEquals(0x10000, FreeBsdAbi.VALUES.get("SO_REUSEPORT_LB"), "FreeBSD 12+ <sys/socket.h>");
+        assertEquals(0, DarwinAbi.VALUES.get("SO_REUSEPORT_LB"), "macOS has none");
     }
 }

@@ -257,6 +257,16 @@ final class IocpDriver implements IoDriver {
     }
 
     @Override
+    public Server createHandOffTarget(Supplier<? extends BaseProtocol> protocolFactory, ServerOptions options) {
+        return IocpServer.openHandOffTarget(this, protocolFactory, options);
+    }
+
+    @Override
+    public void handOff(Server acceptor, List<Server> targets) {
+        IocpServer.handOffTo(acceptor, targets);
+    }
+
+    @Override
     public <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                                  ConnectOptions options, LoopFuture<Connection<P>> result) {
         if (options.happyEyeballsDelay() != null) {
@@ -291,6 +301,12 @@ final class IocpDriver implements IoDriver {
             return;
         }
         closed = true;
+        for (Object h : new ArrayList<>(live.keySet())) {
+            if (h instanceof IocpServer server) {
+                // Closes out sockets other loops handed to it (a server with no listener owns no key).
+                server.closeListeners();
+            }
+        }
         for (Completion c : new ArrayList<>(owners.values())) {
             c.closeNow();
         }

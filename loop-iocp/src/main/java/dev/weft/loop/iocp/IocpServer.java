@@ -33,6 +33,14 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * which is not what the POSIX option means; Windows already allows binding a port with connections in
  * TIME_WAIT. So {@code reuseAddress} sets nothing here, and {@code reusePort} is refused as
  * unsupported.
+ *
+ * <p><b>Hand-off.</b> For {@code EventLoopGroup}: a server can give the sockets it accepts to the
+ * servers of other loops in turn ({@link #handOffTo}); an accepted socket is not yet associated with
+ * a completion port, so the target loop associates it with its own port (a handle joins one port
+ * for life) and makes the transport there. As in the readiness servers, a socket goes into the
+ * target's queue first; a target refuses hand-offs before closing out its queue when it stops, and
+ * an acceptor that finds it refusing after queueing closes what is left, so none is lost with a
+ * closed loop's inbox.
  */
 final class IocpServer implements Server {
     static final int ACCEPTS = 8;
@@ -51,6 +59,14 @@ final class IocpServer implements Server {
     private final ServerClients clients;
     private boolean reported;
     private long nextReportNanos;
+    /** Where accepted sockets go, this server among them, in turn; null: all stay here. */
+    private IocpServer[] handOff;
+    private int nextTarget;
+    /** Sockets other loops' servers handed to this one, not yet taken. Any thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> handedIn = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Set (before its queue is closed out) once this server takes no more hand-offs. */
+    private volatile boolean refusingHandOffs;
+    private final Runnable takeHandedIn = this::takeHandedIn;
 
     private IocpServer(IocpDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
         this.driver = driver;
@@ -86,6 +102,34 @@ final class IocpServer implements Server {
         }
         driver.opened(s);
         return s;
+    }
+
+    /** A server with no listener, taking sockets that another loop's server accepted (see {@link #handOffTo}). */
+    static IocpServer openHandOffTarget(IocpDriver driver, Supplier<? extends BaseProtocol> factory,
+                                        ServerOptions options) {
+        IocpServer s = new IocpServer(driver, factory, options);
+        s.clients.startServing();
+        driver.opened(s);
+        return s;
+    }
+
+    /** Makes {@code acceptor} give each socket it accepts to the next of {@code targets} in turn. */
+    static void handOffTo(Server acceptor, List<Server> targets) {
+        if (!(acceptor instanceof IocpServer a)) {
+            throw new IllegalArgumentException("not an iocp server: " + acceptor);
+        }
+        a.loop.assertInLoop("Server.handOff");
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("no server to hand connections to: " + targets);
+        }
+        IocpServer[] to = new IocpServer[targets.size()];
+        for (int i = 0; i < to.length; i++) {
+            if (!(targets.get(i) instanceof IocpServer t)) {
+                throw new IllegalArgumentException("cannot hand iocp connections to " + targets.get(i));
+            }
+            to[i] = t;
+        }
+        a.handOff = to;
     }
 
     /** One listening socket and its AcceptEx slots. */
@@ -220,7 +264,6 @@ final class IocpServer implements Server {
     }
 
     private void accepted(Listener listener, long s) {
-        int key = -1;
         try {
             WinSock.updateContext(s, SO_UPDATE_ACCEPT_CONTEXT, listener.socket);
             if (options.tcpNoDelay()) {
@@ -229,11 +272,65 @@ final class IocpServer implements Server {
             if (options.sendBufferSize() > 0) {
                 WinSock.setInt(s, SOL_SOCKET, SO_SNDBUF, options.sendBufferSize(), "SO_SNDBUF");
             }
+        } catch (Throwable e) {
+            WinSock.close(s);
+            loop.callExceptionHandler(new ExceptionContext("accepting a connection failed", e, this));
+            return;
+        }
+        if (handOff == null) {
+            adopt(s);
+            return;
+        }
+        IocpServer[] to = handOff;
+        for (int tries = 0; tries < to.length; tries++) {
+            IocpServer target = to[nextTarget];
+            nextTarget = nextTarget + 1 == to.length ? 0 : nextTarget + 1;
+            if (target == this) {
+                adopt(s);
+                return;
+            }
+            if (target.loop.isClosed() || target.refusingHandOffs) {
+                continue;
+            }
+            target.handedIn.offer(s);
+            if (!target.refusingHandOffs) {
+                try {
+                    target.loop.callSoonThreadsafe(target.takeHandedIn);
+                    return;
+                } catch (IllegalStateException closedMeanwhile) {
+                    // Its loop closed meanwhile: it refuses, or will; what it left is closed below.
+                }
+            }
+            Long left;
+            while ((left = target.handedIn.poll()) != null) {
+                WinSock.close(left);
+            }
+            return;
+        }
+        WinSock.close(s);
+    }
+
+    /** On this server's loop: the sockets other loops' servers handed to it. */
+    private void takeHandedIn() {
+        Long s;
+        while ((s = handedIn.poll()) != null) {
+            if (clients.isServing()) {
+                adopt(s);
+            } else {
+                WinSock.close(s);
+            }
+        }
+    }
+
+    /** Joins {@code s} (accepted, options set) to this loop's port as a transport of this server. */
+    private void adopt(long s) {
+        int key = -1;
+        try {
             BaseProtocol protocol = factory.get();
             if (protocol == null) {
                 throw new IllegalStateException("the protocol factory returned null");
             }
-            key = driver.register(s, listener);
+            key = driver.register(s, NO_OWNER_YET);
             StreamCore t = new IocpStream(driver, s, key, protocol, clients).transport();
             clients.add(t);
             loop.callSoon(t::start);
@@ -246,8 +343,26 @@ final class IocpServer implements Server {
         }
     }
 
-    private void closeListeners() {
+    /** Owns a socket's key between its registration and the transport taking it over. */
+    private static final Completion NO_OWNER_YET = new Completion() {
+        @Override
+        public void complete(long overlapped, int error, int bytes) {
+            // No operation is started before the transport owns the key.
+        }
+
+        @Override
+        public void closeNow() {
+            // The transport, made right after, closes the socket.
+        }
+    };
+
+    void closeListeners() {
         clients.stopServing();
+        refusingHandOffs = true;
+        Long handed;
+        while ((handed = handedIn.poll()) != null) {
+            WinSock.close(handed);
+        }
         for (Listener l : listeners) {
             l.close();
         }

@@ -1,6 +1,7 @@
 package dev.weft.loop.nio;
 
 import dev.weft.loop.UnixSocketAddress;
+import dev.weft.loop.spi.BalancedReusePort;
 import dev.weft.loop.spi.NetSocket;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -20,6 +21,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * names).
  */
 final class NioSocket implements NetSocket {
+    private static final boolean LINUX = System.getProperty("os.name", "").startsWith("Linux");
+
     @Override
     public SelectableChannel channel() {
         return channel;
@@ -175,6 +178,14 @@ final class NioSocket implements NetSocket {
         return new NioSocket(c, staging);
     }
 
+    /** This connection over {@code otherStaging}: the same channel, another loop's staging memory. */
+    NioSocket withStaging(NioStaging otherStaging) {
+        if (stream == null) {
+            throw new IllegalArgumentException("only an accepted connection can move to another loop: " + this);
+        }
+        return new NioSocket(stream, otherStaging);
+    }
+
     @Override
     public void shutdownOutput() throws IOException {
         stream.shutdownOutput();
@@ -183,6 +194,15 @@ final class NioSocket implements NetSocket {
     @Override
     public <T> void setOption(SocketOption<T> option, T value) throws IOException {
         NetworkChannel ch = (NetworkChannel) channel;
+        if (option == BalancedReusePort.OPTION) {
+            // Only Linux's SO_REUSEPORT spreads connections; the JDK has no SO_REUSEPORT_LB.
+            if (!LINUX) {
+                throw new UnsupportedOperationException("socket option SO_REUSEPORT_LB: java.nio on "
+                        + System.getProperty("os.name") + " has no option that spreads connections over listeners");
+            }
+            setOption(java.net.StandardSocketOptions.SO_REUSEPORT, (Boolean) value);
+            return;
+        }
         if (!ch.supportedOptions().contains(option)) {
             throw new UnsupportedOperationException("socket option " + option.name() + " is not supported here");
         }

@@ -22,6 +22,15 @@ final class NioSocketFactory implements SocketFactory {
         return new NioSocket(ch, staging);
     }
 
+    /** The accepted socket over this loop's staging memory (each loop has its own). */
+    @Override
+    public NetSocket adopt(NetSocket accepted) {
+        if (!(accepted instanceof NioSocket n)) {
+            throw new IllegalArgumentException("not a java.nio socket: " + accepted);
+        }
+        return n.withStaging(staging);
+    }
+
     /**
      * One byte less than the OS allows: the JDK refuses a path of {@code sizeof(sun_path) - 1} bytes
      * ("Unix domain path too long"; its limit is {@code sizeof(sun_path) - 2}, JDK 16 to 25).

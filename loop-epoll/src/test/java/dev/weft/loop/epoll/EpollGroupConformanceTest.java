@@ -1,0 +1,10 @@
+package dev.weft.loop.epoll;
+
+import dev.weft.loop.testkit.GroupConformanceTest;
+
+class EpollGroupConformanceTest extends GroupConformanceTest {
+    @Override
+    protected String backend() {
+        return "epoll";
+    }
+}
