@@ -1,5 +1,6 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.Inbox;
 import dev.weft.loop.core.Nanos;
 import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.core.TimerWheel;
@@ -31,7 +32,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 
 /**
  * One event loop: a single thread that runs callbacks, timers and I/O, with asyncio's semantics.
@@ -39,7 +39,8 @@ import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
  * <h2>One iteration: {@link #runOnce()}</h2>
  * Each iteration runs these phases in this order, and is the only place callbacks are called:
  * <ol>
- *   <li><b>Inbox.</b> Drain what other threads sent through the lock-free MPSC inbox
+ *   <li><b>Inbox.</b> Drain what other threads sent through the MPSC inbox (a bounded ring with
+ *       an overflow list, see {@link Inbox})
  *       ({@link #callSoonThreadsafe}, timers scheduled or cancelled off the loop thread) into the
  *       ready queue and the timer wheel.</li>
  *   <li><b>I/O.</b> Poll the backend: without blocking if callbacks are ready or the loop is
@@ -80,6 +81,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     /** The longest one poll waits: one day. */
     static final long MAX_POLL_NANOS = TimeUnit.DAYS.toNanos(1);
     private static final Object WAKE = new Object();
+    /** Slots of the inbox ring; more wait in its overflow list, nothing is refused. */
+    static final int INBOX_CAPACITY = 4096;
 
     static {
         // Loaded with the loop, not on first use: these run when the process may have no
@@ -91,11 +94,16 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final LoopBackend backend;
     private final LongSupplier clock;
     private final TimerWheel timers;
-    private final ManyToOneConcurrentLinkedQueue<Object> inbox = new ManyToOneConcurrentLinkedQueue<>();
+    private final Inbox inbox = new Inbox(INBOX_CAPACITY);
     private final AtomicInteger wakeupArmed = new AtomicInteger();
     private final TimerWheel.Handler timerFired = this::onTimerFired;
 
-    private Handle[] ready = new Handle[64];
+    /**
+     * Ready items, FIFO: a {@link Handle} (skipped when cancelled), a {@link LoopFuture} whose done
+     * callbacks are due, or a bare {@link Runnable} (from {@link #execute} and
+     * {@link #scheduleTimer}).
+     */
+    private Object[] ready = new Object[64];
     private int readyHead;
     private int readyTail;
 
@@ -143,7 +151,11 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     // ---------------------------------------------------------------- scheduling
 
-    /** Schedules {@code callback} to run in the next iteration, after those already scheduled. */
+    /**
+     * Schedules {@code callback} to run in the next iteration, after those already scheduled. The
+     * handle costs one small object per call; {@link #execute} schedules the same way and returns
+     * none, allocating nothing.
+     */
     public Handle callSoon(Runnable callback) {
         checkThread("callSoon");
         Objects.requireNonNull(callback, "callback");
@@ -167,10 +179,24 @@ public final class EventLoop implements Executor, AutoCloseable {
         return h;
     }
 
-    /** {@link Executor}: the same as {@link #callSoonThreadsafe}. Thread-safe. */
+    /**
+     * {@link Executor}: as {@link #callSoonThreadsafe} (so on the loop thread as {@link #callSoon}),
+     * in the same FIFO order, without a handle: nothing is allocated once the inbox and the ready
+     * queue have grown to the load. Other threads' calls are coalesced into one wake-up of a
+     * sleeping loop. Thread-safe.
+     */
     @Override
     public void execute(Runnable command) {
-        callSoonThreadsafe(command);
+        Objects.requireNonNull(command, "command");
+        checkOpen();
+        // A LoopFuture in the ready queue means "run its done callbacks": wrap one given as a task.
+        Object item = command instanceof LoopFuture<?> ? new Handle(this, command) : command;
+        if (inLoopThread()) {
+            pushReady(item);
+        } else {
+            inbox.offer(item);
+            wakeup();
+        }
     }
 
     /**
@@ -209,6 +235,30 @@ public final class EventLoop implements Executor, AutoCloseable {
             wakeup();
         }
         return h;
+    }
+
+    /**
+     * Runs {@code callback} at {@code deadlineNanos} of the loop's clock, as {@link #callAt}, without a
+     * handle: the result is the timer's id in the loop's wheel, for {@link #cancelTimer}. Nothing is
+     * allocated once the wheel has grown to the load. Loop thread only.
+     */
+    public long scheduleTimer(long deadlineNanos, Runnable callback) {
+        checkThread("scheduleTimer");
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        Object payload = callback instanceof LoopFuture<?> ? new Handle(this, callback) : callback;
+        return timers.schedule(deadlineNanos, payload);
+    }
+
+    /**
+     * Cancels a timer of {@link #scheduleTimer} that has not fired yet and returns true; returns
+     * false for one that fired (it then runs in this or the next iteration) or was cancelled, and
+     * for any other id: ids carry a generation, so a stale id never cancels a later timer. Loop
+     * thread only.
+     */
+    public boolean cancelTimer(long timerId) {
+        checkThread("cancelTimer");
+        return timerId != TimerWheel.NULL_TIMER && timers.cancel(timerId);
     }
 
     /** The loop's clock in nanoseconds (monotonic; {@link System#nanoTime()} unless a clock was given). Thread-safe. */
@@ -407,11 +457,18 @@ public final class EventLoop implements Executor, AutoCloseable {
 
         int n = (readyTail - readyHead) & (ready.length - 1);
         for (int i = 0; i < n; i++) {
-            Handle h = ready[readyHead];
+            Object o = ready[readyHead];
             ready[readyHead] = null;
             readyHead = (readyHead + 1) & (ready.length - 1);
-            if (!h.cancelled) {
-                runHandle(h);
+            if (o instanceof Handle h) {
+                if (!h.cancelled) {
+                    run(h.callback, h);
+                    work++;
+                }
+            } else if (o instanceof LoopFuture<?> f) {
+                work += f.runDoneCallbacks();
+            } else {
+                run((Runnable) o, o);
                 work++;
             }
         }
@@ -445,47 +502,85 @@ public final class EventLoop implements Executor, AutoCloseable {
                     timers.cancel(th.timerId);
                     th.timerId = TimerWheel.NULL_TIMER;
                 }
-            } else if (o instanceof Handle h) {
-                pushReady(h);
+            } else {
+                pushReady(o);
             }
         }
         return n;
     }
 
     private void onTimerFired(long id, Object payload) {
-        TimerHandle th = (TimerHandle) payload;
-        th.timerId = TimerWheel.NULL_TIMER;
-        if (!th.cancelled) {
-            pushReady(th);
-        }
-    }
-
-    private void runHandle(Handle h) {
-        if (debug) {
-            long start = System.nanoTime();
-            runGuarded(h);
-            long took = System.nanoTime() - start;
-            if (took >= slowCallbackNanos) {
-                warn(String.format("executing %s took %.3f seconds", h, took / 1e9));
+        if (payload instanceof TimerHandle th) {
+            th.timerId = TimerWheel.NULL_TIMER;
+            if (!th.cancelled) {
+                pushReady(th);
             }
         } else {
-            runGuarded(h);
+            pushReady(payload);
         }
     }
 
-    private void runGuarded(Handle h) {
+    /** Runs {@code callback}; {@code source} names it in the exception context and debug reports. */
+    private void run(Runnable callback, Object source) {
+        if (debug) {
+            long start = System.nanoTime();
+            runGuarded(callback, source);
+            long took = System.nanoTime() - start;
+            if (took >= slowCallbackNanos) {
+                warn(String.format("executing %s took %.3f seconds", source, took / 1e9));
+            }
+        } else {
+            runGuarded(callback, source);
+        }
+    }
+
+    private void runGuarded(Runnable callback, Object source) {
         try {
-            h.callback.run();
+            callback.run();
         } catch (Throwable t) {
             if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
                 throw vme;
             }
-            callExceptionHandler(new ExceptionContext("exception in callback", t, h));
+            callExceptionHandler(new ExceptionContext("exception in callback", t, source));
         }
     }
 
-    private void pushReady(Handle h) {
-        Handle[] q = ready;
+    /** Runs one done callback of {@code future}, as a ready callback is run. */
+    <T> void runDoneCallback(Consumer<? super LoopFuture<T>> callback, LoopFuture<T> future) {
+        if (debug) {
+            long start = System.nanoTime();
+            acceptGuarded(callback, future);
+            long took = System.nanoTime() - start;
+            if (took >= slowCallbackNanos) {
+                warn(String.format("executing %s took %.3f seconds", callback, took / 1e9));
+            }
+        } else {
+            acceptGuarded(callback, future);
+        }
+    }
+
+    private <T> void acceptGuarded(Consumer<? super LoopFuture<T>> callback, LoopFuture<T> future) {
+        try {
+            callback.accept(future);
+        } catch (Throwable t) {
+            if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
+                throw vme;
+            }
+            callExceptionHandler(new ExceptionContext("exception in callback", t, callback));
+        }
+    }
+
+    /**
+     * Queues the done callbacks {@code future} holds now, to run in its place in the ready queue.
+     * Loop thread only (futures complete there).
+     */
+    void scheduleDoneCallbacks(LoopFuture<?> future) {
+        checkOpen();
+        pushReady(future);
+    }
+
+    private void pushReady(Object h) {
+        Object[] q = ready;
         q[readyTail] = h;
         readyTail = (readyTail + 1) & (q.length - 1);
         if (readyTail == readyHead) {
@@ -494,8 +589,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private void growReady() {
-        Handle[] old = ready;
-        Handle[] q = new Handle[old.length << 1];
+        Object[] old = ready;
+        Object[] q = new Object[old.length << 1];
         int n = old.length - readyHead;
         System.arraycopy(old, readyHead, q, 0, n);
         System.arraycopy(old, 0, q, n, readyHead);

@@ -708,4 +708,127 @@ public abstract class CoreLoopTests extends LoopTestSupport {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void shouldRunExecuteAndCallSoonInOneFifoOrderOnTheLoopThread() {
+        List<Integer> order = new ArrayList<>();
+        loop.callSoon(() -> {
+            for (int i = 0; i < 10; i++) {
+                int n = i;
+                if (i % 2 == 0) {
+                    loop.execute(() -> order.add(n));
+                } else {
+                    loop.callSoon(() -> order.add(n));
+                }
+            }
+            loop.callSoon(loop::stop);
+        });
+        loop.runForever();
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), order);
+    }
+
+    @Test
+    void shouldKeepEveryCrossThreadCallbackInOrderWhenTheInboxRingOverflows() throws Exception {
+        int count = 20_000;
+        List<Integer> order = new ArrayList<>();
+        Thread producer = new Thread(() -> {
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                if (i % 3 == 0) {
+                    loop.callSoonThreadsafe(() -> order.add(n));
+                } else {
+                    loop.execute(() -> order.add(n));
+                }
+            }
+        });
+        // The loop is not running: the producer fills the ring, then the overflow list.
+        producer.start();
+        producer.join();
+        loop.runOnce();
+        assertEquals(count, order.size(), "nothing lost");
+        for (int i = 0; i < count; i++) {
+            assertEquals(i, order.get(i), "order at " + i);
+        }
+    }
+
+    @Test
+    void shouldRunATimerOfScheduleTimerAtItsDeadlineAndNotOnceCancelled() {
+        AtomicLong now = new AtomicLong(0);
+        loop.close();
+        loop = EventLoop.builder().backend(backend()).clock(now::get).build();
+        List<String> fired = new ArrayList<>();
+        long a = loop.scheduleTimer(10_000_000, () -> fired.add("a"));
+        long b = loop.scheduleTimer(10_000_000, () -> fired.add("b"));
+        assertTrue(loop.cancelTimer(b));
+        assertFalse(loop.cancelTimer(b), "a second cancel finds nothing");
+        now.set(9_999_999);
+        loop.runOnce();
+        assertEquals(List.of(), fired, "never early");
+        now.set(10_000_000);
+        loop.runOnce();
+        assertEquals(List.of("a"), fired);
+        assertFalse(loop.cancelTimer(a), "a fired timer cannot be cancelled");
+        assertEquals(0, loop.pendingTimers());
+    }
+
+    @Test
+    void shouldNotCancelAReusedTimerSlotWithAStaleId() {
+        List<String> fired = new ArrayList<>();
+        long stale = loop.scheduleTimer(loop.time(), () -> fired.add("first"));
+        loop.runOnce();
+        assertEquals(List.of("first"), fired);
+        // The wheel reuses the freed slot for the next timer; the old id carries the old generation.
+        long fresh = loop.scheduleTimer(loop.time(), () -> fired.add("second"));
+        assertFalse(loop.cancelTimer(stale));
+        assertFalse(loop.cancelTimer(dev.weft.loop.core.TimerWheel.NULL_TIMER));
+        loop.runOnce();
+        assertEquals(List.of("first", "second"), fired);
+        assertFalse(loop.cancelTimer(fresh));
+    }
+
+    @Test
+    void shouldRunEveryDoneCallbackInOrderWhenOneThrowsAndKeepTheirPlaceAmongCallSoon() {
+        List<String> seen = new ArrayList<>();
+        List<Throwable> errors = new ArrayList<>();
+        loop.setExceptionHandler((l, ctx) -> errors.add(ctx.exception()));
+        LoopFuture<String> f = loop.createFuture();
+        f.addDoneCallback(x -> seen.add("1:" + x.result()));
+        f.addDoneCallback(x -> {
+            throw new IllegalStateException("boom");
+        });
+        f.addDoneCallback(x -> seen.add("3:" + x.result()));
+        loop.callSoon(() -> seen.add("before"));
+        f.setResult("v");
+        loop.callSoon(() -> seen.add("after"));
+        // Removed after completion: asyncio has already scheduled it, so it still runs.
+        assertEquals(0, f.removeDoneCallback(x -> { }));
+        loop.runOnce();
+        assertEquals(List.of("before", "1:v", "3:v", "after"), seen);
+        assertEquals(1, errors.size());
+        assertEquals("boom", errors.get(0).getMessage());
+        f.addDoneCallback(x -> seen.add("late"));
+        loop.runOnce();
+        assertEquals("late", seen.get(seen.size() - 1));
+    }
+
+    @Test
+    void shouldRunALoopFutureGivenToExecuteAsATask() {
+        AtomicInteger ran = new AtomicInteger();
+        class RunnableFuture extends LoopFuture<Void> implements Runnable {
+            RunnableFuture() {
+                super(loop);
+            }
+
+            @Override
+            public void run() {
+                ran.incrementAndGet();
+            }
+        }
+        RunnableFuture rf = new RunnableFuture();
+        loop.execute(rf);
+        loop.scheduleTimer(loop.time(), rf);
+        loop.runOnce();
+        assertEquals(2, ran.get(), "both run in one iteration: one ready, one due timer");
+        assertFalse(rf.isDone());
+    }
 }
