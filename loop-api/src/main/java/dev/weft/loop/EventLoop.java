@@ -97,6 +97,12 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final Inbox inbox = new Inbox(INBOX_CAPACITY);
     private final AtomicInteger wakeupArmed = new AtomicInteger();
     private final TimerWheel.Handler timerFired = this::onTimerFired;
+    /**
+     * {@code -Dweft.loop.spinNanos}, read when the loop is made: how long an idle loop keeps
+     * polling without blocking before it sleeps in the backend's poll; 0 (the default) sleeps at
+     * once. Spinning trades CPU for the wake-up latency of a sleeping thread.
+     */
+    private final long spinNanos = Math.max(0, Long.getLong("weft.loop.spinNanos", 0));
 
     /**
      * Ready items, FIFO: a {@link Handle} (skipped when cancelled), a {@link LoopFuture} whose done
@@ -433,7 +439,8 @@ public final class EventLoop implements Executor, AutoCloseable {
             long next = timers.earliestDeadline();
             timeout = next == Long.MAX_VALUE ? -1 : pollTimeout(next, clock.getAsLong());
         }
-        if (timeout != 0) {
+        boolean armed = timeout != 0;
+        if (armed) {
             // Arm before the last inbox check: a producer that offers after this sees the flag
             // and wakes the poll; one that offered before is seen by the check.
             wakeupArmed.set(1);
@@ -442,13 +449,17 @@ public final class EventLoop implements Executor, AutoCloseable {
             }
         }
         try {
-            work += driver.poll(timeout);
+            int spun = timeout != 0 && spinNanos > 0 ? spinPoll(timeout) : -1;
+            work += spun >= 0 ? spun : driver.poll(timeout);
         } catch (IOException e) {
             callExceptionHandler(new ExceptionContext("I/O poll failed", e, driver));
         } catch (RuntimeException | Error e) {
             callExceptionHandler(new ExceptionContext("unhandled exception in I/O dispatch", e, driver));
         } finally {
-            wakeupArmed.set(0);
+            if (armed) {
+                // Ordered store, no fence: a producer that still sees 1 only adds a spurious wake-up.
+                wakeupArmed.lazySet(0);
+            }
         }
 
         if (timers.size() != 0) {
@@ -473,6 +484,26 @@ public final class EventLoop implements Executor, AutoCloseable {
             }
         }
         return work;
+    }
+
+    /**
+     * Opt-in spin before sleep: polls without blocking for up to {@link #spinNanos} (at most
+     * {@code timeout}; -1 means no timer). Returns the I/O events dispatched once there was I/O, or
+     * the inbox filled, or a stop came (the spin's polls may have consumed the wake-up that
+     * announced them, so the blocking poll is skipped); -1 when the spin ended empty-handed and the
+     * blocking poll may follow.
+     */
+    private int spinPoll(long timeout) throws IOException {
+        long limit = timeout < 0 ? spinNanos : Math.min(spinNanos, timeout);
+        long start = System.nanoTime();
+        do {
+            int n = driver.poll(0);
+            if (n != 0 || !inbox.isEmpty() || stopping) {
+                return n;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - start < limit);
+        return -1;
     }
 
     /**

@@ -67,10 +67,11 @@ public class LoopFuture<T> implements Future<T> {
     private String cancelMessage;
     private boolean exceptionRetrieved;
     private Unretrieved unretrieved;
-    /** null, a single callback, or an ArrayList of callbacks. */
+    /**
+     * null, a single callback, or an ArrayList of callbacks: while pending, those added; once done,
+     * those held at completion until they have run.
+     */
     private Object callbacks;
-    /** The callbacks held at completion, until they have run (same shapes as {@link #callbacks}). */
-    private Object due;
     private int blockedWaiters;
 
     public LoopFuture(EventLoop loop) {
@@ -207,7 +208,8 @@ public class LoopFuture<T> implements Future<T> {
     public final int removeDoneCallback(Consumer<? super LoopFuture<T>> callback) {
         loop.checkThread("LoopFuture.removeDoneCallback");
         Object cbs = callbacks;
-        if (cbs == null) {
+        if (cbs == null || state != PENDING) {
+            // Once done, the callbacks held are scheduled already (asyncio's list is cleared).
             return 0;
         }
         if (cbs instanceof CallbackList list) {
@@ -390,10 +392,7 @@ public class LoopFuture<T> implements Future<T> {
             Unretrieved.CLEANER.register(this, u);
         }
         state = newState;
-        Object cbs = callbacks;
-        callbacks = null;
-        if (cbs != null) {
-            due = cbs;
+        if (callbacks != null) {
             loop.scheduleDoneCallbacks(this);
         }
         synchronized (this) {
@@ -411,8 +410,8 @@ public class LoopFuture<T> implements Future<T> {
     /** Runs the callbacks held at completion, in the order they were added; returns how many. */
     @SuppressWarnings("unchecked")
     final int runDoneCallbacks() {
-        Object cbs = due;
-        due = null;
+        Object cbs = callbacks;
+        callbacks = null;
         if (cbs instanceof CallbackList list) {
             int n = list.size();
             for (int i = 0; i < n; i++) {

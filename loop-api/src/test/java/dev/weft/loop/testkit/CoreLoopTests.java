@@ -831,4 +831,51 @@ public abstract class CoreLoopTests extends LoopTestSupport {
         assertEquals(2, ran.get(), "both run in one iteration: one ready, one due timer");
         assertFalse(rf.isDone());
     }
+
+    @Test
+    void shouldTakeCrossThreadWorkTimersAndStopWhenSpinningBeforeSleep() throws Exception {
+        loop.close();
+        System.setProperty("weft.loop.spinNanos", "1000000");
+        try {
+            loop = newLoop();
+        } finally {
+            System.clearProperty("weft.loop.spinNanos");
+        }
+        int rounds = 300;
+        AtomicInteger ran = new AtomicInteger();
+        AtomicInteger ticks = new AtomicInteger();
+        AtomicReference<String> watchdog = new AtomicReference<>();
+        Runnable[] tick = new Runnable[1];
+        tick[0] = () -> {
+            ticks.incrementAndGet();
+            loop.callLater(Duration.ofMillis(3), tick[0]);
+        };
+        loop.callSoon(tick[0]);
+        Thread producer = new Thread(() -> {
+            java.util.Random random = new java.util.Random(7);
+            try {
+                for (int i = 0; i < rounds; i++) {
+                    loop.execute(ran::incrementAndGet);
+                    // Sometimes inside the spin window, sometimes after the loop went to sleep.
+                    Thread.sleep(0, random.nextInt(3) * 900_000);
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (ran.get() < rounds && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                if (ran.get() < rounds) {
+                    watchdog.set("only " + ran.get() + " of " + rounds + " cross-thread callbacks ran in 30 s");
+                }
+            } catch (InterruptedException e) {
+                watchdog.set("interrupted");
+            }
+            loop.stop();
+        });
+        producer.start();
+        loop.runForever();
+        producer.join();
+        assertNull(watchdog.get());
+        assertEquals(rounds, ran.get());
+        assertTrue(ticks.get() > 1, "the timer fired while the loop spun: " + ticks.get());
+    }
 }
