@@ -29,7 +29,7 @@ static int cpu(int pid, long long *user, long long *sys) {
     if (!p) return -1;
     /* fields after ")": state(3) ... utime(14) stime(15) */
     int field = 2;
-    for (p++; *p && field < 13; p++) {
+    for (p++; *p && field < 14; p++) {
         if (*p == ' ') field++;
     }
     return sscanf(p, "%lld %lld", user, sys) == 2 ? 0 : -1;
