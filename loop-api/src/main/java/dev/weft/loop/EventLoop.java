@@ -264,7 +264,9 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     public boolean cancelTimer(long timerId) {
         checkThread("cancelTimer");
-        return timerId != TimerWheel.NULL_TIMER && timers.cancel(timerId);
+        // A TimerHandle's timer is cancelled through its handle only, so its state stays true.
+        return timerId != TimerWheel.NULL_TIMER && !(timers.payload(timerId) instanceof TimerHandle)
+                && timers.cancel(timerId);
     }
 
     /** The loop's clock in nanoseconds (monotonic; {@link System#nanoTime()} unless a clock was given). Thread-safe. */
