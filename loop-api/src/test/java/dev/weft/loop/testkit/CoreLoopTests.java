@@ -857,7 +857,7 @@ public abstract class CoreLoopTests extends LoopTestSupport {
                 for (int i = 0; i < rounds; i++) {
                     loop.execute(ran::incrementAndGet);
                     // Sometimes inside the spin window, sometimes after the loop went to sleep.
-                    Thread.sleep(0, random.nextInt(3) * 900_000);
+                    java.util.concurrent.locks.LockSupport.parkNanos(random.nextInt(3) * 900_000L);
                 }
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (ran.get() < rounds && System.nanoTime() < deadline) {
@@ -866,10 +866,11 @@ public abstract class CoreLoopTests extends LoopTestSupport {
                 if (ran.get() < rounds) {
                     watchdog.set("only " + ran.get() + " of " + rounds + " cross-thread callbacks ran in 30 s");
                 }
-            } catch (InterruptedException e) {
-                watchdog.set("interrupted");
+            } catch (Throwable t) {
+                watchdog.set("the producer failed: " + t);
+            } finally {
+                loop.stop();
             }
-            loop.stop();
         });
         producer.start();
         loop.runForever();
