@@ -1,5 +1,6 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.Inbox;
 import dev.weft.loop.core.Nanos;
 import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.core.LoopMetrics;
@@ -33,7 +34,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 
 /**
  * One event loop: a single thread that runs callbacks, timers and I/O, with asyncio's semantics.
@@ -41,7 +41,8 @@ import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
  * <h2>One iteration: {@link #runOnce()}</h2>
  * Each iteration runs these phases in this order, and is the only place callbacks are called:
  * <ol>
- *   <li><b>Inbox.</b> Drain what other threads sent through the lock-free MPSC inbox
+ *   <li><b>Inbox.</b> Drain what other threads sent through the MPSC inbox (a bounded ring with
+ *       an overflow list, see {@link Inbox})
  *       ({@link #callSoonThreadsafe}, timers scheduled or cancelled off the loop thread) into the
  *       ready queue and the timer wheel.</li>
  *   <li><b>I/O.</b> Poll the backend: without blocking if callbacks are ready or the loop is
@@ -86,6 +87,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     private static final AtomicInteger LOOP_IDS = new AtomicInteger();
     /** The loop the current thread is running, for error messages only. */
     private static final ThreadLocal<EventLoop> RUNNING_HERE = new ThreadLocal<>();
+    /** Slots of the inbox ring; more wait in its overflow list, nothing is refused. */
+    static final int INBOX_CAPACITY = 4096;
 
     static {
         // Loaded with the loop, not on first use: these run when the process may have no
@@ -98,14 +101,25 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final String name;
     private final LongSupplier clock;
     private final TimerWheel timers;
-    private final ManyToOneConcurrentLinkedQueue<Object> inbox = new ManyToOneConcurrentLinkedQueue<>();
+    private final Inbox inbox = new Inbox(INBOX_CAPACITY);
     private final AtomicInteger wakeupArmed = new AtomicInteger();
     private final TimerWheel.Handler timerFired = this::onTimerFired;
     private final LoopMetrics metrics = new LoopMetrics();
     /** Whether this iteration's callbacks are timed: debug mode, or a recording wants slow callbacks. */
     private boolean timeCallbacks;
+    /**
+     * {@code -Dweft.loop.spinNanos}, read when the loop is made: how long an idle loop keeps
+     * polling without blocking before it sleeps in the backend's poll; 0 (the default) sleeps at
+     * once. Spinning trades CPU for the wake-up latency of a sleeping thread.
+     */
+    private final long spinNanos = Math.max(0, Long.getLong("weft.loop.spinNanos", 0));
 
-    private Handle[] ready = new Handle[64];
+    /**
+     * Ready items, FIFO: a {@link Handle} (skipped when cancelled), a {@link LoopFuture} whose done
+     * callbacks are due, or a bare {@link Runnable} (from {@link #execute} and
+     * {@link #scheduleTimer}).
+     */
+    private Object[] ready = new Object[64];
     private int readyHead;
     private int readyTail;
 
@@ -156,7 +170,11 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     // ---------------------------------------------------------------- scheduling
 
-    /** Schedules {@code callback} to run in the next iteration, after those already scheduled. */
+    /**
+     * Schedules {@code callback} to run in the next iteration, after those already scheduled. The
+     * handle costs one small object per call; {@link #execute} schedules the same way and returns
+     * none, allocating nothing.
+     */
     public Handle callSoon(Runnable callback) {
         checkThread("callSoon");
         Objects.requireNonNull(callback, "callback");
@@ -180,10 +198,24 @@ public final class EventLoop implements Executor, AutoCloseable {
         return h;
     }
 
-    /** {@link Executor}: the same as {@link #callSoonThreadsafe}. Thread-safe. */
+    /**
+     * {@link Executor}: as {@link #callSoonThreadsafe} (so on the loop thread as {@link #callSoon}),
+     * in the same FIFO order, without a handle: nothing is allocated once the inbox and the ready
+     * queue have grown to the load. Other threads' calls are coalesced into one wake-up of a
+     * sleeping loop. Thread-safe.
+     */
     @Override
     public void execute(Runnable command) {
-        callSoonThreadsafe(command);
+        Objects.requireNonNull(command, "command");
+        checkOpen();
+        // A LoopFuture in the ready queue means "run its done callbacks": wrap one given as a task.
+        Object item = command instanceof LoopFuture<?> ? new Handle(this, command) : command;
+        if (inLoopThread()) {
+            pushReady(item);
+        } else {
+            inbox.offer(item);
+            wakeup();
+        }
     }
 
     /**
@@ -222,6 +254,32 @@ public final class EventLoop implements Executor, AutoCloseable {
             wakeup();
         }
         return h;
+    }
+
+    /**
+     * Runs {@code callback} at {@code deadlineNanos} of the loop's clock, as {@link #callAt}, without a
+     * handle: the result is the timer's id in the loop's wheel, for {@link #cancelTimer}. Nothing is
+     * allocated once the wheel has grown to the load. Loop thread only.
+     */
+    public long scheduleTimer(long deadlineNanos, Runnable callback) {
+        checkThread("scheduleTimer");
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        Object payload = callback instanceof LoopFuture<?> ? new Handle(this, callback) : callback;
+        return timers.schedule(deadlineNanos, payload);
+    }
+
+    /**
+     * Cancels a timer of {@link #scheduleTimer} that has not fired yet and returns true; returns
+     * false for one that fired (it then runs in this or the next iteration) or was cancelled, and
+     * for any other id: ids carry a generation, so a stale id never cancels a later timer. Loop
+     * thread only.
+     */
+    public boolean cancelTimer(long timerId) {
+        checkThread("cancelTimer");
+        // A TimerHandle's timer is cancelled through its handle only, so its state stays true.
+        return timerId != TimerWheel.NULL_TIMER && !(timers.payload(timerId) instanceof TimerHandle)
+                && timers.cancel(timerId);
     }
 
     /** The loop's clock in nanoseconds (monotonic; {@link System#nanoTime()} unless a clock was given). Thread-safe. */
@@ -400,7 +458,8 @@ public final class EventLoop implements Executor, AutoCloseable {
             long next = timers.earliestDeadline();
             timeout = next == Long.MAX_VALUE ? -1 : pollTimeout(next, clock.getAsLong());
         }
-        if (timeout != 0) {
+        boolean armed = timeout != 0;
+        if (armed) {
             // Arm before the last inbox check: a producer that offers after this sees the flag
             // and wakes the poll; one that offered before is seen by the check.
             wakeupArmed.set(1);
@@ -410,14 +469,18 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
         int io = 0;
         try {
-            io = driver.poll(timeout);
+            int spun = timeout != 0 && spinNanos > 0 ? spinPoll(timeout) : -1;
+            io = spun >= 0 ? spun : driver.poll(timeout);
             work += io;
         } catch (IOException e) {
             callExceptionHandler(new ExceptionContext("I/O poll failed", e, driver));
         } catch (RuntimeException | Error e) {
             callExceptionHandler(new ExceptionContext("unhandled exception in I/O dispatch", e, driver));
         } finally {
-            wakeupArmed.set(0);
+            if (armed) {
+                // Ordered store, no fence: a producer that still sees 1 only adds a spurious wake-up.
+                wakeupArmed.lazySet(0);
+            }
         }
 
         long now = clock.getAsLong();
@@ -434,16 +497,43 @@ public final class EventLoop implements Executor, AutoCloseable {
         int ran = 0;
         int n = (readyTail - readyHead) & (ready.length - 1);
         for (int i = 0; i < n; i++) {
-            Handle h = ready[readyHead];
+            Object o = ready[readyHead];
             ready[readyHead] = null;
             readyHead = (readyHead + 1) & (ready.length - 1);
-            if (!h.cancelled) {
-                runHandle(h);
+            if (o instanceof Handle h) {
+                if (!h.cancelled) {
+                    run(h.callback, h);
+                    ran++;
+                }
+            } else if (o instanceof LoopFuture<?> f) {
+                ran += f.runDoneCallbacks();
+            } else {
+                run((Runnable) o, o);
                 ran++;
             }
         }
         metrics.iterationEnded(io, ran, timers.size(), driver.liveHandles() + liveChildren.size());
         return work + ran;
+    }
+
+    /**
+     * Opt-in spin before sleep: polls without blocking for up to {@link #spinNanos} (at most
+     * {@code timeout}; -1 means no timer). Returns the I/O events dispatched once there was I/O, or
+     * the inbox filled, or a stop came (the spin's polls may have consumed the wake-up that
+     * announced them, so the blocking poll is skipped); -1 when the spin ended empty-handed and the
+     * blocking poll may follow.
+     */
+    private int spinPoll(long timeout) throws IOException {
+        long limit = timeout < 0 ? spinNanos : Math.min(spinNanos, timeout);
+        long start = System.nanoTime();
+        do {
+            int n = driver.poll(0);
+            if (n != 0 || !inbox.isEmpty() || stopping) {
+                return n;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - start < limit);
+        return -1;
     }
 
     /**
@@ -473,55 +563,94 @@ public final class EventLoop implements Executor, AutoCloseable {
                     timers.cancel(th.timerId);
                     th.timerId = TimerWheel.NULL_TIMER;
                 }
-            } else if (o instanceof Handle h) {
-                pushReady(h);
+            } else {
+                pushReady(o);
             }
         }
         return n;
     }
 
     private void onTimerFired(long id, Object payload) {
-        TimerHandle th = (TimerHandle) payload;
-        th.timerId = TimerWheel.NULL_TIMER;
-        if (!th.cancelled) {
-            metrics.timerFired(th.when);
-            pushReady(th);
+        if (payload instanceof TimerHandle th) {
+            th.timerId = TimerWheel.NULL_TIMER;
+            if (!th.cancelled) {
+                metrics.timerFired(th.when);
+                pushReady(th);
+            }
+        } else {
+            pushReady(payload);
         }
     }
 
-    private void runHandle(Handle h) {
+    /** Runs {@code callback}; {@code source} names it in the exception context and debug reports. */
+    private void run(Runnable callback, Object source) {
         if (timeCallbacks) {
-            runTimed(h);
+            runTimed(callback, source);
         } else {
-            runGuarded(h);
+            runGuarded(callback, source);
         }
     }
 
     /** Debug mode or a JFR recording: the callback is timed, and reported when slow. */
-    private void runTimed(Handle h) {
+    private void runTimed(Runnable callback, Object source) {
         Object event = PROBE.callbackStarted();
         long start = System.nanoTime();
-        runGuarded(h);
+        runGuarded(callback, source);
         long took = System.nanoTime() - start;
-        PROBE.callbackEnded(event, h, h.callback);
+        PROBE.callbackEnded(event, source, callback);
         if (debug && took >= slowCallbackNanos) {
-            warn(String.format("executing %s took %.3f seconds", h, took / 1e9) + h.creationReport());
+            String where = source instanceof Handle h ? h.creationReport() : "";
+            warn(String.format("executing %s took %.3f seconds", source, took / 1e9) + where);
         }
     }
 
-    private void runGuarded(Handle h) {
+    private void runGuarded(Runnable callback, Object source) {
         try {
-            h.callback.run();
+            callback.run();
         } catch (Throwable t) {
             if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
                 throw vme;
             }
-            callExceptionHandler(new ExceptionContext("exception in callback", t, h));
+            callExceptionHandler(new ExceptionContext("exception in callback", t, source));
         }
     }
 
-    private void pushReady(Handle h) {
-        Handle[] q = ready;
+    /** Runs one done callback of {@code future}, as a ready callback is run. */
+    <T> void runDoneCallback(Consumer<? super LoopFuture<T>> callback, LoopFuture<T> future) {
+        if (debug) {
+            long start = System.nanoTime();
+            acceptGuarded(callback, future);
+            long took = System.nanoTime() - start;
+            if (took >= slowCallbackNanos) {
+                warn(String.format("executing %s took %.3f seconds", callback, took / 1e9));
+            }
+        } else {
+            acceptGuarded(callback, future);
+        }
+    }
+
+    private <T> void acceptGuarded(Consumer<? super LoopFuture<T>> callback, LoopFuture<T> future) {
+        try {
+            callback.accept(future);
+        } catch (Throwable t) {
+            if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
+                throw vme;
+            }
+            callExceptionHandler(new ExceptionContext("exception in callback", t, callback));
+        }
+    }
+
+    /**
+     * Queues the done callbacks {@code future} holds now, to run in its place in the ready queue.
+     * Loop thread only (futures complete there).
+     */
+    void scheduleDoneCallbacks(LoopFuture<?> future) {
+        checkOpen();
+        pushReady(future);
+    }
+
+    private void pushReady(Object h) {
+        Object[] q = ready;
         q[readyTail] = h;
         readyTail = (readyTail + 1) & (q.length - 1);
         if (readyTail == readyHead) {
@@ -530,8 +659,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private void growReady() {
-        Handle[] old = ready;
-        Handle[] q = new Handle[old.length << 1];
+        Object[] old = ready;
+        Object[] q = new Object[old.length << 1];
         int n = old.length - readyHead;
         System.arraycopy(old, readyHead, q, 0, n);
         System.arraycopy(old, 0, q, n, readyHead);

@@ -26,7 +26,10 @@ import java.util.function.Consumer;
  *       (from another thread they fail at once). The state queries and the blocking {@link #get()}
  *       are thread-safe; {@code get()} on the loop thread fails instead of deadlocking.</li>
  *   <li><b>Callbacks</b> never run inline: when the future completes, or when one is added to a done
- *       future, each is scheduled with {@link EventLoop#callSoon}, in the order they were added.</li>
+ *       future, each is scheduled as by {@link EventLoop#callSoon}, in the order they were added.
+ *       Those held at completion run together at the future's one place in the ready queue (the
+ *       future itself is queued: completion allocates nothing); one that throws does not stop the
+ *       others.</li>
  *   <li><b>Once.</b> A second completion fails with {@link IllegalStateException} and changes
  *       nothing.</li>
  *   <li><b>Failures</b> surface from {@link #result()} as the exception itself when unchecked, else
@@ -69,7 +72,10 @@ public class LoopFuture<T> implements Future<T> {
     private String cancelMessage;
     private boolean exceptionRetrieved;
     private Unretrieved unretrieved;
-    /** null, a single callback, or an ArrayList of callbacks. */
+    /**
+     * null, a single callback, or an ArrayList of callbacks: while pending, those added; once done,
+     * those held at completion until they have run.
+     */
     private Object callbacks;
     private int blockedWaiters;
 
@@ -216,7 +222,8 @@ public class LoopFuture<T> implements Future<T> {
     public final int removeDoneCallback(Consumer<? super LoopFuture<T>> callback) {
         loop.checkThread("LoopFuture.removeDoneCallback");
         Object cbs = callbacks;
-        if (cbs == null) {
+        if (cbs == null || state != PENDING) {
+            // Once done, the callbacks held are scheduled already (asyncio's list is cleared).
             return 0;
         }
         if (cbs instanceof CallbackList list) {
@@ -399,14 +406,8 @@ public class LoopFuture<T> implements Future<T> {
             Unretrieved.CLEANER.register(this, u);
         }
         state = newState;
-        Object cbs = callbacks;
-        callbacks = null;
-        if (cbs instanceof CallbackList list) {
-            for (Object cb : list) {
-                scheduleCallback(cb);
-            }
-        } else if (cbs != null) {
-            scheduleCallback(cbs);
+        if (callbacks != null) {
+            loop.scheduleDoneCallbacks(this);
         }
         synchronized (this) {
             if (blockedWaiters != 0) {
@@ -418,6 +419,25 @@ public class LoopFuture<T> implements Future<T> {
 
     /** Hook for subclasses, run on the loop thread right after completion. */
     protected void onComplete() {
+    }
+
+    /** Runs the callbacks held at completion, in the order they were added; returns how many. */
+    @SuppressWarnings("unchecked")
+    final int runDoneCallbacks() {
+        Object cbs = callbacks;
+        callbacks = null;
+        if (cbs instanceof CallbackList list) {
+            int n = list.size();
+            for (int i = 0; i < n; i++) {
+                loop.runDoneCallback((Consumer<? super LoopFuture<T>>) list.get(i), this);
+            }
+            return n;
+        }
+        if (cbs != null) {
+            loop.runDoneCallback((Consumer<? super LoopFuture<T>>) cbs, this);
+            return 1;
+        }
+        return 0;
     }
 
     @SuppressWarnings("unchecked")

@@ -24,9 +24,13 @@ import org.openjdk.jmh.annotations.TearDown;
  * <ul>
  *   <li>{@code weftSameThread}: {@code callSoon} on a loop that is not running (the benchmark thread
  *       is its loop thread), then one {@code runOnce()} runs the batch.</li>
+ *   <li>{@code weftSameThreadExecute}: as {@code weftSameThread} with {@code execute}, which returns
+ *       no handle.</li>
  *   <li>{@code weftCrossThread}: {@code callSoonThreadsafe} from the benchmark thread into a loop
  *       running on its own thread (MPSC inbox plus a wakeup when the loop sleeps); the benchmark
- *       thread spins until the loop has run the batch.</li>
+ *       thread spins until the loop has run the batch. Each call makes the handle it returns.</li>
+ *   <li>{@code weftCrossThreadExecute}: as {@code weftCrossThread} with {@code execute}: no handle,
+ *       nothing allocated.</li>
  *   <li>{@code nettySameThread}: {@code execute} on Netty's NIO event loop from its own thread (one
  *       task hands the batch over).</li>
  *   <li>{@code nettyCrossThread}: {@code execute} on Netty's NIO event loop from the benchmark thread.</li>
@@ -100,6 +104,29 @@ public class CallSoonBench {
             throw new IllegalStateException(sameCount + " of " + BATCH + " callbacks ran");
         }
         return sameCount;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int weftSameThreadExecute() {
+        sameCount = 0;
+        for (int i = 0; i < BATCH; i++) {
+            sameLoop.execute(sameTask);
+        }
+        sameLoop.runOnce();
+        if (sameCount != BATCH) {
+            throw new IllegalStateException(sameCount + " of " + BATCH + " callbacks ran");
+        }
+        return sameCount;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void weftCrossThreadExecute() {
+        for (int i = 0; i < BATCH; i++) {
+            crossLoop.execute(crossTask);
+        }
+        awaitCross();
     }
 
     @Benchmark

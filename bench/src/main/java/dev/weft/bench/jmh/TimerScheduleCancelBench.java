@@ -32,6 +32,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code weft-loop}: {@link EventLoop#callLater} / {@link TimerHandle#cancel} on the loop
  *       thread: the batch is one {@code callSoon} callback run by {@code runOnce()} on the benchmark
  *       thread (a handle object per timer).</li>
+ *   <li>{@code weft-loop-id}: {@link EventLoop#scheduleTimer} / {@link EventLoop#cancelTimer} the same
+ *       way: a {@code long} id, no handle.</li>
  *   <li>{@code netty-loop}: {@code schedule} / {@code cancel(false)} on Netty's NIO event loop, run
  *       on the loop thread (the batch is one task submitted to it: one hand-off per batch).</li>
  *   <li>{@code netty-hwt}: {@code HashedWheelTimer.newTimeout} / {@code Timeout.cancel} (1 ms tick)
@@ -43,7 +45,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class TimerScheduleCancelBench {
-    @Param({"weft-wheel", "weft-loop", "netty-loop", "netty-hwt"})
+    @Param({"weft-wheel", "weft-loop", "weft-loop-id", "netty-loop", "netty-hwt"})
     public String impl;
 
     private final long[] delays = TimerBenchSupport.delays(TimerBenchSupport.BATCH, 1_000_000_000L, 1_000_000_000L, 42);
@@ -60,6 +62,8 @@ public class TimerScheduleCancelBench {
     private HashedWheelTimer hwt;
     private Runnable nettyBatch;
     private final Runnable weftBatch = this::weftScheduleCancel;
+    private final Runnable weftIdBatch = this::weftIdScheduleCancel;
+    private boolean idBatchRan;
     private static final TimerTask HWT_NOOP = t -> { };
 
     @Setup(Level.Trial)
@@ -72,7 +76,7 @@ public class TimerScheduleCancelBench {
                     wheel.schedule(d, TimerBenchSupport.NOOP);
                 }
             }
-            case "weft-loop" -> {
+            case "weft-loop", "weft-loop-id" -> {
                 loop = EventLoop.create();
                 for (long d : backlog) {
                     loop.callLater(d, TimeUnit.NANOSECONDS, TimerBenchSupport.NOOP);
@@ -122,6 +126,19 @@ public class TimerScheduleCancelBench {
         }
     }
 
+    private void weftIdScheduleCancel() {
+        long now = loop.time();
+        for (int i = 0; i < delays.length; i++) {
+            ids[i] = loop.scheduleTimer(now + delays[i], TimerBenchSupport.NOOP);
+        }
+        for (int i = 0; i < delays.length; i++) {
+            if (!loop.cancelTimer(ids[i])) {
+                throw new IllegalStateException("timer " + ids[i] + " was not pending");
+            }
+        }
+        idBatchRan = true;
+    }
+
     private void nettyScheduleCancel() {
         for (int i = 0; i < delays.length; i++) {
             nettyFutures[i] = netty.schedule(TimerBenchSupport.NOOP, delays[i], TimeUnit.NANOSECONDS);
@@ -150,6 +167,14 @@ public class TimerScheduleCancelBench {
                 loop.callSoon(weftBatch);
                 loop.runOnce();
                 if (!handles[delays.length - 1].isCancelled()) {
+                    throw new IllegalStateException("the batch did not run");
+                }
+            }
+            case "weft-loop-id" -> {
+                idBatchRan = false;
+                loop.execute(weftIdBatch);
+                loop.runOnce();
+                if (!idBatchRan) {
                     throw new IllegalStateException("the batch did not run");
                 }
             }

@@ -244,6 +244,12 @@ public final class TimerWheel {
         return slot == NIL ? Long.MIN_VALUE : deadline[slot];
     }
 
+    /** Payload of a pending timer, or null if it is not pending. */
+    public Object payload(final long timerId) {
+        final int slot = liveSlot(timerId);
+        return slot == NIL ? null : payload[slot];
+    }
+
     /** Called by {@link #poll} for each timer that fires. */
     @FunctionalInterface
     public interface Handler {

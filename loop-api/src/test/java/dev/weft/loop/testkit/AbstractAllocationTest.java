@@ -212,4 +212,182 @@ public abstract class AbstractAllocationTest {
             }
         }
     }
+
+    /** The JVM's per-thread allocation counters, or the test is skipped. */
+    private static com.sun.management.ThreadMXBean allocationCounters() {
+        java.lang.management.ThreadMXBean std = ManagementFactory.getThreadMXBean();
+        assumeTrue(std instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) std;
+        assumeTrue(mx.isThreadAllocatedMemorySupported(), "needs per-thread allocation counters");
+        mx.setThreadAllocatedMemoryEnabled(true);
+        return mx;
+    }
+
+    /**
+     * The fewest bytes {@code thread} allocated over up to {@value #WINDOWS} windows of
+     * {@code ops} operations each (see the echo test: one clean window shows the steady state).
+     */
+    private static long cleanestWindow(com.sun.management.ThreadMXBean mx, long thread, int ops,
+                                       java.util.function.IntConsumer window) {
+        long best = Long.MAX_VALUE;
+        for (int w = 0; w < WINDOWS; w++) {
+            long before = mx.getThreadAllocatedBytes(thread);
+            window.accept(w);
+            best = Math.min(best, mx.getThreadAllocatedBytes(thread) - before);
+            if (best < ops) {
+                break;
+            }
+        }
+        return best;
+    }
+
+    private static final int BATCH = 256;
+    private static final int BATCHES = 200;
+
+    @Test
+    void shouldAllocateNothingPerExecuteFromAnotherThreadAfterWarmUp() throws Exception {
+        com.sun.management.ThreadMXBean mx = allocationCounters();
+        EventLoop loop = EventLoop.builder().backend(backend()).build();
+        long[] loopThreadId = new long[1];
+        java.util.concurrent.atomic.AtomicLong ran = new java.util.concurrent.atomic.AtomicLong();
+        Runnable task = ran::incrementAndGet;
+        Thread loopThread = new Thread(() -> {
+            loopThreadId[0] = Thread.currentThread().getId();
+            loop.runForever();
+        }, "weft-loop-under-test");
+        loopThread.start();
+        while (!loop.isRunning()) {
+            Thread.onSpinWait();
+        }
+        long producer = Thread.currentThread().getId();
+        long[] target = new long[1];
+        Runnable batches = () -> {
+            for (int b = 0; b < BATCHES; b++) {
+                for (int i = 0; i < BATCH; i++) {
+                    loop.execute(task);
+                }
+                target[0] += BATCH;
+                while (ran.get() < target[0]) {
+                    Thread.onSpinWait();
+                }
+            }
+        };
+        int ops = BATCH * BATCHES;
+        try {
+            for (int i = 0; i < 10; i++) {
+                batches.run();
+            }
+            long[] producerBytes = new long[WINDOWS];
+            long[] loopBytes = new long[WINDOWS];
+            boolean clean = false;
+            for (int w = 0; w < WINDOWS && !clean; w++) {
+                long p0 = mx.getThreadAllocatedBytes(producer);
+                long l0 = mx.getThreadAllocatedBytes(loopThreadId[0]);
+                batches.run();
+                producerBytes[w] = mx.getThreadAllocatedBytes(producer) - p0;
+                loopBytes[w] = mx.getThreadAllocatedBytes(loopThreadId[0]) - l0;
+                clean = producerBytes[w] < ops && loopBytes[w] < ops;
+            }
+            assertTrue(clean, "per window of " + ops + " execute calls from another thread, the caller allocated "
+                    + java.util.Arrays.toString(producerBytes) + " bytes and the loop thread "
+                    + java.util.Arrays.toString(loopBytes) + "; expected 0 in one window");
+        } finally {
+            loop.stop();
+            loopThread.join(30_000);
+            loop.close();
+        }
+    }
+
+    @Test
+    void shouldAllocateNothingPerExecuteTimerOrFutureCompletionOnTheLoopThread() {
+        com.sun.management.ThreadMXBean mx = allocationCounters();
+        long self = Thread.currentThread().getId();
+        EventLoop loop = EventLoop.builder().backend(backend()).build();
+        try {
+            int[] ran = new int[1];
+            Runnable task = () -> ran[0]++;
+            java.util.function.Consumer<LoopFuture<Integer>> callback = f -> ran[0] += f.result();
+            long[] ids = new long[BATCH];
+            @SuppressWarnings("unchecked")
+            LoopFuture<Integer>[] futures = new LoopFuture[BATCH];
+            Integer one = 1;
+            int ops = BATCH * 20;
+
+            Runnable executes = () -> {
+                for (int r = 0; r < 20; r++) {
+                    for (int i = 0; i < BATCH; i++) {
+                        loop.execute(task);
+                    }
+                    loop.runOnce();
+                }
+            };
+            Runnable timers = () -> {
+                for (int r = 0; r < 20; r++) {
+                    long now = loop.time();
+                    for (int i = 0; i < BATCH; i++) {
+                        ids[i] = loop.scheduleTimer(now + 3_600_000_000_000L + i, task);
+                    }
+                    for (int i = 0; i < BATCH; i++) {
+                        if (!loop.cancelTimer(ids[i])) {
+                            throw new AssertionError("timer " + i + " was not pending");
+                        }
+                    }
+                    for (int i = 0; i < BATCH; i++) {
+                        loop.scheduleTimer(now, task);
+                    }
+                    loop.runOnce();
+                }
+            };
+            // The futures are the caller's: made before each window, outside the count.
+            Runnable completions = () -> {
+                for (int r = 0; r < 20; r++) {
+                    for (int i = 0; i < BATCH; i++) {
+                        futures[i].addDoneCallback(callback);
+                        futures[i].setResult(one);
+                    }
+                    loop.runOnce();
+                    if (r < 19) {
+                        refill(loop, futures);
+                    }
+                }
+            };
+            for (int i = 0; i < 20; i++) {
+                executes.run();
+                timers.run();
+                refill(loop, futures);
+                completions.run();
+            }
+            long executeBytes = cleanestWindow(mx, self, ops, w -> executes.run());
+            long timerBytes = cleanestWindow(mx, self, ops, w -> timers.run());
+            long[] completionBytes = new long[1];
+            completionBytes[0] = Long.MAX_VALUE;
+            for (int w = 0; w < WINDOWS && completionBytes[0] >= ops; w++) {
+                // Only the completions are counted, not the caller's new futures.
+                long bytes = 0;
+                for (int r = 0; r < 20; r++) {
+                    refill(loop, futures);
+                    long before = mx.getThreadAllocatedBytes(self);
+                    for (int i = 0; i < BATCH; i++) {
+                        futures[i].addDoneCallback(callback);
+                        futures[i].setResult(one);
+                    }
+                    loop.runOnce();
+                    bytes += mx.getThreadAllocatedBytes(self) - before;
+                }
+                completionBytes[0] = Math.min(completionBytes[0], bytes);
+            }
+            assertTrue(executeBytes < ops, "execute on the loop thread: " + executeBytes + " bytes per " + ops);
+            assertTrue(timerBytes < ops, "scheduleTimer/cancelTimer/fire: " + timerBytes + " bytes per " + ops);
+            assertTrue(completionBytes[0] < ops, "future completion with one callback: " + completionBytes[0]
+                    + " bytes per " + ops);
+        } finally {
+            loop.close();
+        }
+    }
+
+    private static void refill(EventLoop loop, LoopFuture<Integer>[] futures) {
+        for (int i = 0; i < futures.length; i++) {
+            futures[i] = loop.createFuture();
+        }
+    }
 }

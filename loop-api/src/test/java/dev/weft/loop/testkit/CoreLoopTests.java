@@ -708,4 +708,175 @@ public abstract class CoreLoopTests extends LoopTestSupport {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void shouldRunExecuteAndCallSoonInOneFifoOrderOnTheLoopThread() {
+        List<Integer> order = new ArrayList<>();
+        loop.callSoon(() -> {
+            for (int i = 0; i < 10; i++) {
+                int n = i;
+                if (i % 2 == 0) {
+                    loop.execute(() -> order.add(n));
+                } else {
+                    loop.callSoon(() -> order.add(n));
+                }
+            }
+            loop.callSoon(loop::stop);
+        });
+        loop.runForever();
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), order);
+    }
+
+    @Test
+    void shouldKeepEveryCrossThreadCallbackInOrderWhenTheInboxRingOverflows() throws Exception {
+        int count = 20_000;
+        List<Integer> order = new ArrayList<>();
+        Thread producer = new Thread(() -> {
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                if (i % 3 == 0) {
+                    loop.callSoonThreadsafe(() -> order.add(n));
+                } else {
+                    loop.execute(() -> order.add(n));
+                }
+            }
+        });
+        // The loop is not running: the producer fills the ring, then the overflow list.
+        producer.start();
+        producer.join();
+        loop.runOnce();
+        assertEquals(count, order.size(), "nothing lost");
+        for (int i = 0; i < count; i++) {
+            assertEquals(i, order.get(i), "order at " + i);
+        }
+    }
+
+    @Test
+    void shouldRunATimerOfScheduleTimerAtItsDeadlineAndNotOnceCancelled() {
+        AtomicLong now = new AtomicLong(0);
+        loop.close();
+        loop = EventLoop.builder().backend(backend()).clock(now::get).build();
+        List<String> fired = new ArrayList<>();
+        long a = loop.scheduleTimer(10_000_000, () -> fired.add("a"));
+        long b = loop.scheduleTimer(10_000_000, () -> fired.add("b"));
+        assertTrue(loop.cancelTimer(b));
+        assertFalse(loop.cancelTimer(b), "a second cancel finds nothing");
+        now.set(9_999_999);
+        loop.runOnce();
+        assertEquals(List.of(), fired, "never early");
+        now.set(10_000_000);
+        loop.runOnce();
+        assertEquals(List.of("a"), fired);
+        assertFalse(loop.cancelTimer(a), "a fired timer cannot be cancelled");
+        assertEquals(0, loop.pendingTimers());
+    }
+
+    @Test
+    void shouldNotCancelAReusedTimerSlotWithAStaleId() {
+        List<String> fired = new ArrayList<>();
+        long stale = loop.scheduleTimer(loop.time(), () -> fired.add("first"));
+        loop.runOnce();
+        assertEquals(List.of("first"), fired);
+        // The wheel reuses the freed slot for the next timer; the old id carries the old generation.
+        long fresh = loop.scheduleTimer(loop.time(), () -> fired.add("second"));
+        assertFalse(loop.cancelTimer(stale));
+        assertFalse(loop.cancelTimer(dev.weft.loop.core.TimerWheel.NULL_TIMER));
+        loop.runOnce();
+        assertEquals(List.of("first", "second"), fired);
+        assertFalse(loop.cancelTimer(fresh));
+    }
+
+    @Test
+    void shouldRunEveryDoneCallbackInOrderWhenOneThrowsAndKeepTheirPlaceAmongCallSoon() {
+        List<String> seen = new ArrayList<>();
+        List<Throwable> errors = new ArrayList<>();
+        loop.setExceptionHandler((l, ctx) -> errors.add(ctx.exception()));
+        LoopFuture<String> f = loop.createFuture();
+        f.addDoneCallback(x -> seen.add("1:" + x.result()));
+        f.addDoneCallback(x -> {
+            throw new IllegalStateException("boom");
+        });
+        f.addDoneCallback(x -> seen.add("3:" + x.result()));
+        loop.callSoon(() -> seen.add("before"));
+        f.setResult("v");
+        loop.callSoon(() -> seen.add("after"));
+        // Removed after completion: asyncio has already scheduled it, so it still runs.
+        assertEquals(0, f.removeDoneCallback(x -> { }));
+        loop.runOnce();
+        assertEquals(List.of("before", "1:v", "3:v", "after"), seen);
+        assertEquals(1, errors.size());
+        assertEquals("boom", errors.get(0).getMessage());
+        f.addDoneCallback(x -> seen.add("late"));
+        loop.runOnce();
+        assertEquals("late", seen.get(seen.size() - 1));
+    }
+
+    @Test
+    void shouldRunALoopFutureGivenToExecuteAsATask() {
+        AtomicInteger ran = new AtomicInteger();
+        class RunnableFuture extends LoopFuture<Void> implements Runnable {
+            RunnableFuture() {
+                super(loop);
+            }
+
+            @Override
+            public void run() {
+                ran.incrementAndGet();
+            }
+        }
+        RunnableFuture rf = new RunnableFuture();
+        loop.execute(rf);
+        loop.scheduleTimer(loop.time(), rf);
+        loop.runOnce();
+        assertEquals(2, ran.get(), "both run in one iteration: one ready, one due timer");
+        assertFalse(rf.isDone());
+    }
+
+    @Test
+    void shouldTakeCrossThreadWorkTimersAndStopWhenSpinningBeforeSleep() throws Exception {
+        loop.close();
+        System.setProperty("weft.loop.spinNanos", "1000000");
+        try {
+            loop = newLoop();
+        } finally {
+            System.clearProperty("weft.loop.spinNanos");
+        }
+        int rounds = 300;
+        AtomicInteger ran = new AtomicInteger();
+        AtomicInteger ticks = new AtomicInteger();
+        AtomicReference<String> watchdog = new AtomicReference<>();
+        Runnable[] tick = new Runnable[1];
+        tick[0] = () -> {
+            ticks.incrementAndGet();
+            loop.callLater(Duration.ofMillis(3), tick[0]);
+        };
+        loop.callSoon(tick[0]);
+        Thread producer = new Thread(() -> {
+            java.util.Random random = new java.util.Random(7);
+            try {
+                for (int i = 0; i < rounds; i++) {
+                    loop.execute(ran::incrementAndGet);
+                    // Sometimes inside the spin window, sometimes after the loop went to sleep.
+                    java.util.concurrent.locks.LockSupport.parkNanos(random.nextInt(3) * 900_000L);
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (ran.get() < rounds && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                if (ran.get() < rounds) {
+                    watchdog.set("only " + ran.get() + " of " + rounds + " cross-thread callbacks ran in 30 s");
+                }
+            } catch (Throwable t) {
+                watchdog.set("the producer failed: " + t);
+            } finally {
+                loop.stop();
+            }
+        });
+        producer.start();
+        loop.runForever();
+        producer.join();
+        assertNull(watchdog.get());
+        assertEquals(rounds, ran.get());
+        assertTrue(ticks.get() > 1, "the timer fired while the loop spun: " + ticks.get());
+    }
 }
