@@ -227,6 +227,20 @@ final class TlsCell {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(out.resolve("logs")
                 .resolve("tls-loadgen.log").toFile())).start();
         p.getOutputStream().close();
+        // A client stuck in a handshake must not stall the report: past its limit it is killed,
+        // which ends the read below.
+        long limitS = duration + warmup + 60L;
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!p.waitFor(limitS, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }, "tls-loadgen-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         String json = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -236,7 +250,7 @@ final class TlsCell {
                 }
             }
         }
-        if (!p.waitFor(duration + warmup + 60L, TimeUnit.SECONDS)) {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
             p.destroyForcibly();
         }
         if (json == null) {
