@@ -644,7 +644,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         requireCapability(Capability.SUBPROCESS);
         List<String> copy = new ArrayList<>(argv);
         LoopFuture<SubprocessTransport> result = createFuture();
-        dev.weft.loop.process.JdkSubprocess.start(this, factory, copy, opts, result);
+        dev.weft.loop.process.Subprocesses.start(this, factory, copy, opts, result);
         return result;
     }
 
