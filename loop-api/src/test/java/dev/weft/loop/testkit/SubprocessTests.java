@@ -417,7 +417,12 @@ public abstract class SubprocessTests extends LoopTestSupport {
         if (h != null) {
             h.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
         }
+        // Dead at once; reaped by a thread soon after (a zombie until then counts as alive here).
+        for (int i = 0; i < 500 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
+            Thread.sleep(20);
+        }
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals(List.of(), zombiesOfThisProcess(), "the killed child was reaped");
     }
 
     @Test
