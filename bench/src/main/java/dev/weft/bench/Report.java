@@ -31,7 +31,7 @@ final class Report {
     /** Seconds for the TCP echo matrix; the rest of the 3- and 20-minute totals is for the other parts. */
     static final int QUICK_BUDGET_S = 85;
     static final int FULL_BUDGET_S = 800;
-    static final List<String> PARTS = List.of("echo", "timers", "http", "jmh");
+    static final List<String> PARTS = List.of("echo", "timers", "http", "jmh", "process");
 
     /** Repetitions, warm-up and measured seconds of the HTTP cell. */
     record HttpPlan(int reps, int warmupS, int durationS) {
@@ -204,6 +204,9 @@ final class Report {
             steps += jmhCombinations(backends) + taskCombinations(quick);
             planned += jmhEstimate(backends, quick);
         }
+        if (parts.contains("process")) {
+            planned += ProcessPart.estimate(quick);
+        }
         progress(String.format("plan: all parts (%s) about %s", String.join(", ", parts), fmt((long) planned)));
 
         Map<String, ServerProcess> running = new LinkedHashMap<>();
@@ -253,10 +256,12 @@ final class Report {
         Map<String, Object> timers = parts.contains("timers") ? runTimers(quick) : skippedPart("not selected (--parts)");
         Map<String, Object> http = parts.contains("http") ? runHttp(quick, hp, httpSpecs) : skippedPart("not selected (--parts)");
         Map<String, Object> jmh = parts.contains("jmh") ? runJmh(quick) : skippedPart("not selected (--parts)");
+        Map<String, Object> process = parts.contains("process") ? ProcessPart.run(quick, out, this::progress) : skippedPart("not selected (--parts)");
         Map<String, Object> results = results(quick, p, all, chosen, skipped, workloads, runs);
         results.put("timers", timers);
         results.put("http", http);
         results.put("jmh", jmh);
+        results.put("process", process);
         List<Object> notMeasured = ReportWriter.listOf(results.get("not_measured"));
         if (quick && parts.contains("echo")) {
             List<String> left = new ArrayList<>();
@@ -274,6 +279,7 @@ final class Report {
         sections.put("timers (schedule+cancel, expiry of 1M)", timers);
         sections.put("HTTP/1.1 keep-alive plaintext", http);
         sections.put("JMH suite", jmh);
+        sections.put("subprocesses (spawn rate, pipe throughput)", process);
         for (Map.Entry<String, Map<String, Object>> e : sections.entrySet()) {
             if (e.getValue().get("skipped") != null) {
                 notMeasured.add(Map.of("what", e.getKey(), "reason", e.getValue().get("skipped")));

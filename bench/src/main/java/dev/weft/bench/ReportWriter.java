@@ -258,6 +258,7 @@ final class ReportWriter {
                         List.of("benchmark", "virtual", "handoff", "handoff / virtual", "unit"), trows, List.of()));
             }
         }
+        out.addAll(ProcessPart.sections(doc));
         return out;
     }
 
