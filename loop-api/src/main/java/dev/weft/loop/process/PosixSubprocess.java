@@ -180,6 +180,9 @@ final class PosixSubprocess implements SubprocessTransport {
                     }
                 }
                 fail(e);
+                // The pipes connected so far still complete; the child is killed and reaped.
+                pipesConnected = true;
+                watchExit();
                 return;
             }
             f.addDoneCallback(done -> {
@@ -218,8 +221,17 @@ final class PosixSubprocess implements SubprocessTransport {
                     p.transport.resumeReading();
                 }
             }
-            protocol.connectionMade(this);
-            result.setResult(this);
+            try {
+                protocol.connectionMade(this);
+            } catch (RuntimeException e) {
+                // As a stream transport does: the child is killed, the creation fails with the error.
+                connected = false;
+                result.setException(e);
+                close();
+            }
+            if (!result.isDone()) {
+                result.setResult(this);
+            }
         }
         for (Pipe p : pipes) {
             if (p != null && p.lostEarly && !p.lost) {
