@@ -34,7 +34,7 @@ final class Report {
     /** Seconds for the TCP echo matrix; the rest of the 3- and 20-minute totals is for the other parts. */
     static final int QUICK_BUDGET_S = 85;
     static final int FULL_BUDGET_S = 800;
-    static final List<String> PARTS = List.of("echo", "timers", "http", "jmh", "udp", "tls", LoopsPart.KEY);
+    static final List<String> PARTS = List.of("echo", "timers", "http", "jmh", "udp", "tls", LoopsPart.KEY, "process");
 
     /** Repetitions, warm-up and measured seconds of the HTTP cell. */
     record HttpPlan(int reps, int warmupS, int durationS) {
@@ -257,6 +257,9 @@ final class Report {
         if (parts.contains("udp")) {
             planned += UdpPart.Plan.of(quick).estimate(8);
         }
+        if (parts.contains("process")) {
+            planned += ProcessPart.estimate(quick);
+        }
         progress(String.format("plan: all parts (%s) about %s", String.join(", ", parts), fmt((long) planned)));
 
         Map<String, ServerProcess> running = new LinkedHashMap<>();
@@ -311,6 +314,7 @@ final class Report {
                 : skippedPart("not selected (--parts)");
         Map<String, Object> loops = parts.contains(LoopsPart.KEY) ? LoopsPart.run(quick, out.resolve("logs"), this::progress)
                 : skippedPart("not selected (--parts)");
+        Map<String, Object> process = parts.contains("process") ? ProcessPart.run(quick, out, this::progress) : skippedPart("not selected (--parts)");
         Map<String, Object> results = results(quick, p, all, chosen, skipped, workloads, runs);
         ReportWriter.map(results.get("method")).put("load_generator", generator);
         results.put("timers", timers);
@@ -319,6 +323,7 @@ final class Report {
         results.put("udp", udp);
         results.put("tls", tls);
         results.put(LoopsPart.KEY, loops);
+        results.put("process", process);
         List<Object> notMeasured = ReportWriter.listOf(results.get("not_measured"));
         if (quick && parts.contains("echo")) {
             List<String> left = new ArrayList<>();
@@ -339,6 +344,7 @@ final class Report {
         sections.put("UDP echo", udp);
         sections.put("TLS echo and handshakes", tls);
         sections.put(LoopsPart.TITLE, loops);
+        sections.put("subprocesses (spawn rate, pipe throughput)", process);
         for (Map.Entry<String, Map<String, Object>> e : sections.entrySet()) {
             if (e.getValue().get("skipped") != null) {
                 notMeasured.add(Map.of("what", e.getKey(), "reason", e.getValue().get("skipped")));

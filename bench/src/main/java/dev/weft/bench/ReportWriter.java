@@ -290,6 +290,7 @@ final class ReportWriter {
         if (loops != null) {
             out.add(loops);
         }
+        out.addAll(ProcessPart.sections(doc));
         return out;
     }
 

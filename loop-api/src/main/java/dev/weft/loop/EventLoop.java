@@ -812,14 +812,15 @@ public final class EventLoop implements Executor, AutoCloseable {
      * Starts {@code argv} as a child process (asyncio's {@code subprocess_exec}) and completes with
      * its transport once the protocol made by {@code factory} has had {@code connectionMade}. The
      * child's streams go where {@code options} say (null: {@link SubprocessOptions#DEFAULTS}, three
-     * pipes). Built on {@link ProcessBuilder} on every backend that offers
-     * {@link Capability#SUBPROCESS}: the JDK starts the child (posix_spawn on Linux), its reaper
-     * waits for this pid only, and the pipes are pumped into the loop by one small thread each.
-     * A child still running when the loop closes is killed. Only the loop thread.
+     * pipes). On epoll the child is started with {@code posix_spawn}, its pipes are the loop's own
+     * pipe transports and its exit is watched through a pidfd on the poller; elsewhere it is built
+     * on {@link ProcessBuilder}, the pipes pumped into the loop by one small thread each. Either
+     * way only this child's pid is waited for. A child still running when the loop closes is
+     * killed. Only the loop thread.
      *
      * @throws IllegalArgumentException before anything starts, naming the argument: empty argv, a
      *         NUL byte in an argument, a missing or non-executable program, a cwd that is not a
-     *         directory
+     *         directory, a descriptor ({@code Stdio.fd}) that is not open
      */
     public LoopFuture<SubprocessTransport> subprocessExec(Supplier<? extends SubprocessProtocol> factory,
                                                           List<String> argv, SubprocessOptions options) {
@@ -831,7 +832,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         requireCapability(Capability.SUBPROCESS);
         List<String> copy = new ArrayList<>(argv);
         LoopFuture<SubprocessTransport> result = createFuture();
-        dev.weft.loop.process.JdkSubprocess.start(this, factory, copy, opts, result);
+        dev.weft.loop.process.Subprocesses.start(this, factory, copy, opts, result);
         return result;
     }
 

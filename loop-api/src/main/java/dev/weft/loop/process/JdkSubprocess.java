@@ -65,6 +65,16 @@ public final class JdkSubprocess implements SubprocessTransport {
     public static void start(EventLoop loop, Supplier<? extends SubprocessProtocol> factory, List<String> argv,
                              SubprocessOptions options, LoopFuture<SubprocessTransport> result) {
         SpawnCheck.check(argv, options);
+        if (options.newSession() || options.processGroup() >= 0) {
+            throw new dev.weft.loop.UnsupportedCapabilityException(loop.backendName(), dev.weft.loop.Capability.SUBPROCESS,
+                    "java.lang.Process cannot start a child in a new session or process group");
+        }
+        for (SubprocessOptions.Stdio s : List.of(options.stdin(), options.stdout(), options.stderr())) {
+            if (s.kind() == SubprocessOptions.Stdio.Kind.FD && !new File("/proc/self/fd").isDirectory()) {
+                throw new dev.weft.loop.UnsupportedCapabilityException(loop.backendName(), dev.weft.loop.Capability.SUBPROCESS,
+                        "java.lang.Process cannot take a raw descriptor (" + s + ") without /proc/self/fd");
+            }
+        }
         SubprocessProtocol protocol = factory.get();
         if (protocol == null) {
             throw new NullPointerException("the protocol factory returned null");
@@ -108,6 +118,10 @@ public final class JdkSubprocess implements SubprocessTransport {
                 return input ? ProcessBuilder.Redirect.from(new File("/dev/null")) : ProcessBuilder.Redirect.DISCARD;
             case FILE:
                 return input ? ProcessBuilder.Redirect.from(s.file().toFile()) : ProcessBuilder.Redirect.to(s.file().toFile());
+            case FD:
+                // A new open file of what the descriptor refers to; outputs append so nothing is truncated.
+                File f = new File("/proc/self/fd/" + s.fd());
+                return input ? ProcessBuilder.Redirect.from(f) : ProcessBuilder.Redirect.appendTo(f);
             default:
                 throw new IllegalArgumentException("unexpected stdio " + s);
         }

@@ -15,7 +15,8 @@ final class SpawnCheck {
     private SpawnCheck() {
     }
 
-    static void check(List<String> argv, SubprocessOptions options) {
+    /** Checks everything and returns the program's path as {@code execve} will be given it. */
+    static Path check(List<String> argv, SubprocessOptions options) {
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("argv must not be empty: " + argv);
         }
@@ -43,16 +44,30 @@ final class SpawnCheck {
                 }
             }
         }
-        for (SubprocessOptions.Stdio s : List.of(options.stdin(), options.stdout(), options.stderr())) {
-            if (s.kind() == SubprocessOptions.Stdio.Kind.FILE && s == options.stdin() && !Files.isReadable(s.file())) {
+        String[] names = {"stdin", "stdout", "stderr"};
+        SubprocessOptions.Stdio[] stdio = {options.stdin(), options.stdout(), options.stderr()};
+        for (int i = 0; i < 3; i++) {
+            SubprocessOptions.Stdio s = stdio[i];
+            if (s.kind() == SubprocessOptions.Stdio.Kind.FILE && i == 0 && !Files.isReadable(s.file())) {
                 throw new IllegalArgumentException("stdin file is not readable: " + s.file());
             }
+            if (s.kind() == SubprocessOptions.Stdio.Kind.FD && !isOpen(s.fd())) {
+                throw new IllegalArgumentException(names[i] + " fd " + s.fd() + " is not an open descriptor");
+            }
         }
-        checkExecutable(argv.get(0), cwd, env);
+        return checkExecutable(argv.get(0), cwd, env);
+    }
+
+    private static boolean isOpen(int fd) {
+        if (dev.weft.loop.posix.LinuxSpawn.unavailabilityCause() == null) {
+            return dev.weft.loop.posix.LinuxSpawn.isOpen(fd);
+        }
+        Path proc = Path.of("/proc/self/fd");
+        return !Files.isDirectory(proc) || Files.exists(proc.resolve(Integer.toString(fd)), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     /** An executable as execvp would find it: a path with a slash as given, else searched in PATH. */
-    private static void checkExecutable(String program, Path cwd, Map<String, String> env) {
+    private static Path checkExecutable(String program, Path cwd, Map<String, String> env) {
         if (program.isEmpty()) {
             throw new IllegalArgumentException("argv[0] is empty");
         }
@@ -62,7 +77,7 @@ final class SpawnCheck {
                 p = cwd.resolve(p);
             }
             checkFile(program, p);
-            return;
+            return p.toAbsolutePath();
         }
         String path = env != null && env.containsKey("PATH") ? env.get("PATH") : System.getenv("PATH");
         if (path == null) {
@@ -73,7 +88,7 @@ final class SpawnCheck {
             Path p = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
             if (Files.isRegularFile(p)) {
                 if (Files.isExecutable(p)) {
-                    return;
+                    return p.toAbsolutePath();
                 }
                 nonExecutable = p;
             }

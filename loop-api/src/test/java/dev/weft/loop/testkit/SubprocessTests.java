@@ -187,28 +187,110 @@ public abstract class SubprocessTests extends LoopTestSupport {
     }
 
     @Test
-    void shouldGiveEveryConcurrentChildItsExitCodeAndLeaveNoZombie() {
-        int n = 40;
+    @Timeout(600)
+    void shouldGiveEveryConcurrentChildItsExitCodeAndLeaveNoZombie() throws IOException {
+        int n = 1000;
+        SubprocessOptions quiet = SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL)
+                .withStdout(SubprocessOptions.Stdio.DEVNULL).withStderr(SubprocessOptions.Stdio.DEVNULL);
         List<Recorder> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            all.add(run(List.of("/bin/sh", "-c", "exit " + (i % 50)),
-                    SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL)));
+            // All started before any is awaited: they run and exit concurrently.
+            all.add(run(List.of("/bin/sh", "-c", "exit " + (i % 256)), quiet));
         }
         for (int i = 0; i < n; i++) {
             await(all.get(i).lost);
-            assertEquals(i % 50, all.get(i).transport.returnCode());
+            assertEquals(i % 256, all.get(i).transport.returnCode(), "child " + i);
         }
-        for (Recorder r : all) {
-            Path stat = Path.of("/proc/" + r.transport.pid() + "/stat");
-            if (Files.exists(stat)) {
+        assertEquals(List.of(), zombiesOfThisProcess(), "zombies left");
+    }
+
+    /** Children of this JVM in state Z, from /proc (field 3 state, field 4 parent pid). */
+    protected static List<String> zombiesOfThisProcess() throws IOException {
+        long self = ProcessHandle.current().pid();
+        List<String> zombies = new ArrayList<>();
+        try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path d : dirs) {
+                String s;
                 try {
-                    String s = Files.readString(stat);
-                    assertFalse(s.substring(s.lastIndexOf(')') + 2).startsWith("Z"), "zombie left: " + s);
+                    s = Files.readString(d.resolve("stat"));
                 } catch (IOException gone) {
-                    // Reaped between the two calls.
+                    continue;
+                }
+                String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                if (f[0].equals("Z") && Long.parseLong(f[1]) == self) {
+                    zombies.add(s.trim());
                 }
             }
         }
+        return zombies;
+    }
+
+    @Test
+    void shouldLeakNoDescriptorIntoTheChild() throws Exception {
+        Path tmp = Files.createTempFile("weft-fd", ".txt");
+        // A file the JVM opens (without FD_CLOEXEC) and a pipe of the loop's own, both open while the child starts.
+        java.nio.channels.Pipe extra = java.nio.channels.Pipe.open();
+        try (java.io.FileInputStream held = new java.io.FileInputStream(tmp.toFile());
+             java.nio.channels.Pipe.SourceChannel source = extra.source();
+             java.nio.channels.Pipe.SinkChannel sink = extra.sink()) {
+            Recorder r = run(List.of("cat"), null);
+            Path fds = Path.of("/proc/" + r.transport.pid() + "/fd");
+            List<String> seen = new ArrayList<>();
+            try (var list = Files.newDirectoryStream(fds)) {
+                list.forEach(p -> seen.add(p.getFileName().toString()));
+            }
+            seen.sort(null);
+            r.transport.pipeTransport(0).close();
+            await(r.lost);
+            assertEquals(0, r.transport.returnCode());
+            assertEquals(List.of("0", "1", "2"), seen, "the child's descriptors");
+        } finally {
+            Files.delete(tmp);
+        }
+    }
+
+    @Test
+    void shouldRejectAClosedDescriptorBeforeStartingAnything() {
+        int closed = 1 << 20;
+        for (int target = 0; target < 3; target++) {
+            SubprocessOptions o = target == 0 ? SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.fd(closed))
+                    : target == 1 ? SubprocessOptions.DEFAULTS.withStdout(SubprocessOptions.Stdio.fd(closed))
+                    : SubprocessOptions.DEFAULTS.withStderr(SubprocessOptions.Stdio.fd(closed));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> loop.subprocessExec(() -> new Recorder(loop), List.of("true"), o));
+            String name = target == 0 ? "stdin" : target == 1 ? "stdout" : "stderr";
+            assertTrue(e.getMessage().contains(name) && e.getMessage().contains("fd " + closed), e.getMessage());
+        }
+        assertEquals(0, loop.liveHandles(), "nothing was started");
+        assertThrows(IllegalArgumentException.class, () -> SubprocessOptions.Stdio.fd(-1));
+    }
+
+    @Test
+    void shouldWriteTheChildsStdoutIntoAnOpenDescriptorGiven() throws Exception {
+        Path tmp = Files.createTempFile("weft-fd-out", ".txt");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(tmp.toFile(), "rw")) {
+            int fd = fdOf(tmp);
+            Recorder r = run(List.of("/bin/sh", "-c", "echo to-fd"), SubprocessOptions.DEFAULTS
+                    .withStdin(SubprocessOptions.Stdio.DEVNULL).withStdout(SubprocessOptions.Stdio.fd(fd)));
+            await(r.lost);
+            assertEquals(0, r.transport.returnCode());
+            assertEquals(null, r.transport.pipeTransport(1));
+            assertEquals("to-fd\n", Files.readString(tmp));
+            assertTrue(f.getFD().valid(), "the descriptor stays the caller's");
+        } finally {
+            Files.delete(tmp);
+        }
+    }
+
+    /** The number of this process's descriptor open on {@code file}, found in /proc/self/fd. */
+    private static int fdOf(Path file) throws IOException {
+        for (int fd = 3; fd < 65536; fd++) {
+            Path p = Path.of("/proc/self/fd/" + fd);
+            if (Files.isSymbolicLink(p) && Files.readSymbolicLink(p).equals(file.toRealPath())) {
+                return fd;
+            }
+        }
+        throw new AssertionError("no descriptor open on " + file + " in /proc/self/fd");
     }
 
     @Test
@@ -335,7 +417,12 @@ public abstract class SubprocessTests extends LoopTestSupport {
         if (h != null) {
             h.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
         }
+        // Dead at once; reaped by a thread soon after (a zombie until then counts as alive here).
+        for (int i = 0; i < 500 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
+            Thread.sleep(20);
+        }
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals(List.of(), zombiesOfThisProcess(), "the killed child was reaped");
     }
 
     @Test
