@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  *       the loop's exception handler, "Future exception was never retrieved" (asyncio's
  *       {@code Future.__del__}). Only a failed future pays for this (a {@link Cleaner}
  *       registration). A {@link CancellationException} held as a failure (see
- *       {@link Tasks#gather}) is not reported.</li>
+ *       {@link dev.weft.loop.task.Tasks#gather}) is not reported.</li>
  * </ul>
  */
 public class LoopFuture<T> implements Future<T> {
