@@ -8,6 +8,12 @@ import java.util.Objects;
  * How a child process is started: where each of its standard streams goes, its working directory
  * and its environment. Immutable; each {@code with} method returns a copy. {@link #DEFAULTS}: the
  * three streams are pipes, the cwd and the environment are this process's.
+ *
+ * <p>Any thread may use it: it is immutable.
+ *
+ * <p>Any thread may use it: it is immutable.
+ *
+ * <p>Any thread may use it: it is immutable.
  */
 public final class SubprocessOptions {
     /** Pipes on stdin, stdout and stderr; this process's cwd and environment. */
@@ -27,7 +33,11 @@ public final class SubprocessOptions {
         this.environment = environment;
     }
 
-    /** Where one standard stream of the child goes. */
+    /**
+     * Where one standard stream of the child goes.
+     *
+     * <p>Immutable: any thread may read it.
+     */
     public static final class Stdio {
         /** A pipe to the loop: {@code pipeTransport(fd)}. */
         public static final Stdio PIPE = new Stdio(Kind.PIPE, null);
@@ -38,7 +48,11 @@ public final class SubprocessOptions {
         /** stderr only: into the same place as stdout. */
         public static final Stdio STDOUT = new Stdio(Kind.STDOUT, null);
 
-        /** The kinds of {@link Stdio}. */
+        /**
+         * The kinds of {@link Stdio}.
+         *
+         * <p>Constants: any thread.
+         */
         public enum Kind { PIPE, DEVNULL, INHERIT, STDOUT, FILE }
 
         private final Kind kind;
