@@ -6,6 +6,8 @@ import org.agrona.MutableDirectBuffer;
  * A stream protocol that owns its receive memory: the transport asks for a buffer, reads into it
  * from index 0, and reports how many bytes landed. Off-heap buffers are read into directly by the
  * native backends; a heap buffer costs one copy.
+ *
+ * <p>Its methods are called on the loop thread only, one at a time, as {@link BaseProtocol} says.
  */
 public interface BufferedProtocol extends BaseProtocol {
     /**

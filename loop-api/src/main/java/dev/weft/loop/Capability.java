@@ -5,6 +5,8 @@ package dev.weft.loop;
  * answers for the loop's backend; asking a backend for one it lacks fails with
  * {@link UnsupportedCapabilityException} ("unsupported on &lt;backend&gt;: &lt;reason&gt;"), never
  * with a silent fallback. The README's feature table is checked against what each backend declares.
+ *
+ * <p>Constants: any thread.
  */
 public enum Capability {
     /** TCP servers and connections ({@code createServer}, {@code createConnection}). */

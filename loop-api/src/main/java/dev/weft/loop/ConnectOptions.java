@@ -15,6 +15,8 @@ import java.time.Duration;
  * is stopped and its socket closed before the protocol factory is called, so the factory runs once.
  * RFC 8305 recommends 250 ms. {@link #withInterleave Interleave} reorders the addresses by family
  * first: {@code n - 1} addresses of the first family, then one of each family in turn.
+ *
+ * <p>Any thread may use it: it is immutable.
  */
 public final class ConnectOptions {
     public static final ConnectOptions DEFAULTS = new ConnectOptions(true, null, 0, 0, null, 0);

@@ -10,6 +10,8 @@ import java.net.StandardProtocolFamily;
  * address and receive datagrams meant for this one (CPython bpo-37228, why asyncio removed
  * {@code reuse_address} for UDP). {@link #withReuseAddress(boolean) withReuseAddress(true)} fails;
  * use {@link #withReusePort(boolean)}, which the kernel limits to sockets of the same user.
+ *
+ * <p>Any thread may use it: it is immutable.
  */
 public final class DatagramOptions {
     public static final DatagramOptions DEFAULTS = new DatagramOptions(null, false, false, -1, null);

@@ -1451,7 +1451,11 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     // ---------------------------------------------------------------- errors, debug
 
-    /** Handles what callbacks, protocols and unretrieved futures throw. */
+    /**
+     * Handles what callbacks, protocols and unretrieved futures throw.
+     *
+     * <p>Called on the loop thread only, one call at a time.
+     */
     @FunctionalInterface
     public interface ExceptionHandler {
         void handle(EventLoop loop, ExceptionContext context);
@@ -1671,7 +1675,12 @@ public final class EventLoop implements Executor, AutoCloseable {
     private record CancelTimer(TimerHandle handle) {
     }
 
-    /** Builds a loop with a chosen backend and clock. */
+    /**
+     * Builds a loop with a chosen backend and clock.
+     *
+     * <p>Not thread-safe: set up and {@code build()} from one thread, any thread; the loop built
+     * belongs to the thread that runs it.
+     */
     public static final class Builder {
         private String backend;
         private LongSupplier clock = System::nanoTime;

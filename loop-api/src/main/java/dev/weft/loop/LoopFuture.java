@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  *       {@code Future.__del__}). Only a failed future pays for this (a {@link Cleaner}
  *       registration). In debug mode the report says where the future was made. A
  *       {@link CancellationException} held as a failure (see
- *       {@link Tasks#gather}) is not reported.</li>
+ *       {@link dev.weft.loop.task.Tasks#gather}) is not reported.</li>
  * </ul>
  */
 public class LoopFuture<T> implements Future<T> {

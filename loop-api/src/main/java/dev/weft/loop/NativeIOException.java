@@ -6,6 +6,8 @@ import java.io.IOException;
  * An I/O failure of a system call, naming the call and the OS error number (errno, or a Windows
  * error code) in its message: {@code "connect(127.0.0.1:9) failed: ECONNREFUSED (111): Connection
  * refused"}.
+ *
+ * <p>Any thread may create, throw or read it: it holds only values fixed at construction.
  */
 public class NativeIOException extends IOException {
     private static final long serialVersionUID = 1L;

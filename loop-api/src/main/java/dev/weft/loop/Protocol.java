@@ -9,6 +9,8 @@ import org.agrona.DirectBuffer;
  * number of bytes read; it is valid only during the call (the loop reuses the memory and the view
  * for the next read). Copy what must outlive the call. Writing it straight back with
  * {@link Transport#write(DirectBuffer)} is allowed and copies nothing the kernel takes at once.
+ *
+ * <p>Its methods are called on the loop thread only, one at a time, as {@link BaseProtocol} says.
  */
 public interface Protocol extends BaseProtocol {
     /** Bytes arrived; {@code data.capacity()} of them, valid during this call only. */

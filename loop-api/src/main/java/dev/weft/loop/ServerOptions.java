@@ -4,6 +4,8 @@ package dev.weft.loop;
  * Options of {@link EventLoop#createServer}; immutable, built with the {@code with...} methods.
  * Defaults: backlog 128, SO_REUSEADDR on, SO_REUSEPORT off (balanced or not), TCP_NODELAY on,
  * kernel buffer sizes.
+ *
+ * <p>Any thread may use it: it is immutable.
  */
 public final class ServerOptions {
     public static final ServerOptions DEFAULTS = new ServerOptions(128, true, false, true, 0, 0, false);

@@ -8,6 +8,8 @@ import java.util.Objects;
  * How a child process is started: where each of its standard streams goes, its working directory
  * and its environment. Immutable; each {@code with} method returns a copy. {@link #DEFAULTS}: the
  * three streams are pipes, the cwd and the environment are this process's.
+ *
+ * <p>Any thread may use it: it is immutable.
  */
 public final class SubprocessOptions {
     /** Pipes on stdin, stdout and stderr; this process's cwd and environment. */
@@ -33,7 +35,11 @@ public final class SubprocessOptions {
         this.processGroup = processGroup;
     }
 
-    /** Where one standard stream of the child goes. */
+    /**
+     * Where one standard stream of the child goes.
+     *
+     * <p>Immutable: any thread may read it.
+     */
     public static final class Stdio {
         /** A pipe to the loop: {@code pipeTransport(fd)}. */
         public static final Stdio PIPE = new Stdio(Kind.PIPE, null, -1);
@@ -44,7 +50,11 @@ public final class SubprocessOptions {
         /** stderr only: into the same place as stdout. */
         public static final Stdio STDOUT = new Stdio(Kind.STDOUT, null, -1);
 
-        /** The kinds of {@link Stdio}. */
+        /**
+         * The kinds of {@link Stdio}.
+         *
+         * <p>Constants: any thread.
+         */
         public enum Kind { PIPE, DEVNULL, INHERIT, STDOUT, FILE, FD }
 
         private final Kind kind;

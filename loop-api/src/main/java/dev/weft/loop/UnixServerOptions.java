@@ -4,6 +4,8 @@ package dev.weft.loop;
  * Options of {@link EventLoop#createUnixServer}; immutable, built with the {@code with...} methods.
  * Defaults: backlog 128, {@code cleanupSocket} on (asyncio 3.13's {@code cleanup_socket=True}: the
  * server removes its socket file when it closes, unless the file was replaced meanwhile).
+ *
+ * <p>Any thread may use it: it is immutable.
  */
 public final class UnixServerOptions {
     public static final UnixServerOptions DEFAULTS = new UnixServerOptions(128, true);

@@ -3,6 +3,8 @@ package dev.weft.loop;
 /**
  * The loop's backend does not offer what was asked for. The message reads
  * "unsupported on &lt;backend&gt;: &lt;reason&gt;".
+ *
+ * <p>Any thread may create, throw or read it: it holds only values fixed at construction.
  */
 public final class UnsupportedCapabilityException extends UnsupportedOperationException {
     private static final long serialVersionUID = 1L;

@@ -2,7 +2,11 @@ package dev.weft.loop.queue;
 
 import java.util.ArrayDeque;
 
-/** A {@link Queue} that hands out the most recently put item first. */
+/**
+ * A {@link Queue} that hands out the most recently put item first.
+ *
+ * <p>Loop thread (task steps) only, as {@link Queue}.
+ */
 public final class LifoQueue<E> extends Queue<E> {
     private final ArrayDeque<E> stack = new ArrayDeque<>();
 

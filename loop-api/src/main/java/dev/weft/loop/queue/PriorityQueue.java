@@ -5,6 +5,8 @@ import java.util.Comparator;
 /**
  * A {@link Queue} that hands out the smallest item first (by {@code comparator}, or natural order);
  * items that compare equal come out in the order they were put.
+ *
+ * <p>Loop thread (task steps) only, as {@link Queue}.
  */
 public final class PriorityQueue<E> extends Queue<E> {
     private final java.util.PriorityQueue<Entry<E>> heap;

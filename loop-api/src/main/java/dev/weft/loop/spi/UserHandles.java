@@ -6,7 +6,8 @@ import java.nio.channels.SelectableChannel;
 
 /**
  * What a readiness backend does with handles users give it: pipe ends for pipe transports, and
- * descriptors or channels to watch. Handed to {@link ReadinessDriver} by backends that offer
+ * descriptors or channels to watch. Handed to {@link dev.weft.loop.readiness.ReadinessDriver} by
+ * backends that offer
  * {@link dev.weft.loop.Capability#PIPES} and {@link dev.weft.loop.Capability#WATCH_FD}.
  *
  * <p><b>Bad input</b> fails before anything changes: {@link IllegalArgumentException} naming the

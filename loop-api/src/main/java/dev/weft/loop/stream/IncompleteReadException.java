@@ -2,7 +2,11 @@ package dev.weft.loop.stream;
 
 import java.io.EOFException;
 
-/** EOF came before the bytes asked for; {@link #partial()} holds what was read (and consumed). */
+/**
+ * EOF came before the bytes asked for; {@link #partial()} holds what was read (and consumed).
+ *
+ * <p>Any thread may create, throw or read it: it holds only values fixed at construction.
+ */
 public final class IncompleteReadException extends EOFException {
     private static final long serialVersionUID = 1L;
     private final transient byte[] partial;

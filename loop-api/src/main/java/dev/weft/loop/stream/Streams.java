@@ -12,18 +12,28 @@ import dev.weft.loop.UnixServerOptions;
  * asyncio's stream functions: {@link #openConnection} and {@link #startServer} give tasks a
  * {@link StreamReader} and a {@link StreamWriter} over any backend's TCP transports, and
  * {@link #openUnixConnection} / {@link #startUnixServer} over Unix domain stream sockets. Inside a task.
+ *
+ * <p>Loop thread (task steps) only: call these inside a task.
  */
 public final class Streams {
     private Streams() {
     }
 
-    /** Runs once per accepted connection, as a task of its own. */
+    /**
+     * Runs once per accepted connection, as a task of its own.
+     *
+     * <p>Runs inside that connection's task, on the server's loop thread.
+     */
     @FunctionalInterface
     public interface ClientHandler {
         void handle(StreamReader reader, StreamWriter writer) throws Exception;
     }
 
-    /** A connected reader and writer. */
+    /**
+     * A connected reader and writer.
+     *
+     * <p>Immutable: any thread may read it; the reader and the writer are loop-thread (task) only.
+     */
     public record StreamPair(StreamReader reader, StreamWriter writer) {
     }
 

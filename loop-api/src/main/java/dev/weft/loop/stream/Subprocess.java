@@ -31,7 +31,11 @@ public final class Subprocess {
         this.adapter = adapter;
     }
 
-    /** What {@link #communicate} returns: everything the child wrote, null where not a pipe. */
+    /**
+     * What {@link #communicate} returns: everything the child wrote, null where not a pipe.
+     *
+     * <p>Any thread may read it once returned; the arrays are the caller's.
+     */
     public record Output(byte[] stdout, byte[] stderr) {
     }
 

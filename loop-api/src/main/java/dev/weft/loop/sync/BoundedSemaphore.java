@@ -1,6 +1,10 @@
 package dev.weft.loop.sync;
 
-/** A {@link Semaphore} that fails when released more often than acquired. */
+/**
+ * A {@link Semaphore} that fails when released more often than acquired.
+ *
+ * <p>Loop thread (task steps) only, as {@link Semaphore}.
+ */
 public final class BoundedSemaphore extends Semaphore {
     private final int bound;
 

@@ -25,7 +25,11 @@ import java.util.concurrent.CancellationException;
  * Loop thread (task steps) only.
  */
 public final class TaskGroup {
-    /** A task group's body. */
+    /**
+     * A task group's body.
+     *
+     * <p>Runs inside the task that called {@link TaskGroup#run}, on the thread of its steps.
+     */
     @FunctionalInterface
     public interface Body<T> {
         T run(TaskGroup group) throws Exception;

@@ -5,6 +5,8 @@ import java.util.List;
 /**
  * The failures of a {@link TaskGroup}, all of them (asyncio's {@code ExceptionGroup}): the first is
  * the cause, every one is also attached as suppressed.
+ *
+ * <p>Any thread may create, throw or read it: it holds only values fixed at construction.
  */
 public final class TaskGroupException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -182,10 +182,19 @@ public final class Tasks {
         return new Timeout(t, deadlineNanos != null, deadlineNanos == null ? 0 : deadlineNanos).run(body);
     }
 
-    /** When {@link #wait} returns. */
+    /**
+     * When {@link #wait} returns.
+     *
+     * <p>Constants: any thread.
+     */
     public enum ReturnWhen { FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED }
 
-    /** What {@link #wait} returns: the futures done and those still pending. */
+    /**
+     * What {@link #wait} returns: the futures done and those still pending.
+     *
+     * <p>The sets are the caller's (mutable, not synchronized): use them on the thread that got
+     * them; the futures in them as {@link LoopFuture} says.
+     */
     public record Done<T>(Set<LoopFuture<T>> done, Set<LoopFuture<T>> pending) {
     }
 

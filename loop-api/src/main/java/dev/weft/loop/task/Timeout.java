@@ -20,7 +20,11 @@ import java.util.concurrent.TimeoutException;
 public final class Timeout {
     private enum State { CREATED, ENTERED, EXPIRING, EXPIRED, EXITED }
 
-    /** A timeout scope's body. */
+    /**
+     * A timeout scope's body.
+     *
+     * <p>Runs inside the task that opened the scope, on the thread of its steps.
+     */
     @FunctionalInterface
     public interface Body<T> {
         T run(Timeout scope) throws Exception;

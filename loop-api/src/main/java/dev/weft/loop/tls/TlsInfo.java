@@ -3,6 +3,8 @@ package dev.weft.loop.tls;
 /**
  * The {@link dev.weft.loop.Transport#extraInfo(String)} keys a TLS transport answers, beside those of
  * the transport under it (peer and local address, socket, backend), which it passes through.
+ *
+ * <p>Constants only: any thread.
  */
 public final class TlsInfo {
     /** The {@link javax.net.ssl.SSLEngine} of the connection. */

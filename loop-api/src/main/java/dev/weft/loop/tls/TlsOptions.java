@@ -33,7 +33,11 @@ public final class TlsOptions {
 
     private static final List<String> ALLOWED_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
-    /** Whether a server asks for a client certificate. */
+    /**
+     * Whether a server asks for a client certificate.
+     *
+     * <p>Constants: any thread.
+     */
     public enum ClientAuth {
         /** No client certificate is asked for. */
         NONE,
