@@ -47,7 +47,7 @@ public final class EventLoopGroup implements AutoCloseable {
     private static final AtomicInteger GROUP_IDS = new AtomicInteger();
     private static final long DRAIN_POLL_MILLIS = 10;
 
-    /** How {@link #createServer} spreads connections. */
+    /** How {@link #createServer} spreads connections. Constants: any thread may use them. */
     public enum Spread {
         /** A listener per loop where the kernel balances one port over several, else {@link #HAND_OFF}. */
         AUTO,
@@ -480,7 +480,10 @@ public final class EventLoopGroup implements AutoCloseable {
                 + (shuttingDown ? ", shutting down" : "") + "]";
     }
 
-    /** Builds a group: the number of loops, the backend, the name and how servers spread connections. */
+    /**
+     * Builds a group: the number of loops, the backend, the name and how servers spread connections.
+     * Not thread-safe: one thread configures it and calls {@link #build()}.
+     */
     public static final class Builder {
         private int loops = Runtime.getRuntime().availableProcessors();
         private String backend;
