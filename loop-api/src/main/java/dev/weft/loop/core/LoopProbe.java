@@ -1,5 +1,9 @@
 package dev.weft.loop.core;
 
+import dev.weft.loop.DatagramTransport;
+import dev.weft.loop.Transport;
+import dev.weft.loop.spi.Poller;
+
 /**
  * Where the loop reports what Java Flight Recorder may record: slow callbacks and task steps, loop
  * lag, transport errors. {@link #INSTANCE} records JFR events ({@code dev.weft.loop.jfr}) when the
@@ -43,6 +47,29 @@ public class LoopProbe {
 
     /** After the callback {@code callback} (its handle {@code handle}) ran; commits when it was slow. */
     public void callbackEnded(Object token, Object handle, Object callback) {
+    }
+
+    /**
+     * Runs one I/O event's handler ({@code handler.onReady(ready)}: the protocol's
+     * {@code dataReceived}, {@code connectionMade}, ... that the event leads to), timed as one
+     * callback. The pollers call it instead of {@code onReady} for the events of a poll that began
+     * with {@link #timeCallbacks()} true. The callback's identity is the protocol class of the
+     * handler's {@link Poller.ReadyHandler#owner() owner} where that is a transport, else the owner's class.
+     */
+    public final void timedReady(Poller.ReadyHandler handler, int ready) {
+        Object token = callbackStarted();
+        try {
+            handler.onReady(ready);
+        } finally {
+            Object owner = handler.owner();
+            Object identity = owner;
+            if (owner instanceof Transport t && t.protocol() != null) {
+                identity = t.protocol();
+            } else if (owner instanceof DatagramTransport d && d.protocol() != null) {
+                identity = d.protocol();
+            }
+            callbackEnded(token, owner, identity);
+        }
     }
 
     /** Before a task step; returns what {@link #taskStepEnded} takes (may be null). */

@@ -119,6 +119,11 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
     }
 
     @Override
+    public Object owner() {
+        return core != null ? core : this;
+    }
+
+    @Override
     public void onReady(int readyOps) {
         if (core.isLost()) {
             return;

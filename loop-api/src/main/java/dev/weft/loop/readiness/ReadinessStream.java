@@ -90,6 +90,11 @@ final class ReadinessStream implements StreamIo, Poller.ReadyHandler {
     // ------------------------------------------------------------------ readiness
 
     @Override
+    public Object owner() {
+        return core != null ? core : this;
+    }
+
+    @Override
     public void onReady(int readyOps) {
         if (core.isLost()) {
             return;

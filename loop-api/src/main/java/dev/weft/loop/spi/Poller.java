@@ -45,5 +45,13 @@ public interface Poller extends AutoCloseable {
     @FunctionalInterface
     interface ReadyHandler {
         void onReady(int readyOps);
+
+        /**
+         * What a slow-callback report names for this handler's work: its transport (whose protocol
+         * class is the callback's identity), or the user's callback. The handler itself by default.
+         */
+        default Object owner() {
+            return this;
+        }
     }
 }

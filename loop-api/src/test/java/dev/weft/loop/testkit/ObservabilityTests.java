@@ -9,8 +9,10 @@ import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.LoopStats;
+import dev.weft.loop.Protocol;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.Transport;
 import dev.weft.loop.task.Task;
 import java.io.InputStream;
 import java.net.Socket;
@@ -183,6 +185,51 @@ public abstract class ObservabilityTests extends LoopTestSupport {
         RecordedEvent lag = seen.stream().filter(x -> x.getEventType().getName().equals("dev.weft.LoopLag")).findFirst().get();
         assertTrue(lag.getDuration("lag").toMillis() >= 50, "lag " + lag.getDuration("lag"));
         assertEquals(loop.backendName(), lag.getString("backend"));
+    }
+
+    @Test
+    void shouldStreamASlowDataReceivedAsASlowCallbackNamingTheProtocol() throws Exception {
+        Server server = loop.runUntilComplete(loop.createServer(SlowReader::new, "127.0.0.1", 0, ServerOptions.DEFAULTS));
+        int port = server.addresses().get(0).getPort();
+        List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
+        try (RecordingStream rs = new RecordingStream()) {
+            rs.enable("dev.weft.SlowCallback").withThreshold(Duration.ofMillis(30));
+            rs.onEvent("dev.weft.SlowCallback", seen::add);
+            rs.startAsync();
+            whileLoopRuns(() -> {
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                    s.getOutputStream().write(new byte[] {1, 2, 3});
+                    assertTrue(s.getInputStream().read() >= 0, "the server answers after its slow read");
+                }
+                return null;
+            });
+            waitFor(() -> seen.stream().anyMatch(e -> SlowReader.class.getName().equals(e.getString("callbackClass"))), seen);
+        }
+        RecordedEvent e = seen.stream().filter(x -> SlowReader.class.getName().equals(x.getString("callbackClass")))
+                .findFirst().orElseThrow();
+        assertTrue(e.getDuration().toMillis() >= 50, "duration " + e.getDuration());
+        server.close();
+        loop.runUntilComplete(server.waitClosed());
+    }
+
+    /** A protocol whose dataReceived blocks the loop thread for 60 ms, then answers one byte. */
+    public static final class SlowReader implements Protocol {
+        private Transport transport;
+
+        @Override
+        public void connectionMade(Transport transport) {
+            this.transport = transport;
+        }
+
+        @Override
+        public void dataReceived(org.agrona.DirectBuffer data) {
+            try {
+                Thread.sleep(60);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            transport.write(new byte[] {9});
+        }
     }
 
     @Test

@@ -1,9 +1,10 @@
 package dev.weft.loop.epoll;
 
 import com.sun.jna.Native;
+import dev.weft.loop.core.LoopProbe;
+import dev.weft.loop.posix.Posix;
 import dev.weft.loop.spi.Pollable;
 import dev.weft.loop.spi.Poller;
-import dev.weft.loop.posix.Posix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +50,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p><b>Threads.</b> All but {@link #wakeup()} on the loop thread.
  */
 final class EpollPoller implements Poller {
+    private static final LoopProbe PROBE = LoopProbe.INSTANCE;
+
     static final int INITIAL_EVENTS = 256;
     static final int MAX_EVENTS = 4096;
     /** epoll_wait and epoll_ctl through JNI when the library loaded (see {@link FastPath}), else JNA. */
@@ -208,6 +211,7 @@ final class EpollPoller implements Poller {
             throw Posix.error("epoll_wait(epfd " + epfd + ")", e);
         }
         int dispatched = 0;
+        boolean timed = PROBE.timeCallbacks();
         UnsafeBuffer ev = events;
         for (int i = 0; i < n; i++) {
             int at = i * EpollNative.EVENT_SIZE;
@@ -233,7 +237,11 @@ final class EpollPoller implements Poller {
                 }
             }
             dispatched++;
-            h.onReady(ready);
+            if (timed) {
+                PROBE.timedReady(h, ready);
+            } else {
+                h.onReady(ready);
+            }
         }
         if (n == capacity && capacity < MAX_EVENTS) {
             allocateEvents(Math.min(MAX_EVENTS, capacity * 2));

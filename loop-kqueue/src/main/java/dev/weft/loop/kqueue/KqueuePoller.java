@@ -1,10 +1,11 @@
 package dev.weft.loop.kqueue;
 
 import com.sun.jna.Native;
-import dev.weft.loop.spi.Pollable;
-import dev.weft.loop.spi.Poller;
+import dev.weft.loop.core.LoopProbe;
 import dev.weft.loop.posix.Posix;
 import dev.weft.loop.posix.PosixSocket;
+import dev.weft.loop.spi.Pollable;
+import dev.weft.loop.spi.Poller;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +52,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p><b>Threads.</b> All but {@link #wakeup()} on the loop thread.
  */
 final class KqueuePoller implements Poller {
+    private static final LoopProbe PROBE = LoopProbe.INSTANCE;
+
     static final int INITIAL_EVENTS = 256;
     static final int MAX_EVENTS = 4096;
     /** The ident of the EVFILT_USER wake-up event (idents are per filter: no clash with descriptors). */
@@ -492,6 +495,7 @@ final class KqueuePoller implements Poller {
             drainWakeup();
         }
         int dispatched = 0;
+        boolean timed = PROBE.timeCallbacks();
         for (int i = 0; i < n; i++) {
             Registration r = registrations.get((int) ev.getLong(i * size + KqueueNative.KEVENT_IDENT));
             if (r == null) {
@@ -506,7 +510,11 @@ final class KqueuePoller implements Poller {
                 continue;
             }
             dispatched++;
-            r.handler.onReady(bits);
+            if (timed) {
+                PROBE.timedReady(r.handler, bits);
+            } else {
+                r.handler.onReady(bits);
+            }
         }
         if (n == capacity && capacity < MAX_EVENTS) {
             allocateEvents(Math.min(MAX_EVENTS, capacity * 2));

@@ -1,5 +1,6 @@
 package dev.weft.loop.nio;
 
+import dev.weft.loop.core.LoopProbe;
 import dev.weft.loop.spi.Pollable;
 import dev.weft.loop.spi.Poller;
 import java.io.IOException;
@@ -20,6 +21,10 @@ import java.util.function.Consumer;
  * operations. Raw descriptors cannot be watched here.
  */
 final class NioPoller implements Poller {
+    private static final LoopProbe PROBE = LoopProbe.INSTANCE;
+    /** Whether this poll's events are timed for a recording of slow callbacks. */
+    private boolean timed;
+
     private final Selector selector;
     private int dispatched;
     private final Consumer<SelectionKey> dispatch = this::dispatch;
@@ -93,6 +98,7 @@ final class NioPoller implements Poller {
     @Override
     public int poll(long timeoutNanos) throws IOException {
         dispatched = 0;
+        timed = PROBE.timeCallbacks();
         polling = true;
         try {
             if (timeoutNanos == 0) {
@@ -128,7 +134,12 @@ final class NioPoller implements Poller {
             ready |= WRITABLE;
         }
         dispatched++;
-        ((ReadyHandler) k.attachment()).onReady(ready);
+        ReadyHandler h = (ReadyHandler) k.attachment();
+        if (timed) {
+            PROBE.timedReady(h, ready);
+        } else {
+            h.onReady(ready);
+        }
     }
 
     private static int ops(SelectableChannel ch, int interest) {
