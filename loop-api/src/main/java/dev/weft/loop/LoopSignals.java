@@ -32,6 +32,9 @@ import sun.misc.SignalHandler;
  * JVM's signal thread. {@link #removeAll} runs in {@link EventLoop#close()}.
  */
 final class LoopSignals {
+    /** The signals HotSpot leaves ignored when the process started with them ignored. */
+    private static final java.util.Set<String> JVM_SHUTDOWN_SIGNALS = java.util.Set.of("HUP", "INT", "TERM");
+
     /** Which loop handles each signal number, across the JVM. */
     private static final ConcurrentHashMap<Integer, LoopSignals> OWNERS = new ConcurrentHashMap<>();
 
@@ -175,6 +178,16 @@ final class LoopSignals {
             throw new IllegalArgumentException("signal: the JVM refuses to let SIG" + name + " be handled ("
                     + refused.getMessage() + "); it is in use by the JVM or the OS, or the JVM runs with -Xrs",
                     refused);
+        }
+        if (e.previous == SignalHandler.SIG_IGN && JVM_SHUTDOWN_SIGNALS.contains(name)) {
+            // HotSpot installs no handler for SIGHUP, SIGINT or SIGTERM when the process ignores the
+            // signal (started under nohup, or with it set to SIG_IGN), yet reports success.
+            Signal.handle(sig, SignalHandler.SIG_IGN);
+            live.remove(number);
+            OWNERS.remove(number, this);
+            throw new IllegalStateException("signal: SIG" + name + " is ignored by this process (it was started"
+                    + " with the signal ignored, as under nohup, or it was set to SIG_IGN), and the JVM installs no"
+                    + " handler for an ignored SIGHUP, SIGINT or SIGTERM: the callback would never run");
         }
         entries.put(number, e);
     }

@@ -71,8 +71,31 @@ public abstract class SignalTests extends LoopTestSupport {
     }
 
     @Test
-    void shouldRunTheHandlerWhenSighupArrives() {
-        handleOnce("SIGHUP");
+    void shouldRunTheHandlerWhenSighupArrivesOrRefuseItWhenTheProcessIgnoresSighup() throws IOException {
+        if (!ignoredByThisProcess(1)) {
+            handleOnce("SIGHUP");
+            return;
+        }
+        // Started under nohup (or with SIGHUP set to SIG_IGN): the JVM would install no handler.
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> loop.addSignalHandler("SIGHUP", () -> { }));
+        assertTrue(e.getMessage().contains("SIGHUP is ignored by this process"), e.getMessage());
+        assertFalse(loop.removeSignalHandler("SIGHUP"), "nothing was left installed");
+        assertTrue(ignoredByThisProcess(1), "the disposition is unchanged");
+    }
+
+    /** Whether this process ignores signal {@code number} now (Linux: the SigIgn mask of /proc/self/status). */
+    private static boolean ignoredByThisProcess(int number) throws IOException {
+        java.nio.file.Path status = java.nio.file.Path.of("/proc/self/status");
+        if (!java.nio.file.Files.exists(status)) {
+            return false;
+        }
+        for (String line : java.nio.file.Files.readAllLines(status)) {
+            if (line.startsWith("SigIgn:")) {
+                long mask = Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
+                return (mask & (1L << (number - 1))) != 0;
+            }
+        }
+        return false;
     }
 
     @Test
@@ -145,7 +168,7 @@ public abstract class SignalTests extends LoopTestSupport {
         try {
             loop.addSignalHandler("USR1", () -> {
             });
-            loop.addSignalHandler("HUP", () -> {
+            loop.addSignalHandler("WINCH", () -> {
             });
             loop.close();
             kill("USR1");
@@ -153,8 +176,8 @@ public abstract class SignalTests extends LoopTestSupport {
             EventLoop other = newLoop();
             try {
                 LoopFuture<Void> ran = other.createFuture();
-                other.addSignalHandler("HUP", () -> ran.setResult(null));
-                assertTrue(other.removeSignalHandler("HUP"), "a closed loop no longer owns SIGHUP");
+                other.addSignalHandler("WINCH", () -> ran.setResult(null));
+                assertTrue(other.removeSignalHandler("WINCH"), "a closed loop no longer owns SIGWINCH");
             } finally {
                 other.close();
             }
@@ -223,10 +246,10 @@ public abstract class SignalTests extends LoopTestSupport {
         loop.addSignalHandler("USR1", () -> {
             throw new IllegalStateException("boom");
         });
-        loop.addSignalHandler("HUP", () -> ran.setResult(null));
+        loop.addSignalHandler("WINCH", () -> ran.setResult(null));
         loop.callSoon(() -> {
             kill("USR1");
-            kill("HUP");
+            kill("WINCH");
             sleep(500);
         });
         await(ran);
@@ -235,7 +258,7 @@ public abstract class SignalTests extends LoopTestSupport {
         assertEquals("boom", reported.get(0).exception().getMessage());
         assertTrue(reported.get(0).message().contains("SIGUSR1"), reported.get(0).message());
         assertTrue(loop.removeSignalHandler("USR1"));
-        assertTrue(loop.removeSignalHandler("HUP"));
+        assertTrue(loop.removeSignalHandler("WINCH"));
     }
 
     private static void sleep(long millis) {
