@@ -301,13 +301,23 @@ final class LoadGen {
 
     /** With {@code --markers}, tells the report (reading stdout) when the measured window opens and closes. */
     private void marker(String line) {
-        if (cfg.markers()) {
+        marker(cfg.markers(), line);
+    }
+
+    /** Prints {@code line} when {@code markers} is on; shared with {@link TlsLoadGen}. */
+    static void marker(boolean markers, String line) {
+        if (markers) {
             System.out.println(line);
             System.out.flush();
         }
     }
 
     private void sleepUnlessError(long millis) throws InterruptedException {
+        sleepUnlessError(error, millis);
+    }
+
+    /** Sleeps {@code millis}, or less once {@code error} is set; shared with {@link TlsLoadGen}. */
+    static void sleepUnlessError(AtomicReference<String> error, long millis) throws InterruptedException {
         long end = System.currentTimeMillis() + millis;
         while (error.get() == null) {
             long left = end - System.currentTimeMillis();

@@ -310,20 +310,10 @@ final class TlsLoadGen {
     }
 
     private void marker(String line) {
-        if (cfg.markers()) {
-            System.out.println(line);
-            System.out.flush();
-        }
+        LoadGen.marker(cfg.markers(), line);
     }
 
     private void sleepUnlessError(long millis) throws InterruptedException {
-        long end = System.currentTimeMillis() + millis;
-        while (error.get() == null) {
-            long left = end - System.currentTimeMillis();
-            if (left <= 0) {
-                return;
-            }
-            Thread.sleep(Math.min(left, 50));
-        }
+        LoadGen.sleepUnlessError(error, millis);
     }
 }
