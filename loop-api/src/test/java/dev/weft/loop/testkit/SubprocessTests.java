@@ -234,6 +234,13 @@ public abstract class SubprocessTests extends LoopTestSupport {
              java.nio.channels.Pipe.SourceChannel source = extra.source();
              java.nio.channels.Pipe.SinkChannel sink = extra.sink()) {
             Recorder r = run(List.of("cat"), null);
+            // Look once the child is cat: before its exec, java.lang.Process's launcher helper still
+            // holds the descriptor it reports through, which is not the child's.
+            Path exe = Path.of("/proc/" + r.transport.pid() + "/exe");
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!Files.readSymbolicLink(exe).getFileName().toString().equals("cat") && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
             Path fds = Path.of("/proc/" + r.transport.pid() + "/fd");
             List<String> seen = new ArrayList<>();
             try (var list = Files.newDirectoryStream(fds)) {
