@@ -5,7 +5,9 @@ import dev.weft.loop.core.Nanos;
 import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.core.LoopMetrics;
 import dev.weft.loop.core.LoopProbe;
+import dev.weft.loop.core.ReadyQueue;
 import dev.weft.loop.core.TimerWheel;
+import dev.weft.loop.core.WakeupFlag;
 import dev.weft.loop.task.Coroutine;
 import dev.weft.loop.task.Task;
 import dev.weft.loop.task.Tasks;
@@ -52,6 +54,10 @@ import java.util.function.Supplier;
  *       order, equal deadlines in the order they were scheduled. A timer never runs early.</li>
  *   <li><b>Ready callbacks.</b> Run exactly the callbacks queued when this phase began, FIFO;
  *       callbacks they schedule run in the next iteration.</li>
+ *   <li><b>Catching up.</b> If nothing the loop queued itself is waiting, run what other threads
+ *       sent meanwhile (up to 1,024 items) without another poll. Waiting for the
+ *       next iteration would cost a poll per batch; running them now overtakes nothing, since the
+ *       ready queue is empty. A callback they schedule ends this phase.</li>
  * </ol>
  *
  * <h2>Threads</h2>
@@ -89,6 +95,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     private static final ThreadLocal<EventLoop> RUNNING_HERE = new ThreadLocal<>();
     /** Slots of the inbox ring; more wait in its overflow list, nothing is refused. */
     static final int INBOX_CAPACITY = 4096;
+    /** At most this many inbox items run at the end of an iteration that found them meanwhile. */
+    static final int INBOX_CHASE = 1024;
 
     static {
         // Loaded with the loop, not on first use: these run when the process may have no
@@ -102,7 +110,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final LongSupplier clock;
     private final TimerWheel timers;
     private final Inbox inbox = new Inbox(INBOX_CAPACITY);
-    private final AtomicInteger wakeupArmed = new AtomicInteger();
+    private final WakeupFlag wakeupArmed = new WakeupFlag();
     private final TimerWheel.Handler timerFired = this::onTimerFired;
     private final LoopMetrics metrics = new LoopMetrics();
     /** Whether this iteration's callbacks are timed: debug mode, or a recording wants slow callbacks. */
@@ -119,9 +127,7 @@ public final class EventLoop implements Executor, AutoCloseable {
      * callbacks are due, or a bare {@link Runnable} (from {@link #execute} and
      * {@link #scheduleTimer}).
      */
-    private Object[] ready = new Object[64];
-    private int readyHead;
-    private int readyTail;
+    private final ReadyQueue ready = new ReadyQueue(64);
 
     private volatile Thread loopThread;
     /** The loop this thread ran before entering this one (a loop run inside another's callback). */
@@ -411,10 +417,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         } finally {
             loopThread = previous;
         }
-        while (readyHead != readyTail) {
-            ready[readyHead] = null;
-            readyHead = (readyHead + 1) & (ready.length - 1);
-        }
+        ready.clear();
         while (inbox.poll() != null) {
             // Dropped: the loop is closed.
         }
@@ -452,7 +455,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         int work = drainInbox();
 
         long timeout;
-        if (readyHead != readyTail || stopping) {
+        if (!ready.isEmpty() || stopping) {
             timeout = 0;
         } else {
             long next = timers.earliestDeadline();
@@ -462,7 +465,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         if (armed) {
             // Arm before the last inbox check: a producer that offers after this sees the flag
             // and wakes the poll; one that offered before is seen by the check.
-            wakeupArmed.set(1);
+            wakeupArmed.arm();
             if (!inbox.isEmpty()) {
                 timeout = 0;
             }
@@ -478,8 +481,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             callExceptionHandler(new ExceptionContext("unhandled exception in I/O dispatch", e, driver));
         } finally {
             if (armed) {
-                // Ordered store, no fence: a producer that still sees 1 only adds a spurious wake-up.
-                wakeupArmed.lazySet(0);
+                wakeupArmed.disarm();
             }
         }
 
@@ -493,25 +495,30 @@ public final class EventLoop implements Executor, AutoCloseable {
             PROBE.loopLag(lag, backend.name());
         }
 
-        timeCallbacks = debug || PROBE.timeCallbacks();
+        boolean timed = debug || PROBE.timeCallbacks();
+        if (timed != timeCallbacks) {
+            // Written only on change: other threads read fields next to this one on every call.
+            timeCallbacks = timed;
+        }
         int ran = 0;
-        int n = (readyTail - readyHead) & (ready.length - 1);
+        int n = ready.size();
         for (int i = 0; i < n; i++) {
-            Object o = ready[readyHead];
-            ready[readyHead] = null;
-            readyHead = (readyHead + 1) & (ready.length - 1);
-            if (o instanceof Handle h) {
-                if (!h.cancelled) {
-                    run(h.callback, h);
-                    ran++;
-                }
-            } else if (o instanceof LoopFuture<?> f) {
-                ran += f.runDoneCallbacks();
+            ran += runReady(ready.poll());
+        }
+        // Keep up with other threads: while nothing the loop queued itself waits (so no earlier
+        // item could be overtaken), run what the inbox received meanwhile now instead of after one
+        // more poll. Bounded, so a flood from other threads cannot hold off I/O and timers.
+        int chased = 0;
+        Object o;
+        while (chased < INBOX_CHASE && ready.isEmpty() && !stopping && (o = inbox.poll()) != null) {
+            chased++;
+            if (o instanceof TimerHandle || o instanceof CancelTimer) {
+                accept(o);
             } else {
-                run((Runnable) o, o);
-                ran++;
+                ran += runReady(o);
             }
         }
+        work += chased;
         metrics.iterationEnded(io, ran, timers.size(), driver.liveHandles() + liveChildren.size());
         return work + ran;
     }
@@ -548,26 +555,47 @@ public final class EventLoop implements Executor, AutoCloseable {
         return Math.min(MAX_POLL_NANOS, Nanos.subtract(deadline, now));
     }
 
+    /** Runs one ready item; returns the callbacks it ran. */
+    private int runReady(Object o) {
+        if (o instanceof Handle h) {
+            if (!h.cancelled) {
+                run(h.callback, h);
+                return 1;
+            }
+            return 0;
+        }
+        if (o instanceof LoopFuture<?> f) {
+            return f.runDoneCallbacks();
+        }
+        run((Runnable) o, o);
+        return 1;
+    }
+
     private int drainInbox() {
         int n = 0;
         Object o;
         while ((o = inbox.poll()) != null) {
             n++;
-            if (o instanceof TimerHandle th) {
-                if (!th.cancelled) {
-                    th.timerId = timers.schedule(th.when, th);
-                }
-            } else if (o instanceof CancelTimer ct) {
-                TimerHandle th = ct.handle;
-                if (th.timerId != TimerWheel.NULL_TIMER) {
-                    timers.cancel(th.timerId);
-                    th.timerId = TimerWheel.NULL_TIMER;
-                }
-            } else {
-                pushReady(o);
-            }
+            accept(o);
         }
         return n;
+    }
+
+    /** Takes one item from the inbox: a timer to enter or cancel, else a ready item. */
+    private void accept(Object o) {
+        if (o instanceof TimerHandle th) {
+            if (!th.cancelled) {
+                th.timerId = timers.schedule(th.when, th);
+            }
+        } else if (o instanceof CancelTimer ct) {
+            TimerHandle th = ct.handle;
+            if (th.timerId != TimerWheel.NULL_TIMER) {
+                timers.cancel(th.timerId);
+                th.timerId = TimerWheel.NULL_TIMER;
+            }
+        } else {
+            pushReady(o);
+        }
     }
 
     private void onTimerFired(long id, Object payload) {
@@ -650,27 +678,11 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private void pushReady(Object h) {
-        Object[] q = ready;
-        q[readyTail] = h;
-        readyTail = (readyTail + 1) & (q.length - 1);
-        if (readyTail == readyHead) {
-            growReady();
-        }
-    }
-
-    private void growReady() {
-        Object[] old = ready;
-        Object[] q = new Object[old.length << 1];
-        int n = old.length - readyHead;
-        System.arraycopy(old, readyHead, q, 0, n);
-        System.arraycopy(old, 0, q, n, readyHead);
-        readyHead = 0;
-        readyTail = old.length;
-        ready = q;
+        ready.push(h);
     }
 
     private void wakeup() {
-        if (wakeupArmed.get() != 0 && wakeupArmed.compareAndSet(1, 0)) {
+        if (wakeupArmed.take()) {
             driver.wakeup();
         }
     }

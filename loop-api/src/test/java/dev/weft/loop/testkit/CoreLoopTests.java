@@ -401,6 +401,61 @@ public abstract class CoreLoopTests extends LoopTestSupport {
         assertEquals(0, outOfOrder.get(), "each thread's callbacks run in the order it scheduled them");
     }
 
+    /** Runs {@code body} on a new thread and waits for it: "another thread", synchronously. */
+    private static void onAnotherThread(Runnable body) {
+        Thread t = new Thread(body, "other");
+        t.start();
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertFalse(t.isAlive(), "the other thread finished");
+    }
+
+    @Test
+    void shouldRunThreadsafeCallbacksThatArrivedDuringTheRunPhaseInTheSameIteration() {
+        List<String> seen = new ArrayList<>();
+        loop.callSoon(() -> {
+            seen.add("a");
+            onAnotherThread(() -> loop.execute(() -> seen.add("b")));
+        });
+        loop.runOnce();
+        assertEquals(List.of("a", "b"), seen,
+                "nothing the loop queued itself waited, so the inbox was caught up without another poll");
+    }
+
+    @Test
+    void shouldNotLetAThreadsafeCallbackOvertakeOneTheLoopQueuedBeforeIt() {
+        List<String> seen = new ArrayList<>();
+        loop.callSoon(() -> {
+            loop.callSoon(() -> seen.add("queued by the loop first"));
+            onAnotherThread(() -> loop.callSoonThreadsafe(() -> seen.add("queued by another thread after")));
+        });
+        loop.runOnce();
+        assertEquals(List.of(), seen, "both wait for the next iteration");
+        loop.runOnce();
+        assertEquals(List.of("queued by the loop first", "queued by another thread after"), seen);
+    }
+
+    @Test
+    void shouldLeaveAFloodFromAnotherThreadToLaterIterations() {
+        int flood = 3000;
+        int[] ran = new int[1];
+        loop.callSoon(() -> onAnotherThread(() -> {
+            for (int i = 0; i < flood; i++) {
+                loop.execute(() -> ran[0]++);
+            }
+        }));
+        loop.runOnce();
+        assertTrue(ran[0] > 0 && ran[0] < flood,
+                "one iteration ran part of the flood, leaving the rest for the next poll: " + ran[0]);
+        for (int i = 0; i < 10 && ran[0] < flood; i++) {
+            loop.runOnce();
+        }
+        assertEquals(flood, ran[0], "none lost");
+    }
+
     /** Caught a lost wake-up in epoll's coalesced eventfd: the loop slept with work queued. */
     @Test
     void shouldNeverSleepWithWorkQueuedFromAnotherThread() throws Exception {
