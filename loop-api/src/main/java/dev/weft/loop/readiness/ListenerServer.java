@@ -5,13 +5,11 @@ import dev.weft.loop.spi.Poller;
 import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
-import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
-import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import dev.weft.loop.UnixServerOptions;
 import dev.weft.loop.UnixSocketAddress;
-import dev.weft.loop.transport.ServerClients;
+import dev.weft.loop.transport.ServerCore;
 import dev.weft.loop.transport.StreamCore;
 import dev.weft.loop.transport.UnixSocketFile;
 import dev.weft.loop.core.ResourceWatch;
@@ -43,24 +41,15 @@ import java.util.function.Supplier;
  * last report. The classes this path uses are loaded with this one, so the first failure behaves
  * like every later one even when no descriptor is left to read a class file with.
  *
- * <p><b>Hand-off.</b> A server can give the connections it accepts to servers of other loops of the
- * same backend in turn ({@link #handOffTo}, for {@code EventLoopGroup} where no kernel option spreads
- * connections over one listener per loop): the socket goes into the target's hand-off queue and a
- * drain of that queue into the target loop's thread-safe inbox; there it is adopted by that loop's
- * socket factory, gets its protocol from the target's factory and counts among the target's
- * connections. A target whose loop is closed is skipped. A target that stopped serving closes what
- * it is handed; when it stops (its close, or its loop's) it refuses hand-offs first, then closes what
- * its queue holds, and an acceptor that finds it refusing after queueing closes what is left there
- * itself, so no handed connection is lost with a loop's inbox.
+ * <p><b>Hand-off.</b> See {@link ServerCore}: a connection handed in from another loop is adopted by
+ * this loop's socket factory before it becomes a transport here.
  *
- * <p><b>Threads.</b> Every public method but {@link #loop()}, {@link #addresses()} (fixed once the
- * server is open) and {@link #toString()} runs on the loop thread only and checks that first.
+ * <p><b>Threads.</b> As {@link ServerCore}: loop thread only, but for {@link #loop()},
+ * {@link #addresses()} and {@link #toString()}.
  */
-final class ListenerServer implements Server {
+final class ListenerServer extends ServerCore<ListenerServer, NetSocket> {
     static final int ACCEPT_BATCH = 64;
     static final long ACCEPT_RETRY_MS = 1000;
-    static final long REPORT_INTERVAL_MS = 1000;
-    private static final long REPORT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(REPORT_INTERVAL_MS);
 
     static {
         // Loaded now: out of descriptors, a class file cannot be opened (a NoClassDefFoundError
@@ -70,38 +59,19 @@ final class ListenerServer implements Server {
     }
 
     private final ReadinessDriver driver;
-    private final EventLoop loop;
-    private final Supplier<? extends BaseProtocol> factory;
-    private final ServerOptions options;
     private final List<NetSocket> listeners = new ArrayList<>();
-    private final List<InetSocketAddress> addresses = new ArrayList<>();
-    private final ServerClients clients;
     private final SpareDescriptor spare = new SpareDescriptor();
     private final Runnable resumeAccepting = this::resumeAccepting;
     private boolean acceptPaused;
-    private boolean reported;
-    private long nextReportNanos;
     private int refusedUnreported;
     /** A Unix server's socket file (removed on close unless replaced), else null. */
     private UnixSocketFile unixFile;
-    /** Where accepted connections go, this server among them, in turn; null: all stay here. */
-    private ListenerServer[] handOff;
-    private int nextTarget;
-    /** Connections other loops' listeners handed to this server, not yet taken. Any thread. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<NetSocket> handedIn = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** Set (before its queue is closed out) once this server takes no more hand-offs. */
-    private volatile boolean refusingHandOffs;
-    private final Runnable takeHandedIn = this::takeHandedIn;
-
     /** Debug mode: reports this server if it is garbage-collected unclosed; else null. */
     private ResourceWatch watch;
 
     private ListenerServer(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
+        super(driver.loop, driver.name, factory, options);
         this.driver = driver;
-        this.loop = driver.loop;
-        this.factory = factory;
-        this.options = options;
-        this.clients = new ServerClients(driver.loop);
     }
 
     static ListenerServer open(ReadinessDriver driver, Supplier<? extends BaseProtocol> factory,
@@ -122,29 +92,6 @@ final class ListenerServer implements Server {
         driver.opened(s);
         s.watch = ResourceWatch.open(s.loop, s, "server " + s);
         return s;
-    }
-
-    /**
-     * Makes {@code acceptor} give each connection it accepts to the next of {@code targets} in turn
-     * (servers of this backend on any loop, {@code acceptor} itself among them or not). Acceptor's
-     * loop thread.
-     */
-    static void handOffTo(Server acceptor, List<Server> targets) {
-        if (!(acceptor instanceof ListenerServer a)) {
-            throw new IllegalArgumentException("not a server of a readiness backend: " + acceptor);
-        }
-        a.loop.assertInLoop("Server.handOff");
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("no server to hand connections to: " + targets);
-        }
-        ListenerServer[] to = new ListenerServer[targets.size()];
-        for (int i = 0; i < to.length; i++) {
-            if (!(targets.get(i) instanceof ListenerServer t) || !t.driver.name.equals(a.driver.name)) {
-                throw new IllegalArgumentException("cannot hand " + a.driver.name + " connections to " + targets.get(i));
-            }
-            to[i] = t;
-        }
-        a.handOff = to;
     }
 
     private static void loadEagerly(Class<?>... classes) {
@@ -267,72 +214,31 @@ final class ListenerServer implements Server {
             if (c == null) {
                 return;
             }
-            if (handOff == null) {
-                accepted(c);
-            } else {
-                handOff(c);
-            }
+            dispatch(c);
         }
     }
 
-    /** Gives {@code c} to the next target whose loop is open; closes it if there is none. */
-    private void handOff(NetSocket c) {
-        ListenerServer[] to = handOff;
-        for (int tries = 0; tries < to.length; tries++) {
-            ListenerServer target = to[nextTarget];
-            nextTarget = nextTarget + 1 == to.length ? 0 : nextTarget + 1;
-            if (target == this) {
-                accepted(c);
-                return;
-            }
-            if (target.loop.isClosed() || target.refusingHandOffs) {
-                continue;
-            }
-            target.handedIn.offer(c);
-            if (!target.refusingHandOffs) {
-                try {
-                    target.loop.callSoonThreadsafe(target.takeHandedIn);
-                    return;
-                } catch (IllegalStateException closedMeanwhile) {
-                    // Its loop closed between the check and here: it refuses, or will, and then
-                    // closes what it holds; what it left is closed below.
-                }
-            }
-            closeRefused(target);
+    /** On this loop: a connection another loop's listener accepted, adopted by this loop's sockets. */
+    @Override
+    protected void serveHandedIn(NetSocket accepted) {
+        NetSocket c;
+        try {
+            c = driver.sockets.adopt(accepted);
+        } catch (RuntimeException e) {
+            driver.closeSocket(accepted, false);
+            loop.callExceptionHandler(new ExceptionContext("taking over a connection from another loop failed", e, this));
             return;
         }
+        serve(c);
+    }
+
+    @Override
+    protected void closeAccepted(NetSocket c) {
         driver.closeSocket(c, false);
     }
 
-    /** On this loop: closes what a target that refuses hand-offs still holds (it may close some too). */
-    private void closeRefused(ListenerServer target) {
-        NetSocket left;
-        while ((left = target.handedIn.poll()) != null) {
-            driver.closeSocket(left, false);
-        }
-    }
-
-    /** On this server's loop: takes the connections other loops' listeners handed to it. */
-    private void takeHandedIn() {
-        NetSocket accepted;
-        while ((accepted = handedIn.poll()) != null) {
-            NetSocket c;
-            try {
-                c = driver.sockets.adopt(accepted);
-            } catch (RuntimeException e) {
-                driver.closeSocket(accepted, false);
-                loop.callExceptionHandler(new ExceptionContext("taking over a connection from another loop failed", e, this));
-                continue;
-            }
-            if (!clients.isServing()) {
-                driver.closeSocket(c, false);
-                continue;
-            }
-            accepted(c);
-        }
-    }
-
-    private void accepted(NetSocket c) {
+    @Override
+    protected void serve(NetSocket c) {
         BaseProtocol protocol;
         try {
             if (options.tcpNoDelay()) {
@@ -390,7 +296,7 @@ final class ListenerServer implements Server {
             spare.acquire();
             if (refused > 0) {
                 refusedUnreported += refused;
-                report("accept failed: out of descriptors; closing waiting connections at once", e);
+                reportRefused("accept failed: out of descriptors; closing waiting connections at once", e);
                 // The listener stays watched: more waiting connections make it readable again.
                 return;
             }
@@ -429,7 +335,7 @@ final class ListenerServer implements Server {
                 // Re-enabled below or closed with the server.
             }
         }
-        report("accept failed: out of resources; pausing accept for " + ACCEPT_RETRY_MS + " ms", e);
+        reportRefused("accept failed: out of resources; pausing accept for " + ACCEPT_RETRY_MS + " ms", e);
         loop.callLater(ACCEPT_RETRY_MS, TimeUnit.MILLISECONDS, resumeAccepting);
     }
 
@@ -449,27 +355,19 @@ final class ListenerServer implements Server {
     }
 
     /** Reports at most once per {@link #REPORT_INTERVAL_MS}; what is held back is only counted. */
-    private void report(String what, IOException e) {
-        long now = loop.time();
-        if (reported && now < nextReportNanos) {
+    private void reportRefused(String what, IOException e) {
+        if (!reportDue()) {
             return;
         }
-        reported = true;
-        nextReportNanos = now > Long.MAX_VALUE - REPORT_INTERVAL_NANOS ? Long.MAX_VALUE : now + REPORT_INTERVAL_NANOS;
         int refused = refusedUnreported;
         refusedUnreported = 0;
         loop.callExceptionHandler(new ExceptionContext(what + " (" + refused + " refused since the last report;"
                 + " reported at most once every " + REPORT_INTERVAL_MS + " ms)", e, this));
     }
 
-    void closeListeners() {
+    @Override
+    protected void closeOwnListeners() {
         ResourceWatch.closed(watch);
-        clients.stopServing();
-        refusingHandOffs = true;
-        NetSocket handed;
-        while ((handed = handedIn.poll()) != null) {
-            driver.closeSocket(handed, false);
-        }
         for (NetSocket l : listeners) {
             driver.closeSocket(l, true);
         }
@@ -479,59 +377,17 @@ final class ListenerServer implements Server {
     }
 
     @Override
-    public EventLoop loop() {
-        return loop;
-    }
-
-    @Override
-    public List<InetSocketAddress> addresses() {
-        return List.copyOf(addresses);
-    }
-
-    @Override
     public List<SocketAddress> boundAddresses() {
         return unixFile != null ? List.of(unixFile.address()) : List.copyOf(addresses);
     }
 
     @Override
-    public boolean isServing() {
-        loop.assertInLoop("Server.isServing");
-        return clients.isServing();
+    protected boolean holdsListeners() {
+        return !listeners.isEmpty();
     }
 
     @Override
-    public void close() {
-        loop.assertInLoop("Server.close");
-        if (!clients.isServing() && listeners.isEmpty()) {
-            return;
-        }
-        closeListeners();
+    protected void forget() {
         driver.closed(this);
-    }
-
-    @Override
-    public LoopFuture<Void> waitClosed() {
-        return clients.waitClosed();
-    }
-
-    @Override
-    public void closeClients() {
-        clients.closeAll();
-    }
-
-    @Override
-    public void abortClients() {
-        clients.abortAll();
-    }
-
-    @Override
-    public int connectionCount() {
-        loop.assertInLoop("Server.connectionCount");
-        return clients.count();
-    }
-
-    @Override
-    public String toString() {
-        return "Server[" + driver.name + ", " + boundAddresses() + (clients.isServing() ? ", serving" : ", closed") + "]";
     }
 }

@@ -119,7 +119,7 @@ public final class ReadinessDriver implements IoDriver {
 
     @Override
     public void handOff(Server acceptor, List<Server> targets) {
-        ListenerServer.handOffTo(acceptor, targets);
+        dev.weft.loop.transport.ServerCore.handOffTo(acceptor, targets);
     }
 
     @Override

@@ -263,7 +263,7 @@ final class IocpDriver implements IoDriver {
 
     @Override
     public void handOff(Server acceptor, List<Server> targets) {
-        IocpServer.handOffTo(acceptor, targets);
+        dev.weft.loop.transport.ServerCore.handOffTo(acceptor, targets);
     }
 
     @Override

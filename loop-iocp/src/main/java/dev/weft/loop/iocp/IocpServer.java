@@ -2,13 +2,10 @@ package dev.weft.loop.iocp;
 
 import com.sun.jna.Function;
 import dev.weft.loop.BaseProtocol;
-import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
-import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
-import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
-import dev.weft.loop.transport.ServerClients;
+import dev.weft.loop.transport.ServerCore;
 import dev.weft.loop.transport.StreamCore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,46 +31,23 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * TIME_WAIT. So {@code reuseAddress} sets nothing here, and {@code reusePort} is refused as
  * unsupported.
  *
- * <p><b>Hand-off.</b> For {@code EventLoopGroup}: a server can give the sockets it accepts to the
- * servers of other loops in turn ({@link #handOffTo}); an accepted socket is not yet associated with
- * a completion port, so the target loop associates it with its own port (a handle joins one port
- * for life) and makes the transport there. As in the readiness servers, a socket goes into the
- * target's queue first; a target refuses hand-offs before closing out its queue when it stops, and
- * an acceptor that finds it refusing after queueing closes what is left, so none is lost with a
- * closed loop's inbox.
+ * <p><b>Hand-off.</b> See {@link ServerCore}. An accepted socket is not yet associated with a
+ * completion port, so a target loop associates it with its own port (a handle joins one port for
+ * life) and makes the transport there.
  */
-final class IocpServer implements Server {
+final class IocpServer extends ServerCore<IocpServer, Long> {
     static final int ACCEPTS = 8;
     /** Delay before an accept slot whose AcceptEx failed (not a reset) is tried again. */
     static final long ACCEPT_RETRY_MS = 1000;
-    static final long REPORT_INTERVAL_MS = 1000;
     /** AcceptEx wants room for each address plus 16 bytes. */
     static final int ADDRESS_ROOM = SOCKADDR_STORAGE_SIZE + 16;
 
     private final IocpDriver driver;
-    private final EventLoop loop;
-    private final Supplier<? extends BaseProtocol> factory;
-    private final ServerOptions options;
     private final List<Listener> listeners = new ArrayList<>();
-    private final List<InetSocketAddress> addresses = new ArrayList<>();
-    private final ServerClients clients;
-    private boolean reported;
-    private long nextReportNanos;
-    /** Where accepted sockets go, this server among them, in turn; null: all stay here. */
-    private IocpServer[] handOff;
-    private int nextTarget;
-    /** Sockets other loops' servers handed to this one, not yet taken. Any thread. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Long> handedIn = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** Set (before its queue is closed out) once this server takes no more hand-offs. */
-    private volatile boolean refusingHandOffs;
-    private final Runnable takeHandedIn = this::takeHandedIn;
 
     private IocpServer(IocpDriver driver, Supplier<? extends BaseProtocol> factory, ServerOptions options) {
+        super(driver.loop, driver.name, factory, options);
         this.driver = driver;
-        this.loop = driver.loop;
-        this.factory = factory;
-        this.options = options;
-        this.clients = new ServerClients(driver.loop);
     }
 
     static IocpServer open(IocpDriver driver, Supplier<? extends BaseProtocol> factory,
@@ -111,25 +85,6 @@ final class IocpServer implements Server {
         s.clients.startServing();
         driver.opened(s);
         return s;
-    }
-
-    /** Makes {@code acceptor} give each socket it accepts to the next of {@code targets} in turn. */
-    static void handOffTo(Server acceptor, List<Server> targets) {
-        if (!(acceptor instanceof IocpServer a)) {
-            throw new IllegalArgumentException("not an iocp server: " + acceptor);
-        }
-        a.loop.assertInLoop("Server.handOff");
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("no server to hand connections to: " + targets);
-        }
-        IocpServer[] to = new IocpServer[targets.size()];
-        for (int i = 0; i < to.length; i++) {
-            if (!(targets.get(i) instanceof IocpServer t)) {
-                throw new IllegalArgumentException("cannot hand iocp connections to " + targets.get(i));
-            }
-            to[i] = t;
-        }
-        a.handOff = to;
     }
 
     /** One listening socket and its AcceptEx slots. */
@@ -250,19 +205,6 @@ final class IocpServer implements Server {
         }
     }
 
-    /** Reports an accept failure unless one was reported less than {@link #REPORT_INTERVAL_MS} ago. */
-    private void report(String what, Throwable e) {
-        long now = loop.time();
-        if (reported && now < nextReportNanos) {
-            return;
-        }
-        reported = true;
-        long interval = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(REPORT_INTERVAL_MS);
-        nextReportNanos = now > Long.MAX_VALUE - interval ? Long.MAX_VALUE : now + interval;
-        loop.callExceptionHandler(new ExceptionContext(what + " (reported at most once every "
-                + REPORT_INTERVAL_MS + " ms)", e, this));
-    }
-
     private void accepted(Listener listener, long s) {
         try {
             WinSock.updateContext(s, SO_UPDATE_ACCEPT_CONTEXT, listener.socket);
@@ -277,53 +219,17 @@ final class IocpServer implements Server {
             loop.callExceptionHandler(new ExceptionContext("accepting a connection failed", e, this));
             return;
         }
-        if (handOff == null) {
-            adopt(s);
-            return;
-        }
-        IocpServer[] to = handOff;
-        for (int tries = 0; tries < to.length; tries++) {
-            IocpServer target = to[nextTarget];
-            nextTarget = nextTarget + 1 == to.length ? 0 : nextTarget + 1;
-            if (target == this) {
-                adopt(s);
-                return;
-            }
-            if (target.loop.isClosed() || target.refusingHandOffs) {
-                continue;
-            }
-            target.handedIn.offer(s);
-            if (!target.refusingHandOffs) {
-                try {
-                    target.loop.callSoonThreadsafe(target.takeHandedIn);
-                    return;
-                } catch (IllegalStateException closedMeanwhile) {
-                    // Its loop closed meanwhile: it refuses, or will; what it left is closed below.
-                }
-            }
-            Long left;
-            while ((left = target.handedIn.poll()) != null) {
-                WinSock.close(left);
-            }
-            return;
-        }
+        dispatch(s);
+    }
+
+    @Override
+    protected void closeAccepted(Long s) {
         WinSock.close(s);
     }
 
-    /** On this server's loop: the sockets other loops' servers handed to it. */
-    private void takeHandedIn() {
-        Long s;
-        while ((s = handedIn.poll()) != null) {
-            if (clients.isServing()) {
-                adopt(s);
-            } else {
-                WinSock.close(s);
-            }
-        }
-    }
-
     /** Joins {@code s} (accepted, options set) to this loop's port as a transport of this server. */
-    private void adopt(long s) {
+    @Override
+    protected void serve(Long s) {
         int key = -1;
         try {
             BaseProtocol protocol = factory.get();
@@ -356,67 +262,15 @@ final class IocpServer implements Server {
         }
     };
 
-    void closeListeners() {
-        clients.stopServing();
-        refusingHandOffs = true;
-        Long handed;
-        while ((handed = handedIn.poll()) != null) {
-            WinSock.close(handed);
-        }
+    @Override
+    protected void closeOwnListeners() {
         for (Listener l : listeners) {
             l.close();
         }
     }
 
     @Override
-    public EventLoop loop() {
-        return loop;
-    }
-
-    @Override
-    public List<InetSocketAddress> addresses() {
-        return List.copyOf(addresses);
-    }
-
-    @Override
-    public boolean isServing() {
-        loop.assertInLoop("Server.isServing");
-        return clients.isServing();
-    }
-
-    @Override
-    public void close() {
-        loop.assertInLoop("Server.close");
-        if (!clients.isServing()) {
-            return;
-        }
-        closeListeners();
+    protected void forget() {
         driver.closed(this);
-    }
-
-    @Override
-    public LoopFuture<Void> waitClosed() {
-        return clients.waitClosed();
-    }
-
-    @Override
-    public void closeClients() {
-        clients.closeAll();
-    }
-
-    @Override
-    public void abortClients() {
-        clients.abortAll();
-    }
-
-    @Override
-    public int connectionCount() {
-        loop.assertInLoop("Server.connectionCount");
-        return clients.count();
-    }
-
-    @Override
-    public String toString() {
-        return "Server[" + driver.name + ", " + addresses + (clients.isServing() ? ", serving" : ", closed") + "]";
     }
 }
