@@ -130,6 +130,130 @@ public final class TestCerts {
         }
     }
 
+    private KeyStore ca;
+    private KeyStore expired;
+    private KeyStore caSigned;
+
+    /**
+     * A CA and two localhost certificates it signed: one valid, one whose validity ended days ago.
+     * Made on first use (keytool runs: a CA, two key pairs, two signatures, two imports each).
+     * A chain is needed: a self-signed certificate trusted directly is a trust anchor, and the JDK
+     * does not check an anchor's dates.
+     */
+    private synchronized void makeCaChain() throws Exception {
+        if (ca != null) {
+            return;
+        }
+        String kt = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Path caFile = dir.resolve("ca.p12");
+        caFile.toFile().deleteOnExit();
+        List<String> alg = EC ? List.of("-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA")
+                : List.of("-keyalg", "RSA", "-keysize", "2048", "-sigalg", "SHA256withRSA");
+        List<String> pass = List.of("-storetype", "PKCS12", "-storepass", new String(PASSWORD),
+                "-keypass", new String(PASSWORD));
+        List<String> cmd = new ArrayList<>(List.of(kt, "-genkeypair", "-keystore", caFile.toString(), "-alias", "ca",
+                "-dname", "CN=Weft Test CA", "-validity", "30", "-ext", "bc:c"));
+        cmd.addAll(pass);
+        cmd.addAll(alg);
+        keytool(cmd, null);
+        Path caCert = dir.resolve("ca.crt");
+        caCert.toFile().deleteOnExit();
+        cmd = new ArrayList<>(List.of(kt, "-exportcert", "-rfc", "-keystore", caFile.toString(), "-alias", "ca",
+                "-file", caCert.toString()));
+        cmd.addAll(pass);
+        keytool(cmd, null);
+        // The two leaves at once: each is five keytool runs, a JVM start each.
+        java.util.concurrent.CompletableFuture<KeyStore> old = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return leaf(kt, "expired", caFile, caCert, alg, pass, List.of("-startdate", "-10d", "-validity", "2"));
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        caSigned = leaf(kt, "signed", caFile, caCert, alg, pass, List.of("-validity", "3"));
+        expired = old.join();
+        KeyStore c = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(caFile)) {
+            c.load(in, PASSWORD);
+        }
+        ca = c;
+    }
+
+    private KeyStore leaf(String kt, String alias, Path caFile, Path caCert, List<String> alg, List<String> pass,
+                          List<String> dates) throws Exception {
+        Path file = dir.resolve(alias + ".p12");
+        Path csr = dir.resolve(alias + ".csr");
+        Path crt = dir.resolve(alias + ".crt");
+        for (Path f : List.of(file, csr, crt)) {
+            f.toFile().deleteOnExit();
+        }
+        List<String> cmd = new ArrayList<>(List.of(kt, "-genkeypair", "-keystore", file.toString(), "-alias", alias,
+                "-dname", "CN=localhost", "-validity", "3"));
+        cmd.addAll(pass);
+        cmd.addAll(alg);
+        keytool(cmd, null);
+        cmd = new ArrayList<>(List.of(kt, "-certreq", "-keystore", file.toString(), "-alias", alias,
+                "-file", csr.toString()));
+        cmd.addAll(pass);
+        keytool(cmd, null);
+        cmd = new ArrayList<>(List.of(kt, "-gencert", "-rfc", "-keystore", caFile.toString(), "-alias", "ca",
+                "-infile", csr.toString(), "-outfile", crt.toString(), "-ext", "SAN=dns:localhost,ip:127.0.0.1"));
+        cmd.addAll(dates);
+        cmd.addAll(pass);
+        keytool(cmd, null);
+        cmd = new ArrayList<>(List.of(kt, "-importcert", "-noprompt", "-keystore", file.toString(), "-alias", "ca",
+                "-file", caCert.toString()));
+        cmd.addAll(pass);
+        keytool(cmd, null);
+        cmd = new ArrayList<>(List.of(kt, "-importcert", "-keystore", file.toString(), "-alias", alias,
+                "-file", crt.toString()));
+        cmd.addAll(pass);
+        keytool(cmd, null);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, PASSWORD);
+        }
+        ks.deleteEntry("ca");
+        return ks;
+    }
+
+    private static void keytool(List<String> cmd, String input) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out;
+        try (InputStream in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("keytool failed: " + String.join(" ", cmd) + ": " + out);
+        }
+    }
+
+    private KeyStore caChain(boolean wantExpired) {
+        try {
+            makeCaChain();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot make the CA test chain with keytool: " + e, e);
+        }
+        return wantExpired ? expired : caSigned;
+    }
+
+    /** A server context whose localhost certificate, signed by the test CA, expired days ago. */
+    public SSLContext expiredServerContext() {
+        return context(caChain(true), client);
+    }
+
+    /** A server context whose localhost certificate, signed by the test CA, is valid. */
+    public SSLContext caSignedServerContext() {
+        return context(caChain(false), client);
+    }
+
+    /** A client context trusting the test CA only. */
+    public SSLContext clientContextTrustingTheCa() {
+        caChain(false);
+        return context(null, ca);
+    }
+
     /** The server's context: the localhost certificate; trusts the client certificate. */
     public SSLContext serverContext() {
         return context(server, client);

@@ -251,6 +251,73 @@ public abstract class TlsConformanceTest extends LoopTestSupport {
     }
 
     @Test
+    void shouldFailWithHandshakeExceptionNamingExpiryWhenTheServerCertificateHasExpired() {
+        Server server = tlsEchoServer(TlsOptions.server(certs().expiredServerContext()));
+        List<Counting> made = new ArrayList<>();
+        Throwable e = failureOf(loop.createConnection(() -> {
+            Counting c = new Counting(loop);
+            made.add(c);
+            return c;
+        }, HOST, port(server), ConnectOptions.DEFAULTS, TlsOptions.client(certs().clientContextTrustingTheCa()),
+                "localhost"));
+        assertInstanceOf(SSLHandshakeException.class, e);
+        String reasons = "";
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            reasons += t + " / ";
+        }
+        assertTrue(reasons.contains("CertificateExpiredException") || reasons.contains("validity check failed"),
+                "the reason names the expiry: " + reasons);
+        assertEquals(0, made.get(0).madeCalls, "no connectionMade after a failed handshake");
+        // The same CA's valid certificate is accepted: the failure was the date, not the chain.
+        server.close();
+        await(server.waitClosed());
+        Server good = tlsEchoServer(TlsOptions.server(certs().caSignedServerContext()));
+        Connection<TestProtocols.Collector> ok = connect(() -> new TestProtocols.Collector(loop), port(good),
+                TlsOptions.client(certs().clientContextTrustingTheCa()), "localhost");
+        ok.transport().close();
+        await(ok.protocol().lost);
+        good.close();
+        await(good.waitClosed());
+    }
+
+    /** The bad-input list's last item: many handshakes at once, each finishing and echoing. */
+    @Test
+    @Timeout(300)
+    void shouldFinishAThousandConcurrentHandshakesAndEchoOnEach() {
+        int n = 1000;
+        Server server = await(loop.createServer(() -> new TestProtocols.Echo(loop), HOST, 0,
+                ServerOptions.DEFAULTS.withBacklog(n), serverTls()));
+        TlsOptions tls = clientTls();
+        List<LoopFuture<Connection<TestProtocols.Collector>>> pending = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            pending.add(loop.createConnection(() -> new TestProtocols.Collector(loop), HOST, port(server),
+                    ConnectOptions.DEFAULTS, tls, "localhost"));
+        }
+        List<Connection<TestProtocols.Collector>> conns = new ArrayList<>();
+        for (LoopFuture<Connection<TestProtocols.Collector>> f : pending) {
+            conns.add(await(f));
+        }
+        for (int i = 0; i < n; i++) {
+            conns.get(i).transport().write(("client " + i).getBytes(StandardCharsets.US_ASCII));
+        }
+        for (int i = 0; i < n; i++) {
+            byte[] want = ("client " + i).getBytes(StandardCharsets.US_ASCII);
+            TestProtocols.Collector c = conns.get(i).protocol();
+            await(c.atLeast(want.length));
+            assertArrayEquals(want, c.bytes.toByteArray(), "connection " + i + " got its own bytes back");
+        }
+        assertEquals(n, server.connectionCount());
+        for (Connection<TestProtocols.Collector> c : conns) {
+            c.transport().close();
+        }
+        for (Connection<TestProtocols.Collector> c : conns) {
+            assertNull(await(c.protocol().lost), "a clean close_notify exchange");
+        }
+        server.close();
+        await(server.waitClosed());
+    }
+
+    @Test
     void shouldFailWhenTheHostnameDoesNotMatchTheCertificate() {
         Server server = tlsEchoServer(serverTls());
         Throwable e = failureOf(loop.createConnection(() -> new Counting(loop), HOST, port(server),
