@@ -74,7 +74,9 @@ public final class KqueueBackend implements LoopBackend {
         if (c != null) {
             throw new IOException(c.getMessage(), c);
         }
-        return new ReadinessDriver(name(), loop, new KqueuePoller(), new PosixSocketFactory());
+        KqueueNative.Abi abi = KqueueNative.Abi.CURRENT;
+        return new ReadinessDriver(name(), loop, new KqueuePoller(), new PosixSocketFactory(),
+                new KqueueUserHandles(name(), abi != null && abi.libkqueue));
     }
 
     static boolean isBsd(String osName) {
@@ -123,11 +125,26 @@ public final class KqueueBackend implements LoopBackend {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    /**
+     * Unix stream sockets, pipe transports, watched descriptors and signal handlers are the POSIX
+     * layer's and the JVM's, as on epoll; for the others the reason says why they are missing, or
+     * offered on Linux (over libkqueue) only.
+     */
     @Override
     public String unsupportedReason(Capability capability) {
+        return unsupportedReason(capability, System.getProperty("os.name", ""));
+    }
+
+    static String unsupportedReason(Capability capability, String osName) {
         switch (capability) {
             case TCP:
+            case UNIX_STREAM:
+            case PIPES:
+            case WATCH_FD:
+            case SIGNALS:
                 return null;
+            case UNIX_ABSTRACT:
+                return "abstract names (a leading NUL) are Linux's; macOS and FreeBSD have none";
             default:
                 return "not implemented on kqueue yet (" + capability.description() + ")";
         }
