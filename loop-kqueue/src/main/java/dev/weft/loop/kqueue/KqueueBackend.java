@@ -75,7 +75,7 @@ public final class KqueueBackend implements LoopBackend {
             throw new IOException(c.getMessage(), c);
         }
         KqueueNative.Abi abi = KqueueNative.Abi.CURRENT;
-        return new ReadinessDriver(name(), loop, new KqueuePoller(), new PosixSocketFactory(),
+        return new ReadinessDriver(name(), loop, new KqueuePoller(), PosixSocketFactory.withoutDatagramBatches(),
                 new KqueueUserHandles(name(), abi != null && abi.libkqueue));
     }
 
@@ -145,6 +145,10 @@ public final class KqueueBackend implements LoopBackend {
                 return null;
             case UNIX_ABSTRACT:
                 return "abstract names (a leading NUL) are Linux's; macOS and FreeBSD have none";
+            case DATAGRAM:
+                return isLinux(osName) ? null : "the POSIX layer's UDP sockets use Linux's constants (MSG_TRUNC,"
+                        + " SO_BROADCAST and the IP multicast options differ on macOS and FreeBSD), so UDP runs"
+                        + " only over libkqueue on Linux";
             default:
                 return "not implemented on kqueue yet (" + capability.description() + ")";
         }

@@ -144,7 +144,8 @@ final class KqueueNative {
          *       goes on a {@code dup} of the descriptor, which watches the same socket;</li>
          *   <li>a write filter reports a failed connect with {@code EV_EOF} and the error in
          *       {@code fflags}, read from {@code SO_ERROR}, which then reads 0: the poller hands the
-         *       error to the socket;</li>
+         *       error to the socket. Either filter does so on every {@code EPOLLERR}, with or without
+         *       {@code EV_EOF} (a UDP socket's ICMP port unreachable comes without);</li>
          *   <li>a descriptor whose {@code fstat} type is none of file, pipe, socket or device (an
          *       eventfd, a pidfd) is refused with EBADF, and a regular file is an always-readable
          *       surrogate: watches refuse both before the poller sees them ({@link KqueueUserHandles}).</li>
