@@ -149,6 +149,10 @@ public final class KqueueBackend implements LoopBackend {
                 return isLinux(osName) ? null : "the POSIX layer's UDP sockets use Linux's constants (MSG_TRUNC,"
                         + " SO_BROADCAST and the IP multicast options differ on macOS and FreeBSD), so UDP runs"
                         + " only over libkqueue on Linux";
+            case SENDFILE:
+                return "the kernel path would be the BSD sendfile(2) (file first, socket second, the count"
+                        + " returned through a pointer), which libkqueue on Linux cannot run and which is not"
+                        + " bound; sendfile copies through the transport";
             default:
                 return "not implemented on kqueue yet (" + capability.description() + ")";
         }

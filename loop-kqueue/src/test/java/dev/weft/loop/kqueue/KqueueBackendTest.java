@@ -41,6 +41,7 @@ class KqueueBackendTest {
                 assertNull(KqueueBackend.unsupportedReason(c, os), c + " on " + os);
             }
             assertTrue(KqueueBackend.unsupportedReason(Capability.UNIX_ABSTRACT, os).startsWith("abstract names"));
+            assertTrue(KqueueBackend.unsupportedReason(Capability.SENDFILE, os).contains("BSD sendfile(2)"));
         }
         assertNull(KqueueBackend.unsupportedReason(Capability.DATAGRAM, "Linux"));
         assertTrue(KqueueBackend.unsupportedReason(Capability.DATAGRAM, "Mac OS X").contains("Linux's constants"));
