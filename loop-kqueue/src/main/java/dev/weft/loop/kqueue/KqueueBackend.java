@@ -142,6 +142,7 @@ public final class KqueueBackend implements LoopBackend {
             case PIPES:
             case WATCH_FD:
             case SIGNALS:
+            case SUBPROCESS:
                 return null;
             case UNIX_ABSTRACT:
                 return "abstract names (a leading NUL) are Linux's; macOS and FreeBSD have none";

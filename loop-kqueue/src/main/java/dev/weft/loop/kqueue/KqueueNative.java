@@ -147,8 +147,10 @@ final class KqueueNative {
          *       error to the socket. Either filter does so on every {@code EPOLLERR}, with or without
          *       {@code EV_EOF} (a UDP socket's ICMP port unreachable comes without);</li>
          *   <li>a descriptor whose {@code fstat} type is none of file, pipe, socket or device (an
-         *       eventfd, a pidfd) is refused with EBADF, and a regular file is an always-readable
-         *       surrogate: watches refuse both before the poller sees them ({@link KqueueUserHandles}).</li>
+         *       eventfd, a pidfd) is refused with EBADF, a regular file is an always-readable
+         *       surrogate, and {@code EVFILT_PROC} is not implemented on Linux: watches refuse the
+         *       first two before the poller sees them ({@link KqueueUserHandles}), and a child's exit
+         *       is watched by a waiter thread.</li>
          * </ul>
          */
         final boolean libkqueue;

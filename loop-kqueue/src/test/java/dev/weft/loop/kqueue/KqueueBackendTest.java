@@ -37,7 +37,7 @@ class KqueueBackendTest {
     void shouldOfferThePosixFamiliesEverywhereAndUdpOnlyWhereThePosixLayerHasItsConstants() {
         for (String os : List.of("Linux", "Mac OS X", "FreeBSD")) {
             for (Capability c : List.of(Capability.TCP, Capability.UNIX_STREAM, Capability.PIPES, Capability.WATCH_FD,
-                    Capability.SIGNALS)) {
+                    Capability.SIGNALS, Capability.SUBPROCESS)) {
                 assertNull(KqueueBackend.unsupportedReason(c, os), c + " on " + os);
             }
             assertTrue(KqueueBackend.unsupportedReason(Capability.UNIX_ABSTRACT, os).startsWith("abstract names"));
