@@ -52,6 +52,7 @@ final class KqueueNative {
     static final int ENOENT = 2;
     static final int EINTR = 4;
     static final int EBADF = 9;
+    static final int EPIPE = 32;
     static final int EAGAIN_LINUX = 11;
     static final int EAGAIN_BSD = 35;
 

@@ -531,7 +531,10 @@ final class KqueuePoller implements Poller {
      * a reset). libkqueue 2.3.1 takes it from SO_ERROR, which then reads 0, whenever epoll reports
      * EPOLLERR, with or without EV_EOF (an ICMP port unreachable on a UDP socket comes without), so
      * the socket is told ({@link PosixSocket#socketErrorSeen}, {@link PosixDatagramSocket#socketErrorSeen}).
-     * A pipe's error there is always EIO, and a pipe reports its own errors on the next call.
+     * A pipe's error there is always EIO, and a pipe reports its own errors on the next call. A
+     * stream socket's EPIPE is not handed over: it is what a reset after the peer's FIN leaves
+     * (Linux's tcp_reset in CLOSE_WAIT), where the kernel's read returns that FIN's end of stream
+     * first, and the next write fails with EPIPE by itself.
      */
     private void noteSocketError(UnsafeBuffer b, int at) {
         if (abi.libkqueue || (b.getShort(at + KqueueNative.KEVENT_FLAGS) & KqueueNative.EV_EOF) != 0) {
@@ -542,7 +545,9 @@ final class KqueuePoller implements Poller {
                     return;
                 }
                 if (r.socket != null) {
-                    r.socket.socketErrorSeen(error);
+                    if (error != KqueueNative.EPIPE) {
+                        r.socket.socketErrorSeen(error);
+                    }
                 } else if (r.datagram != null) {
                     r.datagram.socketErrorSeen(error);
                 }
