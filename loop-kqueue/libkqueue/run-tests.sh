@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs loop-kqueue's tests on Linux against libkqueue (a user-space kqueue over epoll): the
-# conformance suite, the allocation test, the poller and layout tests, and loop-api's task suite
+# conformance suite, the allocation test, the suite of each other transport family the backend
+# declares (see loop-kqueue/README.md), the poller and layout tests, and loop-api's task suite
 # (JDK 17, and JDK 21+ in virtual-thread and hand-off modes when that JDK is installed), all with
 # the kqueue backend loading that library.
 #

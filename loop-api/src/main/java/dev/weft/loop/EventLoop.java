@@ -825,8 +825,9 @@ public final class EventLoop implements Executor, AutoCloseable {
      * its transport once the protocol made by {@code factory} has had {@code connectionMade}. The
      * child's streams go where {@code options} say (null: {@link SubprocessOptions#DEFAULTS}, three
      * pipes). On epoll the child is started with {@code posix_spawn}, its pipes are the loop's own
-     * pipe transports and its exit is watched through a pidfd on the poller; elsewhere it is built
-     * on {@link ProcessBuilder}, the pipes pumped into the loop by one small thread each. Either
+     * pipe transports and its exit is watched through a pidfd on the poller; on kqueue over
+     * libkqueue (Linux) likewise, its exit watched by a waiter thread per child; elsewhere it is
+     * built on {@link ProcessBuilder}, the pipes pumped into the loop by one small thread each. Either
      * way only this child's pid is waited for. A child still running when the loop closes is
      * killed. Only the loop thread.
      *

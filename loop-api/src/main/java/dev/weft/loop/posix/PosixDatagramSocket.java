@@ -27,8 +27,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * is returned as the same {@link InetSocketAddress}; a target equal to the previous one is not
  * encoded again ({@code InetAddress.getAddress()} copies an array).
  *
- * <p><b>Batches.</b> Unless {@code -D}{@value #BATCH_PROPERTY}{@code =false}, the socket also moves
- * up to {@link DatagramBatch#SIZE} datagrams per call with {@code recvmmsg} and {@code sendmmsg}
+ * <p><b>Batches.</b> Unless {@code -D}{@value #BATCH_PROPERTY}{@code =false}, or the factory was
+ * made {@link PosixSocketFactory#withoutDatagramBatches() without them}, the socket also moves up
+ * to {@link DatagramBatch#SIZE} datagrams per call with {@code recvmmsg} and {@code sendmmsg}
  * ({@link #receiveBatch}, {@link #stage}, {@link #sendStaged}), through the JNI fast path when its
  * library has them ({@link FastPath#MMSG}), else through JNA, in the thread's {@link DatagramBatch}.
  * The kernel's order is kept and each datagram keeps its own sender. Senders are decoded through a
@@ -37,7 +38,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p><b>Truncation</b> is detected with {@code MSG_TRUNC} in {@code recvfrom}'s flags (Linux returns
  * the datagram's real length). ECONNREFUSED (an ICMP port unreachable queued on the socket) is thrown
- * as {@link ConnectException}. Loop thread only; after {@link #close()} calls fail on descriptor -1.
+ * as {@link ConnectException}, also when a readiness backend read it first ({@link #socketErrorSeen}).
+ * Loop thread only; after {@link #close()} calls fail on descriptor -1.
  */
 public final class PosixDatagramSocket implements DatagramSocket {
     private static final PosixAbi ABI = PosixAbi.current();
@@ -75,13 +77,17 @@ public final class PosixDatagramSocket implements DatagramSocket {
     private int lastTargetLen;
     private InetSocketAddress remote;
     private DatagramBatch batch;
+    private final boolean batches;
+    /** An error a readiness backend took from SO_ERROR, reported by the next receive or send (0: none). */
+    private int errorSeen;
     private final UnsafeBuffer senderKeys = new UnsafeBuffer(new byte[SENDER_CACHE * 32]);
     private final int[] senderLengths = new int[SENDER_CACHE];
     private final InetSocketAddress[] senders = new InetSocketAddress[SENDER_CACHE];
 
-    PosixDatagramSocket(int fd, boolean inet6) {
+    PosixDatagramSocket(int fd, boolean inet6, boolean batches) {
         this.fd = fd;
         this.inet6 = inet6;
+        this.batches = batches && BATCH;
     }
 
     @Override
@@ -96,6 +102,9 @@ public final class PosixDatagramSocket implements DatagramSocket {
 
     @Override
     public int receive(long address, int length) throws IOException {
+        if (errorSeen != 0) {
+            throw failure("recvfrom(fd " + fd + ")", takeErrorSeen());
+        }
         for (;;) {
             mem.putInt(RECV_LEN, ABI.SOCKADDR_STORAGE_SIZE);
             long n = LibC.recvfrom(fd, address, length, MSG_TRUNC, base + RECV_ADDR, base + RECV_LEN);
@@ -183,6 +192,9 @@ public final class PosixDatagramSocket implements DatagramSocket {
             addr = base + SEND_ADDR;
             addrLen = lastTargetLen;
         }
+        if (errorSeen != 0) {
+            throw failure("sendto(" + (target != null ? target : remote) + ")", takeErrorSeen());
+        }
         for (;;) {
             long n = LibC.sendto(fd, address, length, ABI.MSG_NOSIGNAL, addr, addrLen);
             if (n >= 0) {
@@ -198,11 +210,30 @@ public final class PosixDatagramSocket implements DatagramSocket {
         }
     }
 
+    /**
+     * Hands over a socket error that a readiness backend found in an event for this socket: the
+     * next {@link #receive} or {@link #send} throws it, as the kernel would have reported it had it
+     * not been read. For event sources that read {@code SO_ERROR} and so clear it: libkqueue takes
+     * an ICMP port unreachable (ECONNREFUSED) that way and puts it in the event's {@code fflags}.
+     * An errno of 0 is ignored. Loop thread only.
+     */
+    public void socketErrorSeen(int errno) {
+        if (errno != 0) {
+            errorSeen = errno;
+        }
+    }
+
+    private int takeErrorSeen() {
+        int e = errorSeen;
+        errorSeen = 0;
+        return e;
+    }
+
     // ------------------------------------------------------------------ batches
 
     @Override
     public int batchSize() {
-        return BATCH ? DatagramBatch.SIZE : 0;
+        return batches ? DatagramBatch.SIZE : 0;
     }
 
     private DatagramBatch batch() {
@@ -484,7 +515,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
     }
 
     /** Opens one; called by {@link PosixSocketFactory}. */
-    static PosixDatagramSocket open(boolean inet6, boolean fcntlFlags) throws IOException {
+    static PosixDatagramSocket open(boolean inet6, boolean fcntlFlags, boolean batches) throws IOException {
         if (!"Linux".equals(ABI.os)) {
             throw new UnsupportedOperationException("UDP sockets of the POSIX layer are implemented for Linux only, not "
                     + ABI.os);
@@ -494,7 +525,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
         if (fd < 0) {
             throw Posix.error("socket(" + (inet6 ? "AF_INET6" : "AF_INET") + ", SOCK_DGRAM)", Native.getLastError());
         }
-        PosixDatagramSocket s = new PosixDatagramSocket(fd, inet6);
+        PosixDatagramSocket s = new PosixDatagramSocket(fd, inet6, batches);
         try {
             if (fcntlFlags) {
                 PosixSocketFactory.configureByFcntl(fd);

@@ -11,19 +11,35 @@ import java.net.StandardProtocolFamily;
  * in one call where the OS has those flags (Linux, FreeBSD), else {@code socket} then
  * {@code fcntl(F_SETFD, FD_CLOEXEC)} and {@code fcntl(F_SETFL, O_NONBLOCK)} (macOS). IPv6 sockets
  * are dual-stack ({@code IPV6_V6ONLY} off, as java.net does; the BSDs default to on). Where
- * {@code MSG_NOSIGNAL} is missing, {@code SO_NOSIGPIPE} is set. Stateless and thread-safe.
+ * {@code MSG_NOSIGNAL} is missing, {@code SO_NOSIGPIPE} is set. UDP sockets move datagrams in
+ * {@code recvmmsg}/{@code sendmmsg} batches unless the factory is made
+ * {@link #withoutDatagramBatches() without them}. Immutable and thread-safe.
  */
 public final class PosixSocketFactory implements SocketFactory {
     private final PosixAbi abi;
     private final boolean fcntlFlags;
+    private final boolean datagramBatches;
 
     /** Fails with the layer's {@link Posix#unavailabilityCause()} where it cannot work. */
     public PosixSocketFactory() {
-        this(false);
+        this(false, true);
+    }
+
+    /**
+     * A factory whose UDP sockets move one datagram per {@code recvfrom}/{@code sendto}: for a
+     * backend whose OS has no {@code recvmmsg}/{@code sendmmsg} batches. Fails as {@link #PosixSocketFactory()}.
+     */
+    public static PosixSocketFactory withoutDatagramBatches() {
+        return new PosixSocketFactory(false, false);
     }
 
     /** {@code forceFcntl}: take the macOS path (flags set by fcntl after the call) on any OS; for tests. */
     PosixSocketFactory(boolean forceFcntl) {
+        this(forceFcntl, true);
+    }
+
+    private PosixSocketFactory(boolean forceFcntl, boolean datagramBatches) {
+        this.datagramBatches = datagramBatches;
         Throwable cause = Posix.unavailabilityCause();
         if (cause != null) {
             throw new IllegalStateException("the POSIX socket layer is unavailable: " + cause.getMessage(), cause);
@@ -42,13 +58,13 @@ public final class PosixSocketFactory implements SocketFactory {
         return open(family, true);
     }
 
-    /** A UDP socket (Linux only; INET6 dual-stack). */
+    /** A UDP socket (Linux only; INET6 dual-stack), with batches unless made {@link #withoutDatagramBatches() without}. */
     @Override
     public PosixDatagramSocket openDatagram(StandardProtocolFamily family) throws IOException {
         if (family != StandardProtocolFamily.INET && family != StandardProtocolFamily.INET6) {
             throw new UnsupportedOperationException("protocol family " + family + " is not supported for UDP");
         }
-        return PosixDatagramSocket.open(family == StandardProtocolFamily.INET6, fcntlFlags);
+        return PosixDatagramSocket.open(family == StandardProtocolFamily.INET6, fcntlFlags, datagramBatches);
     }
 
     private PosixSocket open(StandardProtocolFamily family, boolean listener) throws IOException {

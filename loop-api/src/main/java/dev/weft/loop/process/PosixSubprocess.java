@@ -22,13 +22,13 @@ import org.agrona.DirectBuffer;
 
 /**
  * A child started with {@code posix_spawn} ({@link LinuxSpawn}) on a loop whose pipe transports
- * and watches take raw descriptors (epoll): its pipes are the loop's own pipe transports
- * ({@code connectReadPipe} / {@code connectWritePipe}, no thread), its exit is watched through a
- * {@code pidfd} given to the loop as a reader and reaped with {@code waitid} on its pid only.
- * Where {@code pidfd_open} fails with ENOSYS (Linux before 5.3), or with
- * {@code -Dweft.subprocess.pidfd=false}, one daemon thread per child waits for its exit with
- * {@code WNOWAIT} (the pid stays reserved) and the loop reaps it. Nothing here calls
- * {@code waitpid(-1)} or touches SIGCHLD.
+ * and watches take raw descriptors (epoll, kqueue over libkqueue): its pipes are the loop's own
+ * pipe transports ({@code connectReadPipe} / {@code connectWritePipe}, no thread), its exit is
+ * watched through a {@code pidfd} given to the loop as a reader and reaped with {@code waitid} on
+ * its pid only. Where the poller cannot watch a pidfd (kqueue), where {@code pidfd_open} fails
+ * with ENOSYS (Linux before 5.3), or with {@code -Dweft.subprocess.pidfd=false}, one daemon thread
+ * per child waits for its exit with {@code WNOWAIT} (the pid stays reserved) and the loop reaps
+ * it. Nothing here calls {@code waitpid(-1)} or touches SIGCHLD.
  *
  * <h2>Order</h2>
  * As asyncio's: the pipes connect first, reading held until the protocol's {@code connectionMade}
@@ -76,10 +76,12 @@ final class PosixSubprocess implements SubprocessTransport {
      * Checks the arguments (an {@link IllegalArgumentException} naming the bad one, before anything
      * is opened or started), starts the child and completes {@code result} once the protocol's
      * {@code connectionMade} has run. A failed {@code posix_spawn} fails {@code result} with an
-     * {@link IOException} naming it, with every descriptor it opened closed again.
+     * {@link IOException} naming it, with every descriptor it opened closed again. {@code usePidfd}:
+     * watch the exit through a pidfd on the loop's poller where the kernel has one, else a waiter
+     * thread.
      */
     static void start(EventLoop loop, Supplier<? extends SubprocessProtocol> factory, List<String> argv,
-                      SubprocessOptions options, LoopFuture<SubprocessTransport> result) {
+                      SubprocessOptions options, boolean usePidfd, LoopFuture<SubprocessTransport> result) {
         Path program = SpawnCheck.check(argv, options);
         SubprocessProtocol protocol = factory.get();
         if (protocol == null) {
@@ -133,7 +135,7 @@ final class PosixSubprocess implements SubprocessTransport {
         toClose.forEach(LinuxSpawn::closeQuietly);
         PosixSubprocess t = new PosixSubprocess(loop, protocol, pid);
         t.result = result;
-        if (!"false".equals(System.getProperty("weft.subprocess.pidfd"))) {
+        if (usePidfd) {
             int fd = LinuxSpawn.pidfdOpen(pid);
             // Before Linux 5.3 there is no pidfd_open (ENOSYS): a waiter thread instead.
             t.pidfd = fd >= 0 ? fd : -1;

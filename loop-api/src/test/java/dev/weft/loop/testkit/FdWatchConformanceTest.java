@@ -44,6 +44,14 @@ public abstract class FdWatchConformanceTest extends DescriptorTestSupport {
         requireCapability(Capability.WATCH_FD);
     }
 
+    /**
+     * Why the backend cannot watch an eventfd (an anonymous inode), or null when it can. Where it
+     * cannot, {@code shouldIntegrateAnEventfd} checks instead that the watch is refused cleanly.
+     */
+    protected String refusesAnonymousInodes() {
+        return null;
+    }
+
     /** The read end of a fresh pipe as the backend watches it, with reads the callback can make. */
     private Watched readEndOf(TestPipe p) throws IOException {
         if (takesRawDescriptors()) {
@@ -209,6 +217,18 @@ public abstract class FdWatchConformanceTest extends DescriptorTestSupport {
         requireRawDescriptors("an eventfd is a raw descriptor");
         int efd = PosixTestCalls.eventfd(0, PosixTestCalls.O_NONBLOCK | PosixTestCalls.O_CLOEXEC);
         assertTrue(efd >= 0, "eventfd");
+        if (refusesAnonymousInodes() != null) {
+            try {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> loop.addReader(efd, () -> { }),
+                        refusesAnonymousInodes());
+                assertTrue(e.getMessage().startsWith("fd " + efd + " cannot be watched"), e.getMessage());
+                assertFalse(loop.removeReader(efd));
+                assertEquals(0, loop.liveHandles());
+            } finally {
+                PosixTestCalls.close(efd);
+            }
+            return;
+        }
         try {
             List<Long> counts = new ArrayList<>();
             LoopFuture<Void> done = loop.createFuture();

@@ -633,7 +633,7 @@ public abstract class TlsConformanceTest extends LoopTestSupport {
         });
         Throwable cause = await(apps.get(0).lost);
         assertEquals("abc", apps.get(0).bytes.toString(StandardCharsets.US_ASCII), "bytes before the EOF delivered");
-        assertInstanceOf(TlsTruncatedException.class, cause);
+        assertInstanceOf(TlsTruncatedException.class, cause, () -> "lost with " + cause);
         assertInstanceOf(SSLException.class, cause);
         server.close();
         await(server.waitClosed());

@@ -74,7 +74,9 @@ public final class KqueueBackend implements LoopBackend {
         if (c != null) {
             throw new IOException(c.getMessage(), c);
         }
-        return new ReadinessDriver(name(), loop, new KqueuePoller(), new PosixSocketFactory());
+        KqueueNative.Abi abi = KqueueNative.Abi.CURRENT;
+        return new ReadinessDriver(name(), loop, new KqueuePoller(), PosixSocketFactory.withoutDatagramBatches(),
+                new KqueueUserHandles(name(), abi != null && abi.libkqueue));
     }
 
     static boolean isBsd(String osName) {
@@ -123,11 +125,35 @@ public final class KqueueBackend implements LoopBackend {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    /**
+     * Unix stream sockets, pipe transports, watched descriptors and signal handlers are the POSIX
+     * layer's and the JVM's, as on epoll; for the others the reason says why they are missing, or
+     * offered on Linux (over libkqueue) only.
+     */
     @Override
     public String unsupportedReason(Capability capability) {
+        return unsupportedReason(capability, System.getProperty("os.name", ""));
+    }
+
+    static String unsupportedReason(Capability capability, String osName) {
         switch (capability) {
             case TCP:
+            case UNIX_STREAM:
+            case PIPES:
+            case WATCH_FD:
+            case SIGNALS:
+            case SUBPROCESS:
                 return null;
+            case UNIX_ABSTRACT:
+                return "abstract names (a leading NUL) are Linux's; macOS and FreeBSD have none";
+            case DATAGRAM:
+                return isLinux(osName) ? null : "the POSIX layer's UDP sockets use Linux's constants (MSG_TRUNC,"
+                        + " SO_BROADCAST and the IP multicast options differ on macOS and FreeBSD), so UDP runs"
+                        + " only over libkqueue on Linux";
+            case SENDFILE:
+                return "the kernel path would be the BSD sendfile(2) (file first, socket second, the count"
+                        + " returned through a pointer), which libkqueue on Linux cannot run and which is not"
+                        + " bound; sendfile copies through the transport";
             default:
                 return "not implemented on kqueue yet (" + capability.description() + ")";
         }

@@ -52,6 +52,7 @@ final class KqueueNative {
     static final int ENOENT = 2;
     static final int EINTR = 4;
     static final int EBADF = 9;
+    static final int EPIPE = 32;
     static final int EAGAIN_LINUX = 11;
     static final int EAGAIN_BSD = 35;
 
@@ -130,7 +131,7 @@ final class KqueueNative {
         final int oNonblock;
         final int eagain;
         /**
-         * libkqueue 2.3.1 (Debian's), three behaviours the kernels do not have, all found by running it:
+         * libkqueue 2.3.1 (Debian's), behaviours the kernels do not have, found by running it:
          * <ul>
          *   <li>a {@code kevent} call adding a read or write filter with no room for events
          *       ({@code nevents} 0) fails with EFAULT, so changes are submitted with an event array
@@ -144,7 +145,13 @@ final class KqueueNative {
          *       goes on a {@code dup} of the descriptor, which watches the same socket;</li>
          *   <li>a write filter reports a failed connect with {@code EV_EOF} and the error in
          *       {@code fflags}, read from {@code SO_ERROR}, which then reads 0: the poller hands the
-         *       error to the socket.</li>
+         *       error to the socket. Either filter does so on every {@code EPOLLERR}, with or without
+         *       {@code EV_EOF} (a UDP socket's ICMP port unreachable comes without);</li>
+         *   <li>a descriptor whose {@code fstat} type is none of file, pipe, socket or device (an
+         *       eventfd, a pidfd) is refused with EBADF, a regular file is an always-readable
+         *       surrogate, and {@code EVFILT_PROC} is not implemented on Linux: watches refuse the
+         *       first two before the poller sees them ({@link KqueueUserHandles}), and a child's exit
+         *       is watched by a waiter thread.</li>
          * </ul>
          */
         final boolean libkqueue;

@@ -3,6 +3,7 @@ package dev.weft.loop.kqueue;
 import com.sun.jna.Native;
 import dev.weft.loop.core.LoopProbe;
 import dev.weft.loop.posix.Posix;
+import dev.weft.loop.posix.PosixDatagramSocket;
 import dev.weft.loop.posix.PosixSocket;
 import dev.weft.loop.spi.Pollable;
 import dev.weft.loop.spi.Poller;
@@ -107,8 +108,10 @@ final class KqueuePoller implements Poller {
     /** What one registered socket asked for. */
     private static final class Registration {
         final int fd;
-        /** The socket of the POSIX layer, when that is what was registered (else null). */
+        /** The stream socket of the POSIX layer, when that is what was registered (else null). */
         final PosixSocket socket;
+        /** The UDP socket of the POSIX layer, when that is what was registered (else null). */
+        final PosixDatagramSocket datagram;
         final ReadyHandler handler;
         int interest;
         /** The ident of the write filter: the descriptor, or its dup under libkqueue (-1 until made). */
@@ -116,6 +119,7 @@ final class KqueuePoller implements Poller {
 
         Registration(Pollable target, int fd, ReadyHandler handler, int writeIdent) {
             this.socket = target instanceof PosixSocket p ? p : null;
+            this.datagram = target instanceof PosixDatagramSocket d ? d : null;
             this.fd = fd;
             this.handler = handler;
             this.writeIdent = writeIdent;
@@ -524,16 +528,28 @@ final class KqueuePoller implements Poller {
 
     /**
      * A filter with EV_EOF carries the socket's pending error in {@code fflags} (a failed connect,
-     * a reset); libkqueue took it from SO_ERROR, which now reads 0, so the socket is told (see
-     * {@link PosixSocket#socketErrorSeen}).
+     * a reset). libkqueue 2.3.1 takes it from SO_ERROR, which then reads 0, whenever epoll reports
+     * EPOLLERR, with or without EV_EOF (an ICMP port unreachable on a UDP socket comes without), so
+     * the socket is told ({@link PosixSocket#socketErrorSeen}, {@link PosixDatagramSocket#socketErrorSeen}).
+     * A pipe's error there is always EIO, and a pipe reports its own errors on the next call. A
+     * stream socket's EPIPE is not handed over: it is what a reset after the peer's FIN leaves
+     * (Linux's tcp_reset in CLOSE_WAIT), where the kernel's read returns that FIN's end of stream
+     * first, and the next write fails with EPIPE by itself.
      */
     private void noteSocketError(UnsafeBuffer b, int at) {
-        if ((b.getShort(at + KqueueNative.KEVENT_FLAGS) & KqueueNative.EV_EOF) != 0) {
+        if (abi.libkqueue || (b.getShort(at + KqueueNative.KEVENT_FLAGS) & KqueueNative.EV_EOF) != 0) {
             int error = b.getInt(at + KqueueNative.KEVENT_FFLAGS);
             if (error != 0) {
                 Registration r = registrations.get((int) b.getLong(at + KqueueNative.KEVENT_IDENT));
-                if (r != null && r.socket != null) {
-                    r.socket.socketErrorSeen(error);
+                if (r == null) {
+                    return;
+                }
+                if (r.socket != null) {
+                    if (error != KqueueNative.EPIPE) {
+                        r.socket.socketErrorSeen(error);
+                    }
+                } else if (r.datagram != null) {
+                    r.datagram.socketErrorSeen(error);
                 }
             }
         }

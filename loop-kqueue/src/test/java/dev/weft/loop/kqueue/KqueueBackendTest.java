@@ -2,9 +2,11 @@ package dev.weft.loop.kqueue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.loop.Capability;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.EventLoopPolicy;
 import java.io.File;
@@ -29,6 +31,21 @@ class KqueueBackendTest {
     void shouldExplainWhyKqueueIsUnavailableOnWindows() {
         assertEquals("unsupported on kqueue: requires macOS or FreeBSD (or libkqueue on Linux, for tests)"
                 + " (os.name=Windows 11)", KqueueBackend.probe("Windows 11").getMessage());
+    }
+
+    @Test
+    void shouldOfferThePosixFamiliesEverywhereAndUdpOnlyWhereThePosixLayerHasItsConstants() {
+        for (String os : List.of("Linux", "Mac OS X", "FreeBSD")) {
+            for (Capability c : List.of(Capability.TCP, Capability.UNIX_STREAM, Capability.PIPES, Capability.WATCH_FD,
+                    Capability.SIGNALS, Capability.SUBPROCESS)) {
+                assertNull(KqueueBackend.unsupportedReason(c, os), c + " on " + os);
+            }
+            assertTrue(KqueueBackend.unsupportedReason(Capability.UNIX_ABSTRACT, os).startsWith("abstract names"));
+            assertTrue(KqueueBackend.unsupportedReason(Capability.SENDFILE, os).contains("BSD sendfile(2)"));
+        }
+        assertNull(KqueueBackend.unsupportedReason(Capability.DATAGRAM, "Linux"));
+        assertTrue(KqueueBackend.unsupportedReason(Capability.DATAGRAM, "Mac OS X").contains("Linux's constants"));
+        assertTrue(KqueueBackend.unsupportedReason(Capability.DATAGRAM, "FreeBSD").contains("Linux's constants"));
     }
 
     /** Even with libkqueue loaded, auto picks epoll (or nio) on Linux: kqueue there is for tests only. */
