@@ -107,6 +107,14 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
         return true;
     }
 
+    /**
+     * Null where endpoints of one user can share a port with {@code withReusePort(true)}; else why
+     * the backend refuses it (the backend's own tests check the refusal).
+     */
+    protected String reusePortUnsupportedReason() {
+        return null;
+    }
+
     private <P extends DatagramProtocol> DatagramEndpoint<P> open(P protocol, InetSocketAddress local,
                                                                   InetSocketAddress remote, DatagramOptions o) {
         return await(loop.createDatagramEndpoint(() -> protocol, local, remote, o));
@@ -312,6 +320,7 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
 
     @Test
     void shouldShareAPortWithReusePort() {
+        assumeTrue(reusePortUnsupportedReason() == null, reusePortUnsupportedReason());
         Recorder a = open(new Recorder(), LOCAL, null, DatagramOptions.DEFAULTS.withReusePort(true)).protocol();
         InetSocketAddress at = localOf(a.transport);
         Recorder b = open(new Recorder(), at, null, DatagramOptions.DEFAULTS.withReusePort(true)).protocol();

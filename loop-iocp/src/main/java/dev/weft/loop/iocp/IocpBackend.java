@@ -92,6 +92,7 @@ public final class IocpBackend implements LoopBackend {
     public String unsupportedReason(Capability capability) {
         switch (capability) {
             case TCP:
+            case DATAGRAM:
                 return null;
             case PIPES:
                 return "pipe transports need Windows named pipes with overlapped I/O (as asyncio's proactor"
@@ -105,8 +106,6 @@ public final class IocpBackend implements LoopBackend {
                         + "it was not run)";
             case UNIX_ABSTRACT:
                 return "Windows has no abstract Unix socket names";
-            case DATAGRAM:
-                return "UDP needs WSARecvFrom/WSASendTo completions, not implemented yet";
             case SIGNALS:
                 return "Windows has no POSIX signals (its JVM maps only console events to INT, TERM and BREAK)";
             case SUBPROCESS:

@@ -3,6 +3,9 @@ package dev.weft.loop.iocp;
 import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.ConnectOptions;
 import dev.weft.loop.Connection;
+import dev.weft.loop.DatagramEndpoint;
+import dev.weft.loop.DatagramOptions;
+import dev.weft.loop.DatagramProtocol;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
@@ -220,8 +223,17 @@ final class IocpDriver implements IoDriver {
      * {@code send} a write tries first; overlapped calls ignore the mode).
      */
     int register(long socket, Completion owner) throws NativeIOException {
+        return register(socket, owner, true);
+    }
+
+    /**
+     * As {@link #register(long, Completion)}; with {@code skipOnSuccess} false every overlapped
+     * operation that does not fail at once posts a packet, even one finished at once (see
+     * {@link IocpDatagram} for why).
+     */
+    int register(long socket, Completion owner, boolean skipOnSuccess) throws NativeIOException {
         int key = nextKey();
-        port.associate(socket, key, true);
+        port.associate(socket, key, skipOnSuccess);
         long arg = scratchAddress;
         Mem.putInt(arg, 1);
         if (Ws2.ioctlsocket(socket, FIONBIO, arg) != 0) {
@@ -275,6 +287,13 @@ final class IocpDriver implements IoDriver {
             return;
         }
         new IocpConnect<>(this, protocolFactory, addresses, options, result).next();
+    }
+
+    @Override
+    public <P extends DatagramProtocol> void openDatagram(Supplier<P> protocolFactory, InetSocketAddress local,
+                                                          InetSocketAddress remote, DatagramOptions options,
+                                                          LoopFuture<DatagramEndpoint<P>> result) {
+        IocpDatagram.open(this, protocolFactory, local, remote, options, result, IocpDatagram.READ_SIZE);
     }
 
     @Override

@@ -60,6 +60,22 @@ final class Ws2 {
     static native int WSASend(long socket, long buffers, int count, long bytesAddress, int flags,
                               long overlapped, long completionRoutine);
 
+    static native int connect(long socket, long address, int length);
+
+    /** Plain sendto (UDP); {@code to} 0 and {@code toLength} 0 on a connected socket. */
+    static native int sendto(long socket, long buffer, int length, int flags, long to, int toLength);
+
+    /** Plain recvfrom (UDP); the sender goes to {@code from}, its length in and out at {@code fromLengthAddress}. */
+    static native int recvfrom(long socket, long buffer, int length, int flags, long from, long fromLengthAddress);
+
+    /** Overlapped receive of one datagram; the sender goes to {@code from} (kept until completion). */
+    static native int WSARecvFrom(long socket, long buffers, int count, long bytesAddress, long flagsAddress,
+                                  long from, long fromLengthAddress, long overlapped, long completionRoutine);
+
+    /** Overlapped send of one datagram to {@code to} (kept until completion; 0 on a connected socket). */
+    static native int WSASendTo(long socket, long buffers, int count, long bytesAddress, int flags, long to,
+                                int toLength, long overlapped, long completionRoutine);
+
     /**
      * The address of the extension function {@code guid} (16 bytes at {@code guidAddress}) for sockets
      * like {@code socket}; {@code scratch} holds 8 bytes for the pointer and 4 for the byte count.
