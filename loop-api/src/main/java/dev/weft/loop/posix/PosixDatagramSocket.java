@@ -46,6 +46,10 @@ public final class PosixDatagramSocket implements DatagramSocket {
     private static final boolean BATCH = !"false".equalsIgnoreCase(System.getProperty(BATCH_PROPERTY, "true").trim());
     private static final int SENDER_CACHE = 64;
     static final int SOCK_DGRAM = 2;
+    static final int SO_TYPE = 3;
+    static final int SO_PROTOCOL = 38;
+    static final int SO_DOMAIN = 39;
+    static final int IPPROTO_UDP = 17;
     static final int MSG_TRUNC = 0x20;
     static final int SO_BROADCAST = 6;
     static final int IPPROTO_IP = 0;
@@ -481,6 +485,78 @@ public final class PosixDatagramSocket implements DatagramSocket {
     @Override
     public String toString() {
         return "PosixDatagramSocket[fd " + fd + "]";
+    }
+
+    /**
+     * The caller's UDP socket {@code fd}, checked before anything changes: it must be an open
+     * {@code AF_INET} or {@code AF_INET6} socket of type {@code SOCK_DGRAM} and protocol UDP, else
+     * {@link IllegalArgumentException} naming it. It is then set {@code O_NONBLOCK} (its other
+     * flags, {@code FD_CLOEXEC} and {@code IPV6_V6ONLY} included, are left as they are) and, if
+     * connected, keeps its peer as {@link #remoteAddress()}. The result owns it.
+     */
+    static PosixDatagramSocket adopt(int fd) throws IOException {
+        if (!"Linux".equals(ABI.os)) {
+            throw new UnsupportedOperationException("UDP sockets of the POSIX layer are implemented for Linux only, not "
+                    + ABI.os);
+        }
+        FileKind kind;
+        try {
+            kind = FileKind.of(fd);
+        } catch (NativeIOException e) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is not an open descriptor: " + e.getMessage(), e);
+        }
+        if (kind != FileKind.SOCKET) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is " + kind.description() + ", not a UDP socket");
+        }
+        int type = intOption(fd, ABI.SOL_SOCKET, SO_TYPE, "SO_TYPE");
+        int domain = intOption(fd, ABI.SOL_SOCKET, SO_DOMAIN, "SO_DOMAIN");
+        String family = domain == ABI.AF_INET ? "AF_INET" : domain == ABI.AF_INET6 ? "AF_INET6"
+                : domain == ABI.AF_UNIX ? "AF_UNIX" : "address family " + domain;
+        if (type != SOCK_DGRAM) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is an " + family + " "
+                    + (type == ABI.SOCK_STREAM ? "SOCK_STREAM" : "type " + type) + " socket, not a UDP (SOCK_DGRAM) socket");
+        }
+        if (domain != ABI.AF_INET && domain != ABI.AF_INET6) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is an " + family
+                    + " datagram socket, not a UDP (AF_INET or AF_INET6) socket");
+        }
+        int protocol = intOption(fd, ABI.SOL_SOCKET, SO_PROTOCOL, "SO_PROTOCOL");
+        if (protocol != IPPROTO_UDP) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is an " + family + " SOCK_DGRAM socket of protocol "
+                    + protocol + ", not UDP (" + IPPROTO_UDP + ")");
+        }
+        PosixDatagramSocket s = new PosixDatagramSocket(fd, domain == ABI.AF_INET6);
+        Scratch sc = Scratch.get();
+        sc.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
+        if (LibC.getpeername(fd, sc.addr(), sc.addrLen()) == 0) {
+            s.remote = SockAddr.decode(ABI, sc.buffer, Scratch.ADDR);
+        } else if (Native.getLastError() != ABI.ENOTCONN) {
+            throw Posix.error("getpeername(fd " + fd + ")", Native.getLastError());
+        }
+        LibCVarargs c = LibCVarargs.INSTANCE;
+        int flags = c.fcntl(fd, ABI.F_GETFL);
+        if (flags == -1) {
+            throw Posix.error("fcntl(fd " + fd + ", F_GETFL)", Native.getLastError());
+        }
+        if ((flags & ABI.O_NONBLOCK) == 0 && c.fcntl(fd, ABI.F_SETFL, flags | ABI.O_NONBLOCK) == -1) {
+            throw Posix.error("fcntl(fd " + fd + ", F_SETFL, O_NONBLOCK)", Native.getLastError());
+        }
+        return s;
+    }
+
+    private static int intOption(int fd, int level, int name, String what) throws NativeIOException {
+        Scratch sc = Scratch.get();
+        sc.buffer.putInt(Scratch.OPT, 0);
+        sc.buffer.putInt(Scratch.OPT_LEN, 4);
+        if (LibC.getsockopt(fd, level, name, sc.opt(), sc.optLen()) != 0) {
+            throw Posix.error("getsockopt(fd " + fd + ", " + what + ")", Native.getLastError());
+        }
+        return sc.buffer.getInt(Scratch.OPT);
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return remote;
     }
 
     /** Opens one; called by {@link PosixSocketFactory}. */

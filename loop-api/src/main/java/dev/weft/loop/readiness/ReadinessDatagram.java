@@ -73,7 +73,6 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
             return;
         }
         ReadinessDatagram io = new ReadinessDatagram(driver, socket);
-        P protocol;
         try {
             if (options.reusePort()) {
                 socket.setOption(StandardSocketOptions.SO_REUSEPORT, true);
@@ -93,6 +92,44 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
             if (remote != null) {
                 socket.connect(remote);
             }
+        } catch (IOException | RuntimeException e) {
+            driver.closeSocket(socket, false);
+            result.setException(e);
+            return;
+        }
+        io.start(factory, remote, result);
+    }
+
+    /**
+     * An endpoint over the caller's socket: {@link dev.weft.loop.spi.UserHandles#adoptDatagram}
+     * checks it and throws for bad input (the caller keeps it); from then on the endpoint owns it,
+     * connected to the socket's peer if it has one.
+     */
+    static <P extends DatagramProtocol> void adopt(ReadinessDriver driver, Supplier<P> factory, Object handle,
+                                                   LoopFuture<DatagramEndpoint<P>> result) {
+        DatagramSocket socket;
+        try {
+            socket = driver.userHandles.adoptDatagram(handle);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("socket: cannot use " + handle + ": " + e.getMessage(), e);
+        }
+        InetSocketAddress remote;
+        try {
+            remote = socket.remoteAddress();
+        } catch (IOException | RuntimeException e) {
+            driver.closeSocket(socket, false);
+            result.setException(e);
+            return;
+        }
+        new ReadinessDatagram(driver, socket).start(factory, remote, result);
+    }
+
+    /** Makes the protocol, registers the socket and starts the endpoint on the next iteration; owns the socket. */
+    private <P extends DatagramProtocol> void start(Supplier<P> factory, InetSocketAddress remote,
+                                                    LoopFuture<DatagramEndpoint<P>> result) {
+        ReadinessDatagram io = this;
+        P protocol;
+        try {
             protocol = factory.get();
             if (protocol == null) {
                 throw new NullPointerException("protocol factory returned null");

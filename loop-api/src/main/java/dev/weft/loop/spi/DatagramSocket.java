@@ -57,6 +57,11 @@ public interface DatagramSocket extends Pollable {
 
     InetSocketAddress localAddress() throws IOException;
 
+    /** The connected peer, or null when the socket is not connected (an adopted socket may be). */
+    default InetSocketAddress remoteAddress() throws IOException {
+        return null;
+    }
+
     /** What {@code extraInfo("socket")} returns: an fd number or the channel. */
     Object handle();
 
