@@ -26,8 +26,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * re-wrapped view, up to {@link #READS_PER_EVENT} per event so one busy endpoint cannot starve the
  * loop. A socket with batches ({@link DatagramSocket#batchSize()} above 0: epoll's, with
  * {@code recvmmsg}) receives a batch per call and the core stages the replies sent meanwhile, which
- * leave in one {@code sendmmsg} when the batch is delivered; a batch shorter than the socket's
- * batch size ends the event, since level-triggered readiness reports what arrives later. Other
+ * leave in one {@code sendmmsg} when the batch is delivered; a batch that did not fill the socket's
+ * batch ends the event, since level-triggered readiness reports what arrives later. Other
  * sockets receive one datagram per call into the driver's read buffer (256 KiB, larger than any
  * UDP datagram, so nothing is truncated there). Datagrams already received in a batch are still
  * delivered if the protocol pauses reading in the middle of it (they have left the kernel); after
@@ -202,7 +202,6 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
 
     private void receiveBatches() {
         UnsafeBuffer view = driver.readView;
-        int size = socket.batchSize();
         for (int total = 0; total < READS_PER_EVENT && core.wantsRead(); ) {
             int n;
             try {
@@ -227,7 +226,7 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
             }
             core.endBatch();
             total += n;
-            if (n < size) {
+            if (!socket.batchFilled()) {
                 return;
             }
         }

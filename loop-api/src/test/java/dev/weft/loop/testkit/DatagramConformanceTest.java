@@ -415,6 +415,29 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
         closeAll(r);
     }
 
+    @Test
+    void shouldEchoARunOfEqualDatagramsFromOneSenderKeepingEveryBoundary() {
+        // On epoll the replies of one batch leave as UDP_SEGMENT runs and reach the client coalesced
+        // (UDP_GRO): each datagram must still arrive on its own, in order, whole.
+        Echo server = open(new Echo(), LOCAL, null, null).protocol();
+        Recorder client = open(new Recorder(), LOCAL, null, null).protocol();
+        InetSocketAddress to = localOf(server.transport);
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            String d = i % 16 == 15 ? "" : i % 8 == 7 ? String.format("short%02d", i) : String.format("%04d", i).repeat(300);
+            sent.add(d);
+            client.transport.sendto(ascii(d), to);
+        }
+        runUntil(() -> client.data.size() == sent.size());
+        assertEquals(sent, server.data, "the server saw each datagram whole, in order");
+        assertEquals(sent, client.data, "each echo came back whole, in order");
+        for (InetSocketAddress f : client.from) {
+            assertEquals(to, f);
+        }
+        assertTrue(server.errors.isEmpty() && client.errors.isEmpty(), server.errors + " " + client.errors);
+        closeAll(client, server);
+    }
+
     // ------------------------------------------------------------------ an existing socket
 
     /** True where the backend takes POSIX descriptors (epoll); false where it takes channels (nio). */
