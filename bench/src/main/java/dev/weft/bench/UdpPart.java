@@ -155,9 +155,14 @@ final class UdpPart {
         for (String[] b : dev.weft.bench.weft.WeftBackends.list()) {
             weft.put(b[0], b[1]);
         }
+        // -Dweft.datagram.gso given to the report reaches Weft's servers (GSO/GRO on or off on epoll).
+        String gso = System.getProperty(dev.weft.loop.posix.PosixDatagramSocket.GSO_PROPERTY);
+        List<String> gsoFlag = gso == null ? List.of()
+                : List.of("-D" + dev.weft.loop.posix.PosixDatagramSocket.GSO_PROPERTY + "=" + gso);
         for (String backend : List.of("epoll", "nio")) {
             String why = weft.containsKey(backend) ? weft.get(backend) : "backend " + backend + " is not on the class path";
-            out.add(weftSpec("weft-" + backend, backend, List.of(), why, "Weft " + Servers.benchVersion() + ", " + jvm));
+            out.add(weftSpec("weft-" + backend, backend, gsoFlag, why, "Weft " + Servers.benchVersion() + ", " + jvm
+                    + (gsoFlag.isEmpty() ? "" : ", " + gsoFlag.get(0))));
             if (backend.equals("epoll")) {
                 String prop = "-D" + dev.weft.loop.posix.PosixDatagramSocket.BATCH_PROPERTY + "=false";
                 out.add(weftSpec("weft-epoll-single", backend, List.of(prop), why,

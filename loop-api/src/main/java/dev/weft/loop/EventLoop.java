@@ -1118,24 +1118,60 @@ public final class EventLoop implements Executor, AutoCloseable {
      * both are given); one that does not resolve fails the result with an
      * {@link UnknownHostException} naming it. The backend must offer {@link Capability#DATAGRAM}.
      *
+     * <p>With an existing socket ({@link DatagramOptions#withSocket(int)},
+     * {@link DatagramOptions#withSocket(java.nio.channels.DatagramChannel)}; asyncio's {@code sock=})
+     * {@code local} and {@code remote} must be null: the socket is used as it is, connected if it
+     * was. It is checked first; bad input throws and the caller keeps it: a closed descriptor or
+     * channel, one that is not a UDP socket (a TCP socket, a regular file), a local or remote
+     * address, or an option that configures a new socket ({@link IllegalArgumentException} naming
+     * the argument and its value); a kind of socket this backend cannot use, as a raw descriptor on
+     * java.nio ({@link UnsupportedCapabilityException}). Otherwise the transport owns it from then on.
+     *
      * @throws IllegalArgumentException for an address that is not an {@link InetSocketAddress}, or a
-     *         remote port 0, before anything starts
+     *         remote port 0, or bad input with an existing socket, before anything starts
      * @throws UnsupportedCapabilityException on a backend without UDP
      */
     public <P extends DatagramProtocol> LoopFuture<DatagramEndpoint<P>> createDatagramEndpoint(
             Supplier<P> protocolFactory, SocketAddress local, SocketAddress remote, DatagramOptions options) {
         checkThread("createDatagramEndpoint");
         Objects.requireNonNull(protocolFactory, "protocolFactory");
+        DatagramOptions opts = options == null ? DatagramOptions.DEFAULTS : options;
+        if (opts.socket() != null) {
+            return adoptDatagram(protocolFactory, local, remote, opts);
+        }
         InetSocketAddress l = inet("local", local);
         InetSocketAddress r = inet("remote", remote);
         if (r != null && r.getPort() == 0) {
             throw new IllegalArgumentException("remote port out of range 1..65535: " + r);
         }
-        DatagramOptions opts = options == null ? DatagramOptions.DEFAULTS : options;
         requireCapability(Capability.DATAGRAM);
         LoopFuture<DatagramEndpoint<P>> result = createFuture();
         resolveOne(l, null, result, rl -> resolveOne(r, rl, result,
                 rr -> driver.openDatagram(protocolFactory, rl, rr, opts, result)));
+        return result;
+    }
+
+    /** createDatagramEndpoint over the socket {@code options} give: checked here and by the backend, then adopted. */
+    private <P extends DatagramProtocol> LoopFuture<DatagramEndpoint<P>> adoptDatagram(
+            Supplier<P> protocolFactory, SocketAddress local, SocketAddress remote, DatagramOptions opts) {
+        Object socket = opts.socket();
+        String what = socket instanceof Integer ? "fd " + socket : String.valueOf(socket);
+        if (local != null) {
+            throw new IllegalArgumentException("local must be null with an existing socket (" + what
+                    + "), which is used as it is: local=" + local);
+        }
+        if (remote != null) {
+            throw new IllegalArgumentException("remote must be null with an existing socket (" + what
+                    + "), which is used as it is (connect it first): remote=" + remote);
+        }
+        String settings = opts.newSocketSettings();
+        if (!settings.isEmpty()) {
+            throw new IllegalArgumentException("options that configure a new socket cannot be used with an existing"
+                    + " socket (" + what + "): " + settings);
+        }
+        requireCapability(Capability.DATAGRAM);
+        LoopFuture<DatagramEndpoint<P>> result = createFuture();
+        driver.adoptDatagram(protocolFactory, socket, result);
         return result;
     }
 

@@ -12,6 +12,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * GHSA advisory on smaller ones), and a packed {@value #SEND_AREA}-byte area for datagrams staged to
  * send.
  *
+ * <p><b>GRO and GSO.</b> Each receive header has a control buffer ({@value #RECV_CONTROL} bytes),
+ * given to the kernel when the socket has {@code UDP_GRO} on: a coalesced message is then split
+ * into its datagrams ({@code split}). A separate send vector holds runs of staged datagrams that
+ * leave as one {@code UDP_SEGMENT} message ({@code gsoVector}).
+ *
  * <p><b>Ownership.</b> A receive batch is valid until the next receive on the same thread; staged
  * sends belong to the one socket that staged them until they are sent or cleared, always within
  * one readiness event. A loop thread handles one socket's event at a time, so one area per thread
@@ -26,6 +31,16 @@ public final class DatagramBatch {
     /** Bytes for staged payloads. */
     public static final int SEND_AREA = 128 * 1024;
     static final int NAME = 128;
+    /** {@code <netinet/udp.h>} (Linux): the UDP socket level, GSO's and GRO's options. */
+    static final int SOL_UDP = 17;
+    static final int UDP_SEGMENT = 103;
+    static final int UDP_GRO = 104;
+    /** Control bytes per received message: the UDP_GRO message (24) and room for ones an adopted socket has on. */
+    static final int RECV_CONTROL = 128;
+    /** Control bytes per GSO message: one {@code CMSG_SPACE(sizeof(uint16_t))}. */
+    static final int SEND_CONTROL = 32;
+    /** Datagrams split out of coalesced messages, before the tables grow (UDP_MAX_SEGMENTS is 128 since 6.10). */
+    private static final int SEGMENTS = SIZE * 128;
 
     private static final ThreadLocal<DatagramBatch> PER_THREAD = ThreadLocal.withInitial(DatagramBatch::new);
 
@@ -38,12 +53,29 @@ public final class DatagramBatch {
     private final int sendIovs;
     private final int sendNames;
     private final int sendData;
+    private final int recvControl;
+    private final int gsoHdrs;
+    private final int gsoIovs;
+    private final int gsoControl;
+    /** The control length every receive header was last given (0: none; {@link #RECV_CONTROL}: GRO). */
+    private int recvControlLen = -1;
     private final ByteBuffer memory;
     final long base;
     final UnsafeBuffer mem;
 
-    /** Datagrams the last receive returned. */
+    /** Messages the last receive returned. */
     int received;
+    /**
+     * Datagrams the last receive delivers, split out of its messages; -1 when no message was
+     * coalesced and datagram {@code i} is message {@code i}.
+     */
+    int segments = -1;
+    /** For datagram {@code i} of a split receive: its message, its offset in that message's slot, its length. */
+    int[] segMessage = new int[SEGMENTS];
+    int[] segOffset = new int[SEGMENTS];
+    int[] segLength = new int[SEGMENTS];
+    /** For GSO message {@code k} of the last {@code gsoVector}: the staged index after its last datagram. */
+    final int[] gsoEnd = new int[SIZE];
     /** Datagrams staged, and the bytes of {@link #SEND_AREA} they use. */
     int staged;
     private int sendUsed;
@@ -67,6 +99,14 @@ public final class DatagramBatch {
         p += SIZE * abi.IOVEC_SIZE;
         sendNames = p;
         p += SIZE * NAME;
+        recvControl = p;
+        p += SIZE * RECV_CONTROL;
+        gsoHdrs = p;
+        p += SIZE * mmsg;
+        gsoIovs = p;
+        p += SIZE * abi.IOVEC_SIZE;
+        gsoControl = p;
+        p += SIZE * SEND_CONTROL;
         p = (p + 63) & ~63;
         data = p;
         p += SIZE * SLOT;
@@ -84,9 +124,18 @@ public final class DatagramBatch {
             putIovLen(abi, h, 1);
             mem.putLong(iov + abi.IOV_BASE, base + data + (long) i * SLOT);
             mem.putLong(iov + abi.IOV_LEN, SLOT);
+            mem.putLong(h + abi.MSG_CONTROL, base + recvControl + (long) i * RECV_CONTROL);
             int sh = sendHdrs + i * mmsg;
             mem.putLong(sh + abi.MSG_IOV, base + sendIovs + (long) i * abi.IOVEC_SIZE);
             putIovLen(abi, sh, 1);
+            int gh = gsoHdrs + i * mmsg;
+            mem.putLong(gh + abi.MSG_IOV, base + gsoIovs + (long) i * abi.IOVEC_SIZE);
+            putIovLen(abi, gh, 1);
+            // struct cmsghdr {size_t cmsg_len; int cmsg_level; int cmsg_type;} then a uint16_t: CMSG_LEN(2) = 18.
+            int gc = gsoControl + i * SEND_CONTROL;
+            mem.putLong(gc, 18);
+            mem.putInt(gc + 8, SOL_UDP);
+            mem.putInt(gc + 12, UDP_SEGMENT);
         }
     }
 
@@ -105,15 +154,90 @@ public final class DatagramBatch {
 
     // ------------------------------------------------------------------ receiving
 
-    /** The receive {@code mmsghdr} array, its value-result fields reset for a new call. */
-    long receiveVector(PosixAbi abi) {
-        for (int i = 0; i < received; i++) {
+    /**
+     * The receive {@code mmsghdr} array, its value-result fields reset for a new call; with
+     * {@code control} (a socket with UDP_GRO on) each message gets its control buffer, else none.
+     */
+    long receiveVector(PosixAbi abi, boolean control) {
+        int controlLen = control ? RECV_CONTROL : 0;
+        int reset = received;
+        if (controlLen != recvControlLen) {
+            recvControlLen = controlLen;
+            reset = SIZE;
+        }
+        for (int i = 0; i < reset; i++) {
             int h = hdrs + i * mmsg;
             mem.putInt(h + abi.MSG_NAMELEN, NAME);
             mem.putInt(h + abi.MSG_FLAGS, 0);
+            mem.putLong(h + abi.MSG_CONTROLLEN, controlLen);
         }
         received = 0;
+        segments = -1;
         return base + hdrs;
+    }
+
+    /**
+     * After a receive of {@code n} messages on a socket with UDP_GRO on: splits every message that
+     * carries a {@code UDP_GRO} segment size into datagrams of that size (the last one may be
+     * shorter), as the sender sent them, in order. Leaves {@link #segments} at -1 when no message
+     * was coalesced. Returns the number of datagrams.
+     */
+    int split(PosixAbi abi, int n) {
+        int total = 0;
+        boolean any = false;
+        for (int i = 0; i < n; i++) {
+            int gso = groSize(abi, i);
+            int len = length(i);
+            int count = gso > 0 && len > gso ? (len + gso - 1) / gso : 1;
+            if (count > 1 && !any) {
+                any = true;
+                for (int j = 0; j < i; j++) {
+                    segMessage[j] = j;
+                    segOffset[j] = 0;
+                    segLength[j] = length(j);
+                }
+            }
+            if (any) {
+                ensureSegments(total + count);
+                for (int k = 0; k < count; k++) {
+                    int at = total + k;
+                    segMessage[at] = i;
+                    segOffset[at] = k * gso;
+                    segLength[at] = count == 1 ? len : Math.min(gso, len - k * gso);
+                }
+            }
+            total += count;
+        }
+        segments = any ? total : -1;
+        return total;
+    }
+
+    private void ensureSegments(int need) {
+        if (need > segMessage.length) {
+            int cap = Math.max(need, segMessage.length * 2);
+            segMessage = java.util.Arrays.copyOf(segMessage, cap);
+            segOffset = java.util.Arrays.copyOf(segOffset, cap);
+            segLength = java.util.Arrays.copyOf(segLength, cap);
+        }
+    }
+
+    /** The UDP_GRO segment size in message {@code i}'s control data, or 0 when it has none. */
+    private int groSize(PosixAbi abi, int i) {
+        int h = hdrs + i * mmsg;
+        long controlLen = mem.getLong(h + abi.MSG_CONTROLLEN);
+        int c = recvControl + i * RECV_CONTROL;
+        int off = 0;
+        while (off + 16 <= controlLen) {
+            long len = mem.getLong(c + off);
+            if (len < 16 || off + len > controlLen) {
+                break;
+            }
+            if (mem.getInt(c + off + 8) == SOL_UDP && mem.getInt(c + off + 12) == UDP_GRO && len >= 20) {
+                return mem.getInt(c + off + 16);
+            }
+            off += (int) ((len + 7) & ~7L);
+        }
+        return 0;
     }
 
     /** Address of received datagram {@code i}'s payload. */
@@ -169,6 +293,98 @@ public final class DatagramBatch {
 
     long sendVector(int from) {
         return base + sendHdrs + (long) from * mmsg;
+    }
+
+    /**
+     * Builds the send vector of staged datagrams {@code from..staged-1} with runs joined into
+     * {@code UDP_SEGMENT} messages: a run is two or more non-empty datagrams in a row to the same
+     * target, all of one length but the last, which may be shorter, at most {@code maxSegment}
+     * bytes each and {@code maxBytes} in all (their payloads are contiguous in the send area). Other
+     * datagrams are messages of their own. Returns the number of messages, or 0 when no run was
+     * found (the plain {@code sendVector} does the same job). {@code gsoEnd} maps messages back.
+     */
+    int gsoVector(PosixAbi abi, int from, int maxSegment, int maxBytes) {
+        if (!hasRun(abi, from, maxSegment, maxBytes)) {
+            return 0;
+        }
+        int messages = 0;
+        boolean anyRun = false;
+        int i = from;
+        while (i < staged) {
+            int seg = stagedLength(abi, i);
+            int j = i + 1;
+            if (seg > 0 && seg <= maxSegment) {
+                int total = seg;
+                InetSocketAddress t = targets[i];
+                while (j < staged) {
+                    int len = stagedLength(abi, j);
+                    InetSocketAddress u = targets[j];
+                    if (len == 0 || len > seg || total + len > maxBytes || !(t == u || (t != null && t.equals(u)))) {
+                        break;
+                    }
+                    total += len;
+                    j++;
+                    if (len < seg) {
+                        break;
+                    }
+                }
+            }
+            int sh = sendHdrs + i * mmsg;
+            int gh = gsoHdrs + messages * mmsg;
+            int giov = gsoIovs + messages * abi.IOVEC_SIZE;
+            mem.putLong(gh + abi.MSG_NAME, mem.getLong(sh + abi.MSG_NAME));
+            mem.putInt(gh + abi.MSG_NAMELEN, mem.getInt(sh + abi.MSG_NAMELEN));
+            mem.putLong(giov + abi.IOV_BASE, stagedAddress(abi, i));
+            long bytes = 0;
+            for (int k = i; k < j; k++) {
+                bytes += stagedLength(abi, k);
+            }
+            mem.putLong(giov + abi.IOV_LEN, bytes);
+            if (j - i > 1) {
+                anyRun = true;
+                int gc = gsoControl + messages * SEND_CONTROL;
+                mem.putShort(gc + 16, (short) seg);
+                mem.putLong(gh + abi.MSG_CONTROL, base + gc);
+                mem.putLong(gh + abi.MSG_CONTROLLEN, 24);
+            } else {
+                mem.putLong(gh + abi.MSG_CONTROL, 0);
+                mem.putLong(gh + abi.MSG_CONTROLLEN, 0);
+            }
+            gsoEnd[messages++] = j;
+            i = j;
+        }
+        return anyRun ? messages : 0;
+    }
+
+    /** Whether two datagrams in a row from {@code from} on could join one GSO message. */
+    private boolean hasRun(PosixAbi abi, int from, int maxSegment, int maxBytes) {
+        int next = from < staged ? stagedLength(abi, from) : 0;
+        for (int k = from; k + 1 < staged; k++) {
+            int len = next;
+            next = stagedLength(abi, k + 1);
+            if (len > 0 && len <= maxSegment && next > 0 && next <= len && len + next <= maxBytes) {
+                InetSocketAddress t = targets[k];
+                InetSocketAddress u = targets[k + 1];
+                if (t == u || (t != null && t.equals(u))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    long gsoVectorAddress() {
+        return base + gsoHdrs;
+    }
+
+    /** Whether GSO message {@code k} of the last {@code gsoVector} joins several datagrams. */
+    boolean gsoJoined(PosixAbi abi, int k) {
+        return mem.getLong(gsoHdrs + k * mmsg + abi.MSG_CONTROLLEN) != 0;
+    }
+
+    /** The segment size of GSO message {@code k}. */
+    int gsoSegment(int k) {
+        return mem.getShort(gsoControl + k * SEND_CONTROL + 16) & 0xFFFF;
     }
 
     /** Address of staged datagram {@code i}'s payload. */

@@ -77,6 +77,9 @@ final class PosixAbi {
     final int ENOMEM;
     final int ECONNABORTED;
     final int ENOPROTOOPT;
+    final int EIO;
+    final int EINVAL;
+    final int EMSGSIZE;
 
     // struct layouts (bytes)
     /** BSD sockaddrs start with a length byte, then a one-byte family; Linux has a two-byte family. */
@@ -168,6 +171,9 @@ final class PosixAbi {
         ENOMEM = get(v, "ENOMEM");
         ECONNABORTED = get(v, "ECONNABORTED");
         ENOPROTOOPT = get(v, "ENOPROTOOPT");
+        EIO = get(v, "EIO");
+        EINVAL = get(v, "EINVAL");
+        EMSGSIZE = get(v, "EMSGSIZE");
         SOCKADDR_HAS_LEN = get(v, "SOCKADDR_HAS_LEN") != 0;
         SOCKADDR_STORAGE_SIZE = get(v, "sizeof(struct sockaddr_storage)");
         SOCKADDR_IN_SIZE = get(v, "sizeof(struct sockaddr_in)");

@@ -36,6 +36,19 @@ import org.agrona.concurrent.UnsafeBuffer;
  * small cache keyed by the sockaddr bytes (64 entries), so up to that many peers taking turns cost
  * no allocation.
  *
+ * <p><b>GSO and GRO.</b> With batches on, unless {@code -D}{@value #GSO_PROPERTY}{@code =false},
+ * a socket probes the kernel when it is opened or adopted: {@code UDP_SEGMENT} (Linux 4.18) lets a
+ * run of staged datagrams to one target, all of one length but a shorter last one, leave as one
+ * message that the kernel cuts into those datagrams again ({@code DatagramBatch.gsoVector}); only
+ * such runs use it, so each datagram keeps its boundary, its order and its target, and other
+ * datagrams go out as before. A run the kernel refuses (EINVAL, EMSGSIZE: a segment above the path
+ * MTU; EIO: no checksum offload on the route) is sent again datagram by datagram; the socket then
+ * stops joining segments that large, and after four refusals stops joining at
+ * all. {@code UDP_GRO} (Linux 5.0) lets the kernel hand over a run that arrived coalesced as one
+ * message with its segment size, which {@code DatagramBatch.split} cuts into the original
+ * datagrams, all from the one sender, in order. Where the kernel has neither, the socket works as
+ * without them.
+ *
  * <p><b>Truncation</b> is detected with {@code MSG_TRUNC} in {@code recvfrom}'s flags (Linux returns
  * the datagram's real length). ECONNREFUSED (an ICMP port unreachable queued on the socket) is thrown
  * as {@link ConnectException}, also when a readiness backend read it first ({@link #socketErrorSeen}).
@@ -46,8 +59,20 @@ public final class PosixDatagramSocket implements DatagramSocket {
     /** The system property that turns batched receive and send off when {@code false}. */
     public static final String BATCH_PROPERTY = "weft.datagram.batch";
     private static final boolean BATCH = !"false".equalsIgnoreCase(System.getProperty(BATCH_PROPERTY, "true").trim());
+    /** The system property that turns UDP GSO and GRO off when {@code false} (they need batches too). */
+    public static final String GSO_PROPERTY = "weft.datagram.gso";
+    private static final boolean GSO = BATCH
+            && !"false".equalsIgnoreCase(System.getProperty(GSO_PROPERTY, "true").trim());
+    /** Refused GSO sends after which a socket stops using GSO. */
+    static final int GSO_REFUSALS = 4;
+    /** Payload bytes of one GSO message: the IPv4 UDP maximum (IPv6 allows 20 more). */
+    static final int GSO_MAX_BYTES = 65_507;
     private static final int SENDER_CACHE = 64;
     static final int SOCK_DGRAM = 2;
+    static final int SO_TYPE = 3;
+    static final int SO_PROTOCOL = 38;
+    static final int SO_DOMAIN = 39;
+    static final int IPPROTO_UDP = 17;
     static final int MSG_TRUNC = 0x20;
     static final int SO_BROADCAST = 6;
     static final int IPPROTO_IP = 0;
@@ -83,6 +108,13 @@ public final class PosixDatagramSocket implements DatagramSocket {
     private final UnsafeBuffer senderKeys = new UnsafeBuffer(new byte[SENDER_CACHE * 32]);
     private final int[] senderLengths = new int[SENDER_CACHE];
     private final InetSocketAddress[] senders = new InetSocketAddress[SENDER_CACHE];
+    /** UDP_GRO is on: received messages may be coalesced runs, split by their control data. */
+    private boolean gro;
+    /** Largest segment joined with UDP_SEGMENT; 0 when GSO is not used. */
+    private int gsoMaxSegment;
+    private int gsoRefusals;
+    /** Whether the last batch received filled every message slot. */
+    private boolean batchFull;
 
     PosixDatagramSocket(int fd, boolean inet6, boolean batches) {
         this.fd = fd;
@@ -245,10 +277,55 @@ public final class PosixDatagramSocket implements DatagramSocket {
         return b;
     }
 
+    /**
+     * Probes and turns on UDP GSO and GRO (see the class comment), unless switched off. A kernel
+     * without them refuses the options (ENOPROTOOPT); the socket then works without them.
+     */
+    void configure(boolean adopted) {
+        Scratch sc = Scratch.get();
+        if (!GSO) {
+            if (adopted) {
+                // The caller may have turned UDP_GRO on; coalesced messages are only split with it.
+                sc.buffer.putInt(Scratch.OPT, 0);
+                LibC.setsockopt(fd, DatagramBatch.SOL_UDP, DatagramBatch.UDP_GRO, sc.opt(), 4);
+            }
+            return;
+        }
+        sc.buffer.putInt(Scratch.OPT, 0);
+        sc.buffer.putInt(Scratch.OPT_LEN, 4);
+        if (LibC.getsockopt(fd, DatagramBatch.SOL_UDP, DatagramBatch.UDP_SEGMENT, sc.opt(), sc.optLen()) == 0) {
+            gsoMaxSegment = GSO_MAX_BYTES;
+        }
+        sc.buffer.putInt(Scratch.OPT, 1);
+        gro = LibC.setsockopt(fd, DatagramBatch.SOL_UDP, DatagramBatch.UDP_GRO, sc.opt(), 4) == 0;
+    }
+
+    /** Whether staged runs are sent with UDP_SEGMENT (GSO) now. */
+    public boolean segmentsSends() {
+        return gsoMaxSegment > 0;
+    }
+
+    /** Whether UDP_GRO is on: coalesced runs are received and split. */
+    public boolean coalescesReceives() {
+        return gro;
+    }
+
+    /** Whether the last {@link #receiveBatch} filled every message slot, so more may be waiting. */
+    @Override
+    public boolean batchFilled() {
+        return batchFull;
+    }
+
+    /** Messages the last {@link #receiveBatch} took from the kernel (fewer than its datagrams when runs came coalesced). */
+    public int batchMessages() {
+        DatagramBatch b = batch;
+        return b == null ? 0 : b.received;
+    }
+
     @Override
     public int receiveBatch() throws IOException {
         DatagramBatch b = batch();
-        long vector = b.receiveVector(ABI);
+        long vector = b.receiveVector(ABI, gro);
         for (;;) {
             int n;
             int e;
@@ -261,12 +338,15 @@ public final class PosixDatagramSocket implements DatagramSocket {
             }
             if (n > 0) {
                 b.received = n;
-                return n;
+                batchFull = n == DatagramBatch.SIZE;
+                return gro ? b.split(ABI, n) : n;
             }
             if (n == 0 || e == ABI.EAGAIN || e == ABI.EWOULDBLOCK) {
+                batchFull = false;
                 return WOULD_BLOCK;
             }
             if (e != ABI.EINTR) {
+                batchFull = false;
                 throw failure("recvmmsg(fd " + fd + ")", e);
             }
         }
@@ -274,23 +354,33 @@ public final class PosixDatagramSocket implements DatagramSocket {
 
     @Override
     public long batchAddress(int i) {
-        return batch.address(i);
+        DatagramBatch b = batch;
+        return b.segments < 0 ? b.address(i) : b.address(b.segMessage[i]) + b.segOffset[i];
     }
 
     @Override
     public int batchLength(int i) {
-        return batch.length(i);
+        DatagramBatch b = batch;
+        return b.segments < 0 ? b.length(i) : b.segLength[i];
     }
 
+    /** A cut-short coalesced message marks its last datagram. */
     @Override
     public boolean batchTruncated(int i) {
-        return (batch.flags(ABI, i) & MSG_TRUNC) != 0;
+        DatagramBatch b = batch;
+        if (b.segments < 0) {
+            return (b.flags(ABI, i) & MSG_TRUNC) != 0;
+        }
+        int m = b.segMessage[i];
+        boolean last = i + 1 == b.segments || b.segMessage[i + 1] != m;
+        return last && (b.flags(ABI, m) & MSG_TRUNC) != 0;
     }
 
     @Override
     public InetSocketAddress batchSource(int i) {
         DatagramBatch b = batch;
-        return sender(b.mem, b.nameOffset(i), b.nameLength(ABI, i));
+        int m = b.segments < 0 ? i : b.segMessage[i];
+        return sender(b.mem, b.nameOffset(m), b.nameLength(ABI, m));
     }
 
     @Override
@@ -329,6 +419,16 @@ public final class PosixDatagramSocket implements DatagramSocket {
     @Override
     public int sendStaged(int from) throws IOException {
         DatagramBatch b = batch;
+        if (gsoMaxSegment > 0) {
+            int messages = b.gsoVector(ABI, from, gsoMaxSegment, GSO_MAX_BYTES);
+            if (messages > 0) {
+                int sent = sendSegmented(b, from, messages);
+                if (sent != 0) {
+                    return sent;
+                }
+                // Refused: the same datagrams go out one message each below.
+            }
+        }
         long vector = b.sendVector(from);
         int count = b.staged - from;
         for (;;) {
@@ -351,6 +451,51 @@ public final class PosixDatagramSocket implements DatagramSocket {
                 InetSocketAddress t = b.targets[from];
                 throw failure("sendmmsg(" + (t != null ? t : remote) + ")", e);
             }
+        }
+    }
+
+    /**
+     * Sends the {@code messages} of {@code DatagramBatch.gsoVector}: the datagrams the kernel took,
+     * {@link #WOULD_BLOCK}, or 0 when it refused the first message's segmentation (then the caller
+     * sends them plainly).
+     */
+    private int sendSegmented(DatagramBatch b, int from, int messages) throws IOException {
+        long vector = b.gsoVectorAddress();
+        for (;;) {
+            int n;
+            int e;
+            if (FastPath.MMSG) {
+                n = FastPath.sendmmsg(fd, vector, messages, ABI.MSG_NOSIGNAL);
+                e = n < 0 ? -n : 0;
+            } else {
+                n = DatagramCalls.sendmmsg(fd, vector, messages, ABI.MSG_NOSIGNAL);
+                e = n < 0 ? Native.getLastError() : 0;
+            }
+            if (n > 0) {
+                return b.gsoEnd[n - 1] - from;
+            }
+            if (n == 0 || e == ABI.EAGAIN || e == ABI.EWOULDBLOCK) {
+                return WOULD_BLOCK;
+            }
+            if (e == ABI.EINTR) {
+                continue;
+            }
+            if (b.gsoJoined(ABI, 0) && (e == ABI.EINVAL || e == ABI.EMSGSIZE || e == ABI.EIO)) {
+                gsoRefused(b.gsoSegment(0), e);
+                return 0;
+            }
+            InetSocketAddress t = b.targets[from];
+            throw failure("sendmmsg(" + (t != null ? t : remote) + ")", e);
+        }
+    }
+
+    /** The kernel refused to segment {@code segment}-byte datagrams: join smaller ones only, or none. */
+    private void gsoRefused(int segment, int errno) {
+        gsoRefusals++;
+        if (errno == ABI.EIO || gsoRefusals >= GSO_REFUSALS || segment <= 1) {
+            gsoMaxSegment = 0;
+        } else {
+            gsoMaxSegment = Math.min(gsoMaxSegment, segment - 1);
         }
     }
 
@@ -514,6 +659,79 @@ public final class PosixDatagramSocket implements DatagramSocket {
         return "PosixDatagramSocket[fd " + fd + "]";
     }
 
+    /**
+     * The caller's UDP socket {@code fd}, checked before anything changes: it must be an open
+     * {@code AF_INET} or {@code AF_INET6} socket of type {@code SOCK_DGRAM} and protocol UDP, else
+     * {@link IllegalArgumentException} naming it. It is then set {@code O_NONBLOCK} (its other
+     * flags, {@code FD_CLOEXEC} and {@code IPV6_V6ONLY} included, are left as they are) and, if
+     * connected, keeps its peer as {@link #remoteAddress()}. The result owns it.
+     */
+    static PosixDatagramSocket adopt(int fd) throws IOException {
+        if (!"Linux".equals(ABI.os)) {
+            throw new UnsupportedOperationException("UDP sockets of the POSIX layer are implemented for Linux only, not "
+                    + ABI.os);
+        }
+        FileKind kind;
+        try {
+            kind = FileKind.of(fd);
+        } catch (NativeIOException e) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is not an open descriptor: " + e.getMessage(), e);
+        }
+        if (kind != FileKind.SOCKET) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is " + kind.description() + ", not a UDP socket");
+        }
+        int type = intOption(fd, ABI.SOL_SOCKET, SO_TYPE, "SO_TYPE");
+        int domain = intOption(fd, ABI.SOL_SOCKET, SO_DOMAIN, "SO_DOMAIN");
+        String family = domain == ABI.AF_INET ? "AF_INET" : domain == ABI.AF_INET6 ? "AF_INET6"
+                : domain == ABI.AF_UNIX ? "AF_UNIX" : "address family " + domain;
+        if (type != SOCK_DGRAM) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is an " + family + " "
+                    + (type == ABI.SOCK_STREAM ? "SOCK_STREAM" : "type " + type) + " socket, not a UDP (SOCK_DGRAM) socket");
+        }
+        if (domain != ABI.AF_INET && domain != ABI.AF_INET6) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is an " + family
+                    + " datagram socket, not a UDP (AF_INET or AF_INET6) socket");
+        }
+        int protocol = intOption(fd, ABI.SOL_SOCKET, SO_PROTOCOL, "SO_PROTOCOL");
+        if (protocol != IPPROTO_UDP) {
+            throw new IllegalArgumentException("socket: fd " + fd + " is an " + family + " SOCK_DGRAM socket of protocol "
+                    + protocol + ", not UDP (" + IPPROTO_UDP + ")");
+        }
+        PosixDatagramSocket s = new PosixDatagramSocket(fd, domain == ABI.AF_INET6);
+        Scratch sc = Scratch.get();
+        sc.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
+        if (LibC.getpeername(fd, sc.addr(), sc.addrLen()) == 0) {
+            s.remote = SockAddr.decode(ABI, sc.buffer, Scratch.ADDR);
+        } else if (Native.getLastError() != ABI.ENOTCONN) {
+            throw Posix.error("getpeername(fd " + fd + ")", Native.getLastError());
+        }
+        LibCVarargs c = LibCVarargs.INSTANCE;
+        int flags = c.fcntl(fd, ABI.F_GETFL);
+        if (flags == -1) {
+            throw Posix.error("fcntl(fd " + fd + ", F_GETFL)", Native.getLastError());
+        }
+        if ((flags & ABI.O_NONBLOCK) == 0 && c.fcntl(fd, ABI.F_SETFL, flags | ABI.O_NONBLOCK) == -1) {
+            throw Posix.error("fcntl(fd " + fd + ", F_SETFL, O_NONBLOCK)", Native.getLastError());
+        }
+        s.configure(true);
+        return s;
+    }
+
+    private static int intOption(int fd, int level, int name, String what) throws NativeIOException {
+        Scratch sc = Scratch.get();
+        sc.buffer.putInt(Scratch.OPT, 0);
+        sc.buffer.putInt(Scratch.OPT_LEN, 4);
+        if (LibC.getsockopt(fd, level, name, sc.opt(), sc.optLen()) != 0) {
+            throw Posix.error("getsockopt(fd " + fd + ", " + what + ")", Native.getLastError());
+        }
+        return sc.buffer.getInt(Scratch.OPT);
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
     /** Opens one; called by {@link PosixSocketFactory}. */
     static PosixDatagramSocket open(boolean inet6, boolean fcntlFlags, boolean batches) throws IOException {
         if (!"Linux".equals(ABI.os)) {
@@ -536,6 +754,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
                     throw Posix.error("setsockopt(fd " + fd + ", IPV6_V6ONLY)", Native.getLastError());
                 }
             }
+            s.configure(false);
         } catch (NativeIOException | RuntimeException e) {
             s.close();
             throw e;

@@ -5,6 +5,7 @@ import dev.weft.loop.Capability;
 import dev.weft.loop.NativeIOException;
 import dev.weft.loop.PipeEnd;
 import dev.weft.loop.UnsupportedCapabilityException;
+import dev.weft.loop.spi.DatagramSocket;
 import dev.weft.loop.spi.PipeChannel;
 import dev.weft.loop.spi.Pollable;
 import dev.weft.loop.spi.UserHandles;
@@ -67,6 +68,16 @@ public final class PosixUserHandles implements UserHandles {
             throw Posix.error("fcntl(fd " + fd + ", F_SETFL, O_NONBLOCK)", Native.getLastError());
         }
         return new PosixPipe(fd, kind);
+    }
+
+    /** A UDP socket's descriptor (see {@link PosixDatagramSocket#adopt}); a java.nio channel is refused. */
+    @Override
+    public DatagramSocket adoptDatagram(Object socket) throws IOException {
+        if (!(socket instanceof Integer fd)) {
+            throw new UnsupportedCapabilityException(backend, Capability.DATAGRAM, "java.nio does not expose the"
+                    + " descriptor of " + socket + "; pass the socket's file descriptor (DatagramOptions.withSocket(int))");
+        }
+        return PosixDatagramSocket.adopt(fd);
     }
 
     @Override

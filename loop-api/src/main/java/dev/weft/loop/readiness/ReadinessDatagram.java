@@ -26,8 +26,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * re-wrapped view, up to {@link #READS_PER_EVENT} per event so one busy endpoint cannot starve the
  * loop. A socket with batches ({@link DatagramSocket#batchSize()} above 0: epoll's, with
  * {@code recvmmsg}) receives a batch per call and the core stages the replies sent meanwhile, which
- * leave in one {@code sendmmsg} when the batch is delivered; a batch shorter than the socket's
- * batch size ends the event, since level-triggered readiness reports what arrives later. Other
+ * leave in one {@code sendmmsg} when the batch is delivered; a batch that did not fill the socket's
+ * batch ends the event, since level-triggered readiness reports what arrives later. Other
  * sockets receive one datagram per call into the driver's read buffer (256 KiB, larger than any
  * UDP datagram, so nothing is truncated there). Datagrams already received in a batch are still
  * delivered if the protocol pauses reading in the middle of it (they have left the kernel); after
@@ -73,7 +73,6 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
             return;
         }
         ReadinessDatagram io = new ReadinessDatagram(driver, socket);
-        P protocol;
         try {
             if (options.reusePort()) {
                 socket.setOption(StandardSocketOptions.SO_REUSEPORT, true);
@@ -93,6 +92,44 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
             if (remote != null) {
                 socket.connect(remote);
             }
+        } catch (IOException | RuntimeException e) {
+            driver.closeSocket(socket, false);
+            result.setException(e);
+            return;
+        }
+        io.start(factory, remote, result);
+    }
+
+    /**
+     * An endpoint over the caller's socket: {@link dev.weft.loop.spi.UserHandles#adoptDatagram}
+     * checks it and throws for bad input (the caller keeps it); from then on the endpoint owns it,
+     * connected to the socket's peer if it has one.
+     */
+    static <P extends DatagramProtocol> void adopt(ReadinessDriver driver, Supplier<P> factory, Object handle,
+                                                   LoopFuture<DatagramEndpoint<P>> result) {
+        DatagramSocket socket;
+        try {
+            socket = driver.userHandles.adoptDatagram(handle);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("socket: cannot use " + handle + ": " + e.getMessage(), e);
+        }
+        InetSocketAddress remote;
+        try {
+            remote = socket.remoteAddress();
+        } catch (IOException | RuntimeException e) {
+            driver.closeSocket(socket, false);
+            result.setException(e);
+            return;
+        }
+        new ReadinessDatagram(driver, socket).start(factory, remote, result);
+    }
+
+    /** Makes the protocol, registers the socket and starts the endpoint on the next iteration; owns the socket. */
+    private <P extends DatagramProtocol> void start(Supplier<P> factory, InetSocketAddress remote,
+                                                    LoopFuture<DatagramEndpoint<P>> result) {
+        ReadinessDatagram io = this;
+        P protocol;
+        try {
             protocol = factory.get();
             if (protocol == null) {
                 throw new NullPointerException("protocol factory returned null");
@@ -165,7 +202,6 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
 
     private void receiveBatches() {
         UnsafeBuffer view = driver.readView;
-        int size = socket.batchSize();
         for (int total = 0; total < READS_PER_EVENT && core.wantsRead(); ) {
             int n;
             try {
@@ -190,7 +226,7 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
             }
             core.endBatch();
             total += n;
-            if (n < size) {
+            if (!socket.batchFilled()) {
                 return;
             }
         }

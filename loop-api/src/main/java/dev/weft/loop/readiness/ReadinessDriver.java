@@ -177,6 +177,16 @@ public final class ReadinessDriver implements IoDriver {
     }
 
     @Override
+    public <P extends DatagramProtocol> void adoptDatagram(Supplier<P> protocolFactory, Object socket,
+                                                          LoopFuture<DatagramEndpoint<P>> result) {
+        if (userHandles == null) {
+            IoDriver.super.adoptDatagram(protocolFactory, socket, result);
+            return;
+        }
+        ReadinessDatagram.adopt(this, protocolFactory, socket, result);
+    }
+
+    @Override
     public int liveHandles() {
         return live.size();
     }

@@ -57,6 +57,11 @@ public interface DatagramSocket extends Pollable {
 
     InetSocketAddress localAddress() throws IOException;
 
+    /** The connected peer, or null when the socket is not connected (an adopted socket may be). */
+    default InetSocketAddress remoteAddress() throws IOException {
+        return null;
+    }
+
     /** What {@code extraInfo("socket")} returns: an fd number or the channel. */
     Object handle();
 
@@ -75,12 +80,21 @@ public interface DatagramSocket extends Pollable {
     }
 
     /**
-     * Receives up to {@link #batchSize} datagrams in one call, in the kernel's order: how many (at
-     * least 1), or {@link #WOULD_BLOCK}. They stay readable through {@link #batchAddress} and its
-     * peers until the next receive on this thread.
+     * Receives up to {@link #batchSize} messages in one call, in the kernel's order: how many
+     * datagrams they hold (at least 1; more than the messages when the kernel coalesced runs of
+     * datagrams, which are split again), or {@link #WOULD_BLOCK}. They stay readable through
+     * {@link #batchAddress} and its peers until the next receive on this thread.
      */
     default int receiveBatch() throws IOException {
         throw new UnsupportedOperationException("no batched receive");
+    }
+
+    /**
+     * Whether the last {@link #receiveBatch} took as many messages as it could ({@link #batchSize}),
+     * so more may be waiting; a shorter batch means the socket was drained.
+     */
+    default boolean batchFilled() {
+        return false;
     }
 
     /** Address of datagram {@code i} of the last batch. */

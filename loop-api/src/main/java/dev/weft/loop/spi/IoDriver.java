@@ -148,6 +148,19 @@ public interface IoDriver extends AutoCloseable {
         result.setException(new UnsupportedOperationException("UDP endpoints are not implemented on " + backendName()));
     }
 
+    /**
+     * Makes a UDP endpoint over an existing socket ({@code socket}: an {@link Integer} descriptor or
+     * a {@link java.nio.channels.DatagramChannel}): checks it, throwing before anything changes for
+     * bad input (the caller keeps it: {@link IllegalArgumentException} naming it, or
+     * {@link dev.weft.loop.UnsupportedCapabilityException} for a kind this backend cannot use), then
+     * owns it, and completes {@code result} as {@link #openDatagram} does (failing it closes the socket).
+     */
+    default <P extends DatagramProtocol> void adoptDatagram(Supplier<P> protocolFactory, Object socket,
+                                                            LoopFuture<DatagramEndpoint<P>> result) {
+        throw new UnsupportedOperationException("UDP endpoints over an existing socket are not implemented on "
+                + backendName());
+    }
+
     /** Number of live handles (servers, transports, pending connects); 0 before a clean close. */
     int liveHandles();
 

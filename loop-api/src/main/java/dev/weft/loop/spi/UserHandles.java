@@ -23,6 +23,16 @@ public interface UserHandles {
      */
     PipeChannel openPipe(PipeEnd end, boolean write) throws IOException;
 
+    /**
+     * Checks {@code socket} (an {@link Integer} descriptor or a
+     * {@link java.nio.channels.DatagramChannel}) for a UDP endpoint and puts it in non-blocking
+     * mode. The result owns it; if this throws, the caller still does. The default refuses every socket.
+     */
+    default DatagramSocket adoptDatagram(Object socket) throws IOException {
+        throw new UnsupportedOperationException("UDP endpoints over an existing socket are not implemented by "
+                + getClass().getSimpleName());
+    }
+
     /** A descriptor the caller owns, as the poller watches it; never closed by Weft. */
     Pollable watchable(int fd);
 

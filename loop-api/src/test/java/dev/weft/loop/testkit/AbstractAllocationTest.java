@@ -133,6 +133,19 @@ public abstract class AbstractAllocationTest {
 
     @Test
     void shouldAllocateNothingPerEchoedDatagramAfterWarmUp() throws Exception {
+        datagramEchoAllocation(1);
+    }
+
+    /** Bursts from one sender: on epoll the echoes of a batch leave as UDP_SEGMENT runs. */
+    @Test
+    void shouldAllocateNothingPerDatagramEchoedInBurstsAfterWarmUp() throws Exception {
+        datagramEchoAllocation(BURST);
+    }
+
+    static final int BURST = 8;
+
+    /** Echoes {@code burst} datagrams at a time and measures what the loop thread allocates. */
+    private void datagramEchoAllocation(int burst) throws Exception {
         java.lang.management.ThreadMXBean std = ManagementFactory.getThreadMXBean();
         assumeTrue(std instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) std;
@@ -169,16 +182,16 @@ public abstract class AbstractAllocationTest {
             DatagramPacket out = new DatagramPacket(msg, 64);
             DatagramPacket back = new DatagramPacket(new byte[64], 64);
             for (int i = 0; i < WARMUP; i++) {
-                datagramPingPong(s, out, back, msg, i);
+                datagramPingPong(s, out, back, msg, i, burst);
             }
             for (int w = 0; w < WINDOWS; w++) {
                 long before = mx.getThreadAllocatedBytes(loopThreadId[0]);
                 for (int i = 0; i < MEASURED; i++) {
-                    datagramPingPong(s, out, back, msg, i);
+                    datagramPingPong(s, out, back, msg, i, burst);
                 }
                 windows[w] = mx.getThreadAllocatedBytes(loopThreadId[0]) - before;
                 allocated = Math.min(allocated, windows[w]);
-                if (windows[w] < MEASURED) {
+                if (windows[w] < (long) MEASURED * burst) {
                     break;
                 }
             }
@@ -186,24 +199,36 @@ public abstract class AbstractAllocationTest {
             stop.complete(null);
             loopThread.join(30_000);
         }
-        double perMessage = (double) allocated / MEASURED;
-        assertTrue(perMessage < 1.0, "the loop thread allocated at least " + allocated + " bytes per " + MEASURED
-                + " echoed datagrams in every window " + java.util.Arrays.toString(windows) + " (" + perMessage
-                + " bytes/datagram); expected 0");
+        int datagrams = MEASURED * burst;
+        double perMessage = (double) allocated / datagrams;
+        assertTrue(perMessage < 1.0, "the loop thread allocated at least " + allocated + " bytes per " + datagrams
+                + " echoed datagrams (bursts of " + burst + ") in every window " + java.util.Arrays.toString(windows)
+                + " (" + perMessage + " bytes/datagram); expected 0");
     }
 
-    /** Sends one datagram and waits for its echo, sending again if it was lost (UDP may drop). */
-    private static void datagramPingPong(DatagramSocket s, DatagramPacket out, DatagramPacket back, byte[] msg, int i)
-            throws Exception {
+    /**
+     * Sends {@code burst} datagrams (numbered in byte 1) and waits for all their echoes, sending
+     * the burst again if one was lost (UDP may drop).
+     */
+    private static void datagramPingPong(DatagramSocket s, DatagramPacket out, DatagramPacket back, byte[] msg, int i,
+                                         int burst) throws Exception {
         msg[0] = (byte) i;
         msg[63] = (byte) (i >> 8);
         for (int attempt = 0; ; attempt++) {
-            s.send(out);
+            for (int k = 0; k < burst; k++) {
+                msg[1] = (byte) k;
+                s.send(out);
+            }
+            int seen = 0;
             try {
-                do {
+                while (seen != (1 << burst) - 1) {
                     back.setLength(64);
                     s.receive(back);
-                } while (back.getData()[0] != msg[0] || back.getData()[63] != msg[63]);
+                    byte[] d = back.getData();
+                    if (back.getLength() == 64 && d[0] == msg[0] && d[63] == msg[63] && d[1] >= 0 && d[1] < burst) {
+                        seen |= 1 << d[1];
+                    }
+                }
                 return;
             } catch (java.net.SocketTimeoutException e) {
                 if (attempt == 3) {

@@ -424,6 +424,184 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
         closeAll(r);
     }
 
+    @Test
+    void shouldEchoARunOfEqualDatagramsFromOneSenderKeepingEveryBoundary() {
+        // On epoll the replies of one batch leave as UDP_SEGMENT runs and reach the client coalesced
+        // (UDP_GRO): each datagram must still arrive on its own, in order, whole.
+        Echo server = open(new Echo(), LOCAL, null, null).protocol();
+        Recorder client = open(new Recorder(), LOCAL, null, null).protocol();
+        InetSocketAddress to = localOf(server.transport);
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            String d = i % 16 == 15 ? "" : i % 8 == 7 ? String.format("short%02d", i) : String.format("%04d", i).repeat(300);
+            sent.add(d);
+            client.transport.sendto(ascii(d), to);
+        }
+        runUntil(() -> client.data.size() == sent.size());
+        assertEquals(sent, server.data, "the server saw each datagram whole, in order");
+        assertEquals(sent, client.data, "each echo came back whole, in order");
+        for (InetSocketAddress f : client.from) {
+            assertEquals(to, f);
+        }
+        assertTrue(server.errors.isEmpty() && client.errors.isEmpty(), server.errors + " " + client.errors);
+        closeAll(client, server);
+    }
+
+    // ------------------------------------------------------------------ an existing socket
+
+    /** True where the backend takes POSIX descriptors (epoll); false where it takes channels (nio). */
+    protected boolean takesRawDescriptors() {
+        return false;
+    }
+
+    /** The test's sockets: closed after the test unless an endpoint took them. */
+    private final List<AutoCloseable> owned = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeOwnedSockets() throws Exception {
+        for (AutoCloseable c : owned) {
+            c.close();
+        }
+    }
+
+    /** A UDP socket of the kind the backend takes, bound to loopback, connected to {@code remote} unless null. */
+    private Object existingSocket(InetSocketAddress remote) throws IOException {
+        InetSocketAddress lo = new InetSocketAddress("127.0.0.1", 0);
+        if (takesRawDescriptors()) {
+            int fd = PosixTestCalls.udpSocket(lo, remote);
+            owned.add(() -> {
+                if (PosixTestCalls.isOpen(fd)) {
+                    PosixTestCalls.close(fd);
+                }
+            });
+            return fd;
+        }
+        java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open(java.net.StandardProtocolFamily.INET);
+        owned.add(ch);
+        ch.bind(lo);
+        if (remote != null) {
+            ch.connect(remote);
+        }
+        return ch;
+    }
+
+    private static DatagramOptions with(Object socket) {
+        return socket instanceof Integer fd ? DatagramOptions.DEFAULTS.withSocket(fd)
+                : DatagramOptions.DEFAULTS.withSocket((java.nio.channels.DatagramChannel) socket);
+    }
+
+    private static boolean isOpen(Object socket) {
+        return socket instanceof Integer fd ? PosixTestCalls.isOpen(fd)
+                : ((java.nio.channels.DatagramChannel) socket).isOpen();
+    }
+
+    @Test
+    void shouldServeAnExistingSocketAndCloseItWithTheEndpoint() throws IOException {
+        Object socket = existingSocket(null);
+        Echo server = open(new Echo(), null, null, with(socket)).protocol();
+        assertEquals(socket, server.transport.extraInfo(Transport.SOCKET));
+        assertNull(server.transport.remoteAddress(), "an unconnected socket makes an unconnected endpoint");
+        Recorder client = open(new Recorder(), LOCAL, null, null).protocol();
+        InetSocketAddress to = localOf(server.transport);
+        assertEquals("127.0.0.1", to.getAddress().getHostAddress(), "the socket's own binding is kept");
+        client.transport.sendto(ascii("one"), to);
+        client.transport.sendto(new byte[0], to);
+        client.transport.sendto(ascii("two"), to);
+        runUntil(() -> client.data.size() == 3);
+        assertEquals(List.of("one", "", "two"), client.data);
+        assertEquals(localOf(client.transport), server.from.get(0));
+        assertTrue(isOpen(socket));
+        closeAll(client, server);
+        assertFalse(isOpen(socket), "the endpoint owned the socket and closed it");
+    }
+
+    @Test
+    void shouldTakeThePeerOfAConnectedExistingSocket() throws IOException {
+        Echo server = open(new Echo(), LOCAL, null, null).protocol();
+        InetSocketAddress to = localOf(server.transport);
+        Recorder client = open(new Recorder(), null, null, with(existingSocket(to))).protocol();
+        assertEquals(to, client.transport.remoteAddress());
+        client.transport.send(ascii("hi"));
+        InetSocketAddress other = new InetSocketAddress(to.getAddress(), to.getPort() == 9 ? 10 : 9);
+        assertThrows(IllegalArgumentException.class, () -> client.transport.sendto(ascii("x"), other));
+        runUntil(() -> client.data.size() == 1);
+        assertEquals(List.of("hi"), client.data);
+        closeAll(client, server);
+    }
+
+    @Test
+    void shouldRefuseAnExistingSocketWithAddressesOrNewSocketOptionsLeavingItTheCallers() throws IOException {
+        Object socket = existingSocket(null);
+        DatagramOptions o = with(socket);
+        IllegalArgumentException local = assertThrows(IllegalArgumentException.class,
+                () -> loop.createDatagramEndpoint(Recorder::new, LOCAL, null, o));
+        assertTrue(local.getMessage().contains("local=" + LOCAL), local.getMessage());
+        InetSocketAddress somewhere = new InetSocketAddress("127.0.0.1", 9);
+        IllegalArgumentException remote = assertThrows(IllegalArgumentException.class,
+                () -> loop.createDatagramEndpoint(Recorder::new, null, somewhere, o));
+        assertTrue(remote.getMessage().contains("remote=" + somewhere), remote.getMessage());
+        IllegalArgumentException reuse = assertThrows(IllegalArgumentException.class,
+                () -> loop.createDatagramEndpoint(Recorder::new, null, null, o.withReusePort(true).withMulticastTtl(3)));
+        assertTrue(reuse.getMessage().contains("reusePort=true, multicastTtl=3"), reuse.getMessage());
+        assertEquals(0, loop.liveHandles(), "nothing was made");
+        assertTrue(isOpen(socket), "the caller still owns the socket");
+        // Nothing changed: the same socket still makes an endpoint.
+        Recorder r = open(new Recorder(), null, null, o).protocol();
+        closeAll(r);
+    }
+
+    @Test
+    void shouldRefuseAClosedExistingSocketNamingIt() throws Exception {
+        Object socket = existingSocket(null);
+        if (socket instanceof Integer fd) {
+            PosixTestCalls.close(fd);
+        } else {
+            ((java.nio.channels.DatagramChannel) socket).close();
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> loop.createDatagramEndpoint(Recorder::new, null, null, with(socket)));
+        String name = socket instanceof Integer fd ? "fd " + fd : "closed";
+        assertTrue(e.getMessage().contains(name), e.getMessage());
+        assertEquals(0, loop.liveHandles());
+    }
+
+    @Test
+    void shouldRefuseTheKindOfExistingSocketTheBackendCannotUse() throws IOException {
+        DatagramOptions other;
+        if (takesRawDescriptors()) {
+            java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open();
+            owned.add(ch);
+            other = DatagramOptions.DEFAULTS.withSocket(ch);
+        } else {
+            other = DatagramOptions.DEFAULTS.withSocket(0);
+        }
+        dev.weft.loop.UnsupportedCapabilityException e = assertThrows(dev.weft.loop.UnsupportedCapabilityException.class,
+                () -> loop.createDatagramEndpoint(Recorder::new, null, null, other));
+        assertTrue(e.getMessage().contains("unsupported on " + loop.backendName()), e.getMessage());
+        assertEquals(0, loop.liveHandles());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> DatagramOptions.DEFAULTS.withSocket(-1));
+        assertTrue(negative.getMessage().contains("-1"), negative.getMessage());
+    }
+
+    @Test
+    void shouldRefuseADescriptorThatIsNotAUdpSocketNamingItAndLeaveItOpen() throws IOException {
+        assumeTrue(takesRawDescriptors(), "the " + loop.backendName() + " backend takes DatagramChannels only");
+        int tcp = PosixTestCalls.openSocket(PosixTestCalls.AF_INET, PosixTestCalls.SOCK_STREAM);
+        int[] pipe = PosixTestCalls.pipe();
+        owned.add(() -> PosixTestCalls.close(tcp));
+        owned.add(() -> PosixTestCalls.close(pipe[0]));
+        owned.add(() -> PosixTestCalls.close(pipe[1]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> loop.createDatagramEndpoint(Recorder::new, null, null, DatagramOptions.DEFAULTS.withSocket(tcp)));
+        assertTrue(e.getMessage().contains("fd " + tcp) && e.getMessage().contains("SOCK_STREAM"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> loop.createDatagramEndpoint(Recorder::new, null, null, DatagramOptions.DEFAULTS.withSocket(pipe[0])));
+        assertTrue(e.getMessage().contains("fd " + pipe[0]) && e.getMessage().contains("pipe"), e.getMessage());
+        assertTrue(PosixTestCalls.isOpen(tcp) && PosixTestCalls.isOpen(pipe[0]), "the caller keeps them");
+        assertEquals(0, loop.liveHandles());
+    }
+
     // ------------------------------------------------------------------ the shared core's queue
 
     /** A backend half whose kernel takes datagrams only when {@link #open} is true. */

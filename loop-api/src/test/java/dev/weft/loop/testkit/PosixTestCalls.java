@@ -41,6 +41,51 @@ final class PosixTestCalls {
 
     static native int close(int fd);
 
+    static native int socket(int domain, int type, int protocol);
+
+    static native int bind(int fd, byte[] addr, int len);
+
+    static native int connect(int fd, byte[] addr, int len);
+
+    static final int AF_INET = 2;
+    static final int SOCK_DGRAM = 2;
+    static final int F_GETFD = 1;
+
+    /** A {@code struct sockaddr_in} for an IPv4 address (Linux x86_64/aarch64: little-endian family). */
+    static byte[] sockaddrIn(java.net.InetSocketAddress a) {
+        byte[] b = new byte[16];
+        b[0] = (byte) AF_INET;
+        b[2] = (byte) (a.getPort() >> 8);
+        b[3] = (byte) a.getPort();
+        System.arraycopy(a.getAddress().getAddress(), 0, b, 4, 4);
+        return b;
+    }
+
+    /** A close-on-exec socket; fails with the errno. */
+    static int openSocket(int domain, int type) throws IOException {
+        return check(socket(domain, type | O_CLOEXEC, 0), "socket(" + domain + ", " + type + ")");
+    }
+
+    /** A UDP socket bound to {@code local}, connected to {@code remote} unless null. */
+    static int udpSocket(java.net.InetSocketAddress local, java.net.InetSocketAddress remote) throws IOException {
+        int fd = openSocket(AF_INET, SOCK_DGRAM);
+        try {
+            check(bind(fd, sockaddrIn(local), 16), "bind(" + local + ")");
+            if (remote != null) {
+                check(connect(fd, sockaddrIn(remote), 16), "connect(" + remote + ")");
+            }
+        } catch (IOException e) {
+            close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /** Whether {@code fd} is an open descriptor. */
+    static boolean isOpen(int fd) {
+        return fcntl(fd, F_GETFD, 0) != -1;
+    }
+
     static native int fcntl(int fd, int cmd, int arg);
 
     static native int posix_openpt(int flags);

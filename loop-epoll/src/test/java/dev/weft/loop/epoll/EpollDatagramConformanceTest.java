@@ -7,4 +7,9 @@ class EpollDatagramConformanceTest extends DatagramConformanceTest {
     protected String backend() {
         return "epoll";
     }
+
+    @Override
+    protected boolean takesRawDescriptors() {
+        return true;
+    }
 }

@@ -150,6 +150,169 @@ class PosixDatagramSocketTest {
         }
     }
 
+    // ------------------------------------------------------------------ GSO and GRO
+
+    /** Whether this run expects UDP GSO and GRO: batches and GSO not switched off, a kernel of 5.0 or later. */
+    private static boolean gsoExpected() {
+        if ("false".equalsIgnoreCase(System.getProperty(PosixDatagramSocket.BATCH_PROPERTY, "true").trim())
+                || "false".equalsIgnoreCase(System.getProperty(PosixDatagramSocket.GSO_PROPERTY, "true").trim())) {
+            return false;
+        }
+        String[] v = System.getProperty("os.version", "0.0").split("[.-]");
+        int major = Integer.parseInt(v[0]);
+        int minor = v.length > 1 && v[1].matches("\\d+") ? Integer.parseInt(v[1]) : 0;
+        return major > 5 || (major == 5 && minor >= 0);
+    }
+
+    @Test
+    void shouldProbeGsoAndGroWhenOpenedUnlessSwitchedOff() throws Exception {
+        assumeTrue(new EpollBackend().isAvailable(), "epoll unavailable");
+        PosixSocketFactory f = new PosixSocketFactory();
+        try (Closer a = new Closer(f.openDatagram(StandardProtocolFamily.INET));
+             Closer b = new Closer(f.openDatagram(StandardProtocolFamily.INET6))) {
+            assertEquals(gsoExpected(), a.s.segmentsSends(), "UDP_SEGMENT on this kernel (" + System.getProperty("os.version") + ")");
+            assertEquals(gsoExpected(), a.s.coalescesReceives(), "UDP_GRO");
+            assertEquals(gsoExpected(), b.s.segmentsSends(), "UDP_SEGMENT over IPv6");
+            assertEquals(gsoExpected(), b.s.coalescesReceives(), "UDP_GRO over IPv6");
+        }
+    }
+
+    /** Stages datagrams of these lengths (-1: skip) to the targets, each starting with its index; sends them all. */
+    private static void stageAndSend(PosixDatagramSocket s, int[] lengths, InetSocketAddress[] targets) throws Exception {
+        UnsafeBuffer data = new UnsafeBuffer(new byte[2048]);
+        for (int i = 0; i < lengths.length; i++) {
+            data.setMemory(0, lengths[i], (byte) ('a' + i));
+            if (lengths[i] >= 4) {
+                data.putInt(0, i);
+            }
+            assertTrue(s.stage(data, lengths[i], targets[i]), "staged " + i);
+        }
+        int sent = 0;
+        while (sent < lengths.length) {
+            int k = s.sendStaged(sent);
+            assertTrue(k > 0, "sendmmsg took " + k);
+            sent += k;
+        }
+        assertEquals(lengths.length, sent);
+        s.clearStaged();
+    }
+
+    private static void assertDatagram(int index, int length, UnsafeBuffer got, int gotLength) {
+        assertEquals(length, gotLength, "datagram " + index + "'s length");
+        if (length >= 4) {
+            assertEquals(index, got.getInt(0), "datagram " + index + " in order");
+        }
+        for (int k = 4; k < length; k++) {
+            assertEquals((byte) ('a' + index), got.getByte(k), "datagram " + index + " byte " + k);
+        }
+    }
+
+    @Test
+    void shouldReceiveASegmentedRunCoalescedAndSplitItIntoItsDatagrams() throws Exception {
+        assumeTrue(new EpollBackend().isAvailable(), "epoll unavailable");
+        PosixSocketFactory f = new PosixSocketFactory();
+        try (Closer a = new Closer(f.openDatagram(StandardProtocolFamily.INET));
+             Closer r = new Closer(f.openDatagram(StandardProtocolFamily.INET))) {
+            assumeTrue(a.s.batchSize() > 0, "batches turned off");
+            InetSocketAddress lo = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+            a.s.bind(lo);
+            r.s.bind(lo);
+            InetSocketAddress to = r.s.localAddress();
+            // A run of 300-byte datagrams ending with a shorter one, an empty one, a run of 50s ending with a 7.
+            int[] lengths = {300, 300, 300, 300, 300, 300, 300, 300, 120, 0, 50, 50, 50, 7};
+            InetSocketAddress[] targets = new InetSocketAddress[lengths.length];
+            java.util.Arrays.fill(targets, to);
+            stageAndSend(a.s, lengths, targets);
+            int got = 0;
+            int messages = 0;
+            UnsafeBuffer view = new UnsafeBuffer(0, 0);
+            for (int spin = 0; spin < 200 && got < lengths.length; spin++) {
+                int n = r.s.receiveBatch();
+                if (n == DatagramSocket.WOULD_BLOCK) {
+                    Thread.sleep(5);
+                    continue;
+                }
+                messages += r.s.batchMessages();
+                for (int i = 0; i < n; i++) {
+                    assertTrue(got < lengths.length, "no more datagrams than were sent");
+                    view.wrap(r.s.batchAddress(i), r.s.batchLength(i));
+                    assertDatagram(got, lengths[got], view, r.s.batchLength(i));
+                    assertEquals(a.s.localAddress(), r.s.batchSource(i), "datagram " + got + "'s sender");
+                    assertFalse(r.s.batchTruncated(i));
+                    got++;
+                }
+            }
+            assertEquals(lengths.length, got);
+            if (gsoExpected()) {
+                assertEquals(3, messages, "two runs sent segmented and received coalesced, and the empty datagram");
+            } else {
+                assertEquals(lengths.length, messages, "one message per datagram without GSO and GRO");
+            }
+            assertEquals(DatagramSocket.WOULD_BLOCK, r.s.receiveBatch(), "nothing more");
+        }
+    }
+
+    @Test
+    void shouldKeepEachBoundaryOrderAndTargetOfSegmentedRunsForReceiversWithoutGro() throws Exception {
+        assumeTrue(new EpollBackend().isAvailable(), "epoll unavailable");
+        PosixSocketFactory f = new PosixSocketFactory();
+        try (Closer a = new Closer(f.openDatagram(StandardProtocolFamily.INET6));
+             java.net.DatagramSocket b = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket c = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            assumeTrue(a.s.batchSize() > 0, "batches turned off");
+            a.s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            b.setSoTimeout(5000);
+            c.setSoTimeout(5000);
+            InetSocketAddress toB = (InetSocketAddress) b.getLocalSocketAddress();
+            InetSocketAddress toC = (InetSocketAddress) c.getLocalSocketAddress();
+            int[] lengths = {200, 200, 200, 10, 200, 200, 0, 64, 64, 64, 64, 64, 64, 100, 100, 30};
+            InetSocketAddress[] targets = {toB, toB, toB, toB, toC, toC, toC, toB, toB, toB, toB, toB, toB, toC, toB, toB};
+            stageAndSend(a.s, lengths, targets);
+            for (int i = 0; i < lengths.length; i++) {
+                java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[2048], 2048);
+                (targets[i] == toB ? b : c).receive(p);
+                assertDatagram(i, lengths[i], new UnsafeBuffer(p.getData()), p.getLength());
+            }
+        }
+    }
+
+    @Test
+    void shouldSendARunTheKernelRefusesToSegmentAgainDatagramByDatagram() throws Exception {
+        assumeTrue(new EpollBackend().isAvailable(), "epoll unavailable");
+        PosixSocketFactory f = new PosixSocketFactory();
+        try (Closer a = new Closer(f.openDatagram(StandardProtocolFamily.INET));
+             java.net.DatagramSocket b = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            assumeTrue(a.s.batchSize() > 0, "batches turned off");
+            a.s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            // SO_NO_CHECK (no UDP checksum) makes the kernel refuse UDP_SEGMENT with EINVAL.
+            assertEquals(0, NoCheck.setsockopt(a.s.fd(), 1, 11, new int[] {1}, 4), "setsockopt(SO_NO_CHECK)");
+            b.setSoTimeout(5000);
+            InetSocketAddress toB = (InetSocketAddress) b.getLocalSocketAddress();
+            boolean before = a.s.segmentsSends();
+            for (int round = 0; round < 6; round++) {
+                int[] lengths = {400 - round, 400 - round, 400 - round, 9};
+                InetSocketAddress[] targets = {toB, toB, toB, toB};
+                stageAndSend(a.s, lengths, targets);
+                for (int i = 0; i < lengths.length; i++) {
+                    java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[2048], 2048);
+                    b.receive(p);
+                    assertDatagram(i, lengths[i], new UnsafeBuffer(p.getData()), p.getLength());
+                }
+            }
+            assertEquals(gsoExpected(), before);
+            assertFalse(a.s.segmentsSends(), "after repeated refusals the socket stops segmenting");
+        }
+    }
+
+    /** setsockopt with an int array, for options the socket layer does not expose. */
+    static final class NoCheck {
+        static {
+            com.sun.jna.Native.register(NoCheck.class, com.sun.jna.NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME));
+        }
+
+        static native int setsockopt(int fd, int level, int name, int[] value, int len);
+    }
+
     private static final class Closer implements AutoCloseable {
         final PosixDatagramSocket s;
 

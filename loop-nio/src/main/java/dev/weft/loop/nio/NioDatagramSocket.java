@@ -174,6 +174,16 @@ final class NioDatagramSocket implements DatagramSocket {
         return nif;
     }
 
+    /** An adopted channel connected to {@code peer} (null: not connected). */
+    void adopted(InetSocketAddress peer) {
+        remote = peer;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
     @Override
     public InetSocketAddress localAddress() throws IOException {
         return (InetSocketAddress) channel.getLocalAddress();

@@ -3,10 +3,15 @@ package dev.weft.loop.nio;
 import dev.weft.loop.Capability;
 import dev.weft.loop.PipeEnd;
 import dev.weft.loop.UnsupportedCapabilityException;
+import dev.weft.loop.spi.DatagramSocket;
 import dev.weft.loop.spi.PipeChannel;
 import dev.weft.loop.spi.Pollable;
 import dev.weft.loop.spi.UserHandles;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.WritableByteChannel;
@@ -45,6 +50,34 @@ final class NioUserHandles implements UserHandles {
         }
         ch.configureBlocking(false);
         return new NioPipe(ch, staging);
+    }
+
+    /**
+     * An open {@link DatagramChannel}: put in non-blocking mode and, if unbound, bound to an
+     * ephemeral port of its family (what java.nio does at its first send or receive), so that its
+     * family is known. A raw descriptor is refused.
+     */
+    @Override
+    public DatagramSocket adoptDatagram(Object socket) throws IOException {
+        if (!(socket instanceof DatagramChannel ch)) {
+            throw new UnsupportedCapabilityException("nio", Capability.DATAGRAM, "java.nio cannot use a raw"
+                    + " descriptor (socket fd " + socket + "); pass a DatagramChannel");
+        }
+        if (!ch.isOpen()) {
+            throw new IllegalArgumentException("socket: " + ch + " is closed");
+        }
+        InetSocketAddress local = (InetSocketAddress) ch.getLocalAddress();
+        InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
+        ch.configureBlocking(false);
+        if (local == null) {
+            ch.bind(null);
+            local = (InetSocketAddress) ch.getLocalAddress();
+        }
+        StandardProtocolFamily family = local.getAddress() instanceof Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+        NioDatagramSocket s = new NioDatagramSocket(ch, family, staging);
+        s.adopted(remote);
+        return s;
     }
 
     @Override
