@@ -8,15 +8,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The native TCP echo load generator ({@code bench/src/main/c/loadgen_epoll.c}): same workload
- * shape, byte check and JSON line as {@link LoadGen}, one thread on one CPU, no JVM. Found, in this
- * order: the binary built by gcc at package time and shipped in the jar
- * ({@code /peers/bin/linux-<os.arch>/loadgen_epoll}); else the source compiled by gcc at run time;
- * else unavailable, with the reason (the report then falls back to the Java generator).
- * Extracted and compiled binaries live in the {@link Resources} cache. Thread-safe: the lookup
+ * The native load generators, one thread on one CPU, no JVM: {@link #find} the TCP echo one
+ * ({@code bench/src/main/c/loadgen_epoll.c}: same workload shape, byte check and JSON line as
+ * {@link LoadGen}), {@link #findTls} the TLS one ({@code tls_load.c}, OpenSSL: those of
+ * {@link TlsLoadGen}). Each is found, in this order: the binary built by gcc at package time and
+ * shipped in the jar ({@code /peers/bin/linux-<os.arch>/NAME}); else the source compiled by gcc at
+ * run time; else unavailable, with the reason (the report then falls back to the Java generator).
+ * Extracted and compiled binaries live in the {@link Resources} cache. Thread-safe: each lookup
  * runs once.
  */
 final class NativeLoadGen {
+    static final String TCP = "loadgen_epoll";
+    static final String TLS = "tls_load";
+
     /** What {@link #find} found: a runnable binary and its version, or why there is none. */
     record Found(Path binary, String version, String unavailable) {
         boolean available() {
@@ -25,29 +29,39 @@ final class NativeLoadGen {
     }
 
     private static Found found;
+    private static Found foundTls;
 
     private NativeLoadGen() {
     }
 
+    /** The TCP echo generator {@code loadgen_epoll}. */
     static synchronized Found find() {
         if (found == null) {
-            found = locate();
+            found = locate(TCP, List.of());
         }
         return found;
     }
 
-    private static Found locate() {
+    /** The TLS generator {@code tls_load}, linked with the machine's OpenSSL ({@code -lssl -lcrypto}). */
+    static synchronized Found findTls() {
+        if (foundTls == null) {
+            foundTls = locate(TLS, List.of("-lssl", "-lcrypto"));
+        }
+        return foundTls;
+    }
+
+    private static Found locate(String name, List<String> libs) {
         if (!System.getProperty("os.name", "").equals("Linux")) {
             return new Found(null, null, "the native generator uses epoll: Linux only (os.name=" + System.getProperty("os.name") + ")");
         }
-        String packaged = "bin/linux-" + System.getProperty("os.arch") + "/loadgen_epoll";
+        String packaged = "bin/linux-" + System.getProperty("os.arch") + "/" + name;
         String why;
         try {
             Path bin = Resources.extract(packaged);
             if (!bin.toFile().canExecute() && !bin.toFile().setExecutable(true)) {
                 throw new IOException("cannot make " + bin + " executable");
             }
-            String v = probe(bin);
+            String v = probe(bin, name);
             if (v != null) {
                 return new Found(bin, v + " -O2 (built at package time)", null);
             }
@@ -57,32 +71,34 @@ final class NativeLoadGen {
         }
         Path gcc = Proc.which("gcc");
         if (gcc == null) {
-            return new Found(null, null, why + "; no gcc on PATH to build loadgen_epoll.c");
+            return new Found(null, null, why + "; no gcc on PATH to build " + name + ".c");
         }
         try {
-            Path bin = compile(gcc);
-            String v = probe(bin);
+            Path bin = compile(gcc, name, libs);
+            String v = probe(bin, name);
             return v != null ? new Found(bin, v + " -O2 (built at run time)", null)
                     : new Found(null, null, why + "; the binary gcc built does not run");
         } catch (IOException e) {
-            return new Found(null, null, why + "; loadgen_epoll.c does not build: " + e.getMessage());
+            return new Found(null, null, why + "; " + name + ".c does not build: " + e.getMessage());
         }
     }
 
     /** The first line of {@code bin --version}, or null when it does not run. */
-    private static String probe(Path bin) {
+    private static String probe(Path bin, String name) {
         Proc.Result r = Proc.run(List.of(bin.toString(), "--version"), 10);
-        return r.exit() == 0 && r.out().startsWith("loadgen_epoll") ? r.out().split("\n")[0].trim() : null;
+        return r.exit() == 0 && r.out().startsWith(name) ? r.out().split("\n")[0].trim() : null;
     }
 
-    private static Path compile(Path gcc) throws IOException {
-        Path src = Resources.extract("c/loadgen_epoll.c");
-        Path bin = src.resolveSibling("loadgen_epoll");
+    private static Path compile(Path gcc, String name, List<String> libs) throws IOException {
+        Path src = Resources.extract("c/" + name + ".c");
+        Path bin = src.resolveSibling(name);
         if (Files.isExecutable(bin)) {
             return bin;
         }
-        Path tmp = src.resolveSibling("loadgen_epoll." + ProcessHandle.current().pid() + ".tmp");
-        Proc.Result r = Proc.run(List.of(gcc.toString(), "-O2", "-Wall", "-o", tmp.toString(), src.toString()), 120);
+        Path tmp = src.resolveSibling(name + "." + ProcessHandle.current().pid() + ".tmp");
+        List<String> cmd = new ArrayList<>(List.of(gcc.toString(), "-O2", "-Wall", "-o", tmp.toString(), src.toString()));
+        cmd.addAll(libs);
+        Proc.Result r = Proc.run(cmd, 120);
         if (r.exit() != 0) {
             Files.deleteIfExists(tmp);
             throw new IOException("gcc failed (" + r.exit() + "): " + r.out());

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * workload visits every server, in an order that alternates direction between repetitions
  * (A B C, C B A, ...), so drift of the shared machine spreads evenly. The load generator runs as a
  * separate process pinned to the other core: the native one ({@link NativeLoadGen}) where gcc
- * built it, else the Java one ({@link LoadGen}). Cells report medians and min–max over
+ * built it, else the Java one ({@link LoadGen}); {@code --loadgen} picks the TLS part's client the
+ * same way ({@link TlsCell#generator}). Cells report medians and min–max over
  * repetitions; a cell whose spread is at least its gap to another server claims no ranking
  * against it ({@link #rank}).
  */
@@ -87,6 +88,8 @@ final class Report {
     /** The native generator's binary, or null when the Java one drives the servers. */
     private Path nativeGen;
     private String generator = "";
+    /** The TLS part's client, chosen with {@code --loadgen}; null when the part does not run. */
+    private TlsCell.Generator tlsGen;
     private long started;
     private int step;
     private int steps;
@@ -190,6 +193,7 @@ final class Report {
         } else {
             report.generator = "Java (weft-bench loadgen), as asked (--loadgen java)";
         }
+        report.tlsGen = parts.contains("tls") ? TlsCell.generator(loadgen) : null;
         return report.execute(quick, parts, onlyServers, workloads,
                 a.string("reps", null) == null ? null : a.integer("reps", null, 1, 20),
                 a.string("duration", null) == null ? null : a.integer("duration", null, 1, 600),
@@ -310,7 +314,7 @@ final class Report {
         Map<String, Object> http = parts.contains("http") ? runHttp(quick, hp, httpSpecs) : skippedPart("not selected (--parts)");
         Map<String, Object> jmh = parts.contains("jmh") ? runJmh(quick) : skippedPart("not selected (--parts)");
         Map<String, Object> udp = parts.contains("udp") ? UdpPart.run(quick, out, this::progress) : skippedPart("not selected (--parts)");
-        Map<String, Object> tls = parts.contains("tls") ? TlsCell.run(quick, out, pinServer, pinClient, this::progress)
+        Map<String, Object> tls = parts.contains("tls") ? TlsCell.run(quick, out, pinServer, pinClient, tlsGen, this::progress)
                 : skippedPart("not selected (--parts)");
         Map<String, Object> loops = parts.contains(LoopsPart.KEY) ? LoopsPart.run(quick, out.resolve("logs"), this::progress)
                 : skippedPart("not selected (--parts)");

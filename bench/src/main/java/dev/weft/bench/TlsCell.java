@@ -22,7 +22,10 @@ import java.util.function.IntFunction;
  *
  * <p><b>Method.</b> One self-signed EC P-256 certificate for every server. All servers start first,
  * pinned to CPU 0 as in the echo part; each is warmed up; then for each workload every server is run
- * in turn by a {@link TlsLoadGen} process pinned to CPU 1 (order reversed on odd repetitions).
+ * in turn by one load generator process pinned to CPU 1 (order reversed on odd repetitions): the
+ * native {@code tls_load.c} (OpenSSL, one thread over epoll) when it is built, else, saying why, the
+ * Java {@link TlsLoadGen} (JDK {@code SSLSocket}, one thread per connection), whose record cost
+ * equals a JDK server's and so bounds the faster servers; see {@link #generator}.
  * Server CPU per message is the server process's user and system time over the measured window
  * ({@link ProcStat}). Ratios are against {@code netty-jdk} measured in the same run. A cell where the
  * client used 90% or more of its CPU is marked client-bound: there the server's msgs/s is a lower
@@ -54,7 +57,32 @@ final class TlsCell {
         }
     }
 
+    /** What the Java generator is, in the report's words. */
+    static final String JAVA_GENERATOR = "tls-loadgen (JDK SSLSocket, one thread per connection)";
+
+    /** The client that drives every cell: the native binary, or null for the Java one; in words. */
+    record Generator(Path binary, String description) {
+    }
+
     private TlsCell() {
+    }
+
+    /**
+     * The client for {@code --loadgen auto|c|java}: {@code auto} the native one when it is built,
+     * else the Java one with the reason; {@code c} fails when it is not built.
+     */
+    static Generator generator(String choice) {
+        if (choice.equals("java")) {
+            return new Generator(null, JAVA_GENERATOR + ", as asked (--loadgen java)");
+        }
+        NativeLoadGen.Found f = NativeLoadGen.findTls();
+        if (f.available()) {
+            return new Generator(f.binary(), f.version() + ", one thread, non-blocking OpenSSL over epoll");
+        }
+        if (choice.equals("c")) {
+            throw new UsageException("report: --loadgen c: the native TLS generator is unavailable: " + f.unavailable());
+        }
+        return new Generator(null, JAVA_GENERATOR + "; the native one (tls_load.c) is unavailable: " + f.unavailable());
     }
 
     /** The TLS servers: available or not, each with its reason. {@code cert, key} are PEM paths. */
@@ -122,7 +150,7 @@ final class TlsCell {
      *
      * @param progress where each step is announced
      */
-    static Map<String, Object> run(boolean quick, Path out, List<String> pinServer, List<String> pinClient,
+    static Map<String, Object> run(boolean quick, Path out, List<String> pinServer, List<String> pinClient, Generator gen,
                                    Consumer<String> progress) throws Exception {
         Path[] pem;
         try {
@@ -131,6 +159,7 @@ final class TlsCell {
             return Report.skippedPart("no certificate: " + e.getMessage());
         }
         Plan plan = Plan.of(quick);
+        progress.accept("tls: load generator: " + gen.description());
         List<ServerSpec> specs = discover(pem[0], pem[1]);
         List<Map<String, Object>> servers = new ArrayList<>();
         Map<String, ServerProcess> running = new LinkedHashMap<>();
@@ -167,7 +196,7 @@ final class TlsCell {
                 for (ServerProcess sp : running.values()) {
                     progress.accept("tls: warming up " + sp.spec.name());
                     // Handshakes run the key exchange, signing and the record path: both get compiled.
-                    loadgen(sp, LOADS.get(2), pem[0], 0, plan.serverWarmupS(), pinClient, out);
+                    loadgen(gen, sp, LOADS.get(2), pem[0], 0, plan.serverWarmupS(), pinClient, out);
                 }
             }
             List<String> names = new ArrayList<>(running.keySet());
@@ -184,7 +213,7 @@ final class TlsCell {
                             sp = ServerProcess.start(sp.spec, pinServer, out.resolve("logs").resolve("tls-" + n + ".log"));
                             running.put(n, sp);
                         }
-                        Map<String, Object> res = loadgen(sp, l, pem[0], plan.warmupS(), plan.durationS(), pinClient, out);
+                        Map<String, Object> res = loadgen(gen, sp, l, pem[0], plan.warmupS(), plan.durationS(), pinClient, out);
                         runs.computeIfAbsent(l.id(), k -> new LinkedHashMap<>()).computeIfAbsent(n, k -> new ArrayList<>()).add(res);
                         progress.accept(String.format(Locale.ROOT, "tls %-10s %-14s rep %d/%d: %s", l.id(), n, r + 1, plan.reps(),
                                 res.containsKey("error") ? "FAILED: " + res.get("error")
@@ -198,32 +227,50 @@ final class TlsCell {
             }
         }
         Map<String, Object> sec = new LinkedHashMap<>();
-        sec.put("method", "TLS 1.3 " + TlsLoadGen.SUITE + " (the client offers only that), one self-signed EC P-256 certificate; "
-                + "servers pinned to CPU 0, tls-loadgen (JDK SSLSocket, one thread per connection) on CPU 1; "
-                + plan.reps() + " repetition(s) of " + plan.durationS() + " s after " + plan.warmupS() + " s of warm-up per cell"
-                + (plan.serverWarmupS() > 0 ? ", each server warmed up " + plan.serverWarmupS() + " s first" : "")
-                + ". Handshakes: each request is a new connection with a full handshake (the client invalidates each session, "
-                + "so none resumes). CPU per message: server user and system time over the measured window / messages.");
+        sec.put("method", method(plan, gen));
         List<Map<String, Object>> workloads = new ArrayList<>();
         for (Load l : plan.loads()) {
             workloads.add(new LinkedHashMap<>(Map.of("id", l.id(), "label", l.label())));
         }
+        sec.put("load_generator", gen.description());
         sec.put("workloads", workloads);
         sec.put("servers", servers);
         sec.put("cells", cells(runs));
         return sec;
     }
 
-    private static Map<String, Object> loadgen(ServerProcess sp, Load l, Path ca, int warmup, int duration,
-                                               List<String> pinClient, Path out) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(pinClient);
-        cmd.addAll(List.of(Proc.javaBin(), "-Xmx512m", "-XX:+UseParallelGC", "-jar", Proc.selfJar().toString(), "tls-loadgen",
-                "--port", String.valueOf(sp.port), "--connections", String.valueOf(l.connections()),
+    /** The part's method, naming the client that drove every cell. */
+    static String method(Plan plan, Generator gen) {
+        return "TLS 1.3 " + TlsLoadGen.SUITE + " (the client offers only that), one self-signed EC P-256 certificate; "
+                + "servers pinned to CPU 0, the load generator on CPU 1: " + gen.description() + "; "
+                + plan.reps() + " repetition(s) of " + plan.durationS() + " s after " + plan.warmupS() + " s of warm-up per cell"
+                + (plan.serverWarmupS() > 0 ? ", each server warmed up " + plan.serverWarmupS() + " s first" : "")
+                + ". Handshakes: each request is a new connection with a full handshake ("
+                + (gen.binary() != null ? "the client caches and offers no session" : "the client invalidates each session")
+                + ", so none resumes). CPU per message: server user and system time over the measured window / messages.";
+    }
+
+    /** The command line of one run of {@code gen} against {@code port} (server process {@code pid}). */
+    static List<String> command(Generator gen, int port, Load l, Path ca, int warmup, int duration, long pid) {
+        List<String> cmd = new ArrayList<>();
+        if (gen.binary() != null) {
+            cmd.add(gen.binary().toString());
+        } else {
+            cmd.addAll(List.of(Proc.javaBin(), "-Xmx512m", "-XX:+UseParallelGC", "-jar", Proc.selfJar().toString(), "tls-loadgen"));
+        }
+        cmd.addAll(List.of("--port", String.valueOf(port), "--connections", String.valueOf(l.connections()),
                 "--size", String.valueOf(l.size()), "--duration", String.valueOf(duration), "--warmup", String.valueOf(warmup),
-                "--pid", String.valueOf(sp.pid()), "--ca", ca.toString()));
+                "--pid", String.valueOf(pid), "--ca", ca.toString()));
         if (l.handshakes()) {
             cmd.add("--handshakes");
         }
+        return cmd;
+    }
+
+    private static Map<String, Object> loadgen(Generator gen, ServerProcess sp, Load l, Path ca, int warmup, int duration,
+                                               List<String> pinClient, Path out) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(pinClient);
+        cmd.addAll(command(gen, sp.port, l, ca, warmup, duration, sp.pid()));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(out.resolve("logs")
                 .resolve("tls-loadgen.log").toFile())).start();
         p.getOutputStream().close();
@@ -253,13 +300,17 @@ final class TlsCell {
         if (!p.waitFor(10, TimeUnit.SECONDS)) {
             p.destroyForcibly();
         }
+        String kind = gen.binary() != null ? "c" : "java";
         if (json == null) {
             Map<String, Object> res = new LinkedHashMap<>();
-            res.put("error", "tls-loadgen printed no result (exit " + (p.isAlive() ? "none" : p.exitValue()) + "; see logs/tls-loadgen.log)");
+            res.put("generator", kind);
+            res.put("error", "the " + kind + " load generator printed no result (exit " + (p.isAlive() ? "none" : p.exitValue())
+                    + "; see logs/tls-loadgen.log)");
             return res;
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> parsed = (Map<String, Object>) Json.parse(json);
+        parsed.putIfAbsent("generator", kind);
         return parsed;
     }
 
@@ -290,6 +341,7 @@ final class TlsCell {
                 c.put("client_util", median(ok, "client_cpu", "util"));
                 c.put("client_bound", ok.stream().anyMatch(r -> Boolean.TRUE.equals(ReportWriter.map(r.get("client_cpu")).get("saturated"))));
                 c.put("negotiated", ok.isEmpty() ? null : ok.get(0).get("negotiated"));
+                c.put("generator", s.getValue().isEmpty() ? null : s.getValue().get(0).get("generator"));
                 c.put("errors", errors);
                 c.put("runs", s.getValue());
                 byServer.put(s.getKey(), c);

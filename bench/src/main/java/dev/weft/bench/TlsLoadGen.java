@@ -36,8 +36,9 @@ import javax.net.ssl.TrustManagerFactory;
  * a session and each one is a full handshake (certificate signed and verified, key exchange).
  *
  * <p><b>Cost.</b> One thread per connection with the JDK's blocking {@code SSLSocket}: the client
- * pays the same record cost as a JDK server, so against a faster server it can be the bound. The
- * output states the client's CPU use ({@code client_cpu.util} and {@code saturated}, at 90% or more
+ * pays the same record cost as a JDK server, so against a faster server it can be the bound; the
+ * report drives the servers with the native {@code tls_load.c} (same shape and output) when it is
+ * built, and with this one otherwise. The output states the client's CPU use ({@code client_cpu.util} and {@code saturated}, at 90% or more
  * of the cores it may run on) so the report can flag such cells.
  *
  * <p><b>Output.</b> One JSON line: messages (or handshakes) per second, latency p50/p99 (µs),
@@ -262,6 +263,7 @@ final class TlsLoadGen {
         long msgs = c1 - c0;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("schema", SCHEMA);
+        out.put("generator", "java");
         out.put("mode", cfg.handshakes() ? "handshakes" : "echo");
         out.put("connections", cfg.connections());
         out.put("size", cfg.handshakes() ? HANDSHAKE_PAYLOAD : cfg.size());
