@@ -92,10 +92,12 @@ public final class IocpBackend implements LoopBackend {
     public String unsupportedReason(Capability capability) {
         switch (capability) {
             case TCP:
+            case SUBPROCESS:
                 return null;
             case PIPES:
-                return "pipe transports need Windows named pipes with overlapped I/O (as asyncio's proactor"
-                        + " loop uses), which this backend does not implement";
+                return "connectReadPipe/connectWritePipe take a POSIX descriptor or a java.nio channel (PipeEnd),"
+                        + " neither of which is a Windows pipe handle (subprocess pipes are overlapped named pipes"
+                        + " on the completion port)";
             case WATCH_FD:
                 return "an I/O completion port reports finished operations, not readiness, so there is nothing"
                         + " to watch (asyncio's proactor loop has no add_reader either)";
@@ -109,9 +111,6 @@ public final class IocpBackend implements LoopBackend {
                 return "UDP needs WSARecvFrom/WSASendTo completions, not implemented yet";
             case SIGNALS:
                 return "Windows has no POSIX signals (its JVM maps only console events to INT, TERM and BREAK)";
-            case SUBPROCESS:
-                return "not built: CreateProcessW with overlapped named pipes under the completion port is to come, "
-                        + "and the java.lang.Process path signals children with kill(2)";
             case SENDFILE:
                 return "TransmitFile is not wired up on iocp yet; sendfile copies through the transport";
             default:
