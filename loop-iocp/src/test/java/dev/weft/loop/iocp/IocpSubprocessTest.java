@@ -118,6 +118,13 @@ class IocpSubprocessTest {
     }
 
     @Test
+    void shouldReportTheChildsOwnProcessId() {
+        Collect c = run(WinChild.argv("pid"), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+        loop.runUntilComplete(c.lost);
+        assertEquals(c.transport.pid() + "\n", c.stdout.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void shouldPassEveryArgumentThroughTheCommandLineUnchanged() {
         List<String> args = List.of("a b", "\"quoted\"", "back\\slash", "trail\\", "trail space\\ ", "x\\\"y",
                 "\\\\\"", "tab\there", "end");

@@ -96,6 +96,7 @@ public final class WinChild {
                 out.print(System.getenv(args[1]) + "\n");
             }
             case "echo" -> out.print(args[1] + "\n");
+            case "pid" -> out.print(ProcessHandle.current().pid() + "\n");
             case "args" -> {
                 for (int i = 1; i < args.length; i++) {
                     out.print("[" + args[i] + "]\n");
