@@ -6,7 +6,8 @@
  * ({@code .tls}). Exported only to the backend modules: the contracts a backend implements
  * ({@code .spi}), the transport core ({@code .transport}), the readiness implementation
  * ({@code .readiness}), the POSIX socket layer ({@code .posix}) and the loop internals
- * ({@code .core}). The subprocess implementation ({@code .process}) is not exported at all.
+ * ({@code .core}). The subprocess implementation ({@code .process}) is exported to iocp only, which
+ * starts its children itself and shares the stdin transport.
  *
  * <p>Backends are found with {@link java.util.ServiceLoader} as providers of
  * {@code dev.weft.loop.spi.LoopBackend}.
@@ -39,6 +40,9 @@ module dev.weft.loop {
             dev.weft.loop.nio, dev.weft.loop.epoll, dev.weft.loop.kqueue;
     exports dev.weft.loop.posix to
             dev.weft.loop.epoll, dev.weft.loop.kqueue;
+    // StdinTransport: the child's stdin as every subprocess transport hands it out.
+    exports dev.weft.loop.process to
+            dev.weft.loop.iocp;
     exports dev.weft.loop.core to
             dev.weft.loop.nio, dev.weft.loop.epoll, dev.weft.loop.kqueue, dev.weft.loop.iocp;
 

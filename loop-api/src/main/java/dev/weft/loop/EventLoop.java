@@ -826,8 +826,9 @@ public final class EventLoop implements Executor, AutoCloseable {
      * child's streams go where {@code options} say (null: {@link SubprocessOptions#DEFAULTS}, three
      * pipes). On epoll the child is started with {@code posix_spawn}, its pipes are the loop's own
      * pipe transports and its exit is watched through a pidfd on the poller; on kqueue over
-     * libkqueue (Linux) likewise, its exit watched by a waiter thread per child; elsewhere it is
-     * built on {@link ProcessBuilder}, the pipes pumped into the loop by one small thread each. Either
+     * libkqueue (Linux) likewise, its exit watched by a waiter thread per child; on iocp with
+     * {@code CreateProcessW}, its pipes overlapped named pipes on the completion port; elsewhere it
+     * is built on {@link ProcessBuilder}, the pipes pumped into the loop by one small thread each. Either
      * way only this child's pid is waited for. A child still running when the loop closes is
      * killed. Only the loop thread.
      *
@@ -845,15 +846,30 @@ public final class EventLoop implements Executor, AutoCloseable {
         requireCapability(Capability.SUBPROCESS);
         List<String> copy = new ArrayList<>(argv);
         LoopFuture<SubprocessTransport> result = createFuture();
-        dev.weft.loop.process.Subprocesses.start(this, factory, copy, opts, result);
+        driver.subprocessExec(this, factory, copy, opts, result);
         return result;
     }
 
-    /** As {@link #subprocessExec}, running {@code command} with {@code /bin/sh -c}. */
+    /**
+     * As {@link #subprocessExec}, running {@code command} with the system's shell: {@code /bin/sh -c}
+     * (on iocp {@code cmd.exe /d /s /c}, the command given to it as written, as asyncio's
+     * {@code shell=True} on Windows).
+     */
     public LoopFuture<SubprocessTransport> subprocessShell(Supplier<? extends SubprocessProtocol> factory,
                                                            String command, SubprocessOptions options) {
         Objects.requireNonNull(command, "command");
-        return subprocessExec(factory, List.of("/bin/sh", "-c", command), options);
+        List<String> shell = driver.shellArgv(command);
+        if (shell != null) {
+            return subprocessExec(factory, shell, options);
+        }
+        checkThread("subprocessShell");
+        Objects.requireNonNull(factory, "factory");
+        SubprocessOptions opts = options == null ? SubprocessOptions.DEFAULTS : options;
+        checkOpen();
+        requireCapability(Capability.SUBPROCESS);
+        LoopFuture<SubprocessTransport> result = createFuture();
+        driver.subprocessShell(this, factory, command, opts, result);
+        return result;
     }
 
     // ---------------------------------------------------------------- futures, executor

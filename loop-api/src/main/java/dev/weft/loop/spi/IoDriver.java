@@ -2,6 +2,7 @@ package dev.weft.loop.spi;
 
 import dev.weft.loop.readiness.ReadinessDriver;
 import dev.weft.loop.BaseProtocol;
+import dev.weft.loop.EventLoop;
 import dev.weft.loop.ConnectOptions;
 import dev.weft.loop.Connection;
 import dev.weft.loop.DatagramEndpoint;
@@ -11,6 +12,9 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.PipeEnd;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
+import dev.weft.loop.SubprocessOptions;
+import dev.weft.loop.SubprocessProtocol;
+import dev.weft.loop.SubprocessTransport;
 import dev.weft.loop.UnixServerOptions;
 import dev.weft.loop.UnixSocketAddress;
 import java.io.IOException;
@@ -159,6 +163,36 @@ public interface IoDriver extends AutoCloseable {
                                                             LoopFuture<DatagramEndpoint<P>> result) {
         throw new UnsupportedOperationException("UDP endpoints over an existing socket are not implemented on "
                 + backendName());
+    }
+
+    /**
+     * Starts {@code argv} as {@link EventLoop#subprocessExec} says, completing {@code result}; bad input
+     * throws before anything starts. The default is the loop's portable path (posix_spawn on a
+     * backend whose pipes take raw descriptors, else {@code java.lang.Process}); a backend that starts
+     * children itself (iocp: CreateProcessW with overlapped named pipes) overrides it. Reached only
+     * when the backend declares {@link dev.weft.loop.Capability#SUBPROCESS}.
+     */
+    default void subprocessExec(EventLoop loop, Supplier<? extends SubprocessProtocol> factory, List<String> argv,
+                                SubprocessOptions options, LoopFuture<SubprocessTransport> result) {
+        dev.weft.loop.process.Subprocesses.start(loop, factory, argv, options, result);
+    }
+
+    /**
+     * The argv that runs a shell {@code command} through {@link #subprocessExec}
+     * ({@code /bin/sh -c command}), or null when the backend starts shell commands itself, through
+     * {@link #subprocessShell} (a Windows shell takes its command line unsplit).
+     */
+    default List<String> shellArgv(String command) {
+        return List.of("/bin/sh", "-c", command);
+    }
+
+    /**
+     * Starts the shell {@code command}, as {@link #subprocessExec}; reached only when
+     * {@link #shellArgv} returned null.
+     */
+    default void subprocessShell(EventLoop loop, Supplier<? extends SubprocessProtocol> factory, String command,
+                                 SubprocessOptions options, LoopFuture<SubprocessTransport> result) {
+        throw new UnsupportedOperationException("the " + backendName() + " driver has no shell of its own");
     }
 
     /** Number of live handles (servers, transports, pending connects); 0 before a clean close. */

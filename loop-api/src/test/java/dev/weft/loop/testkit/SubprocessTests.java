@@ -33,6 +33,98 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 public abstract class SubprocessTests extends LoopTestSupport {
 
+    /**
+     * What a child does in a test; {@link #child} turns it into an argv of this backend's OS. Output
+     * lines end in {@code \n} alone on every OS.
+     */
+    protected enum Role {
+        /** Writes "out\n" to stdout and "err\n" to stderr, exits with {@code args[0]}. */
+        OUT_ERR_EXIT,
+        /** Sleeps {@code args[0]} seconds. */
+        SLEEP,
+        /** Exits with {@code args[0]} at once. */
+        EXIT,
+        /** Copies stdin to stdout, byte for byte, until EOF. */
+        CAT,
+        /** Closes its stdin, then exits 0. */
+        CLOSE_STDIN_EXIT,
+        /** Closes its stdin, then writes "done\n". */
+        CLOSE_STDIN_ECHO_DONE,
+        /** Writes {@code args[0]} zero bytes to stdout. */
+        ZEROS,
+        /**
+         * Starts a grandchild that inherits stdout and stderr and writes "late\n" to both a second
+         * later; writes "started\n" and exits 6 at once.
+         */
+        GRANDCHILD,
+        /** Sleeps {@code args[0]} milliseconds, then exits with {@code args[1]}. */
+        SLEEP_EXIT,
+        /** Writes its working directory and the variable {@code args[0]}, a line each. */
+        PWD_ENV,
+        /** Writes "to-fd\n". */
+        ECHO_TO_FD
+    }
+
+    /** The argv of a child playing {@code role} here: POSIX programs (/bin/sh, cat, sleep, head). */
+    protected List<String> child(Role role, Object... args) {
+        switch (role) {
+            case OUT_ERR_EXIT:
+                return List.of("/bin/sh", "-c", "echo out; echo err >&2; exit " + args[0]);
+            case SLEEP:
+                return List.of("sleep", String.valueOf(args[0]));
+            case EXIT:
+                return (Integer) args[0] == 0 ? List.of("true") : List.of("/bin/sh", "-c", "exit " + args[0]);
+            case CAT:
+                return List.of("cat");
+            case CLOSE_STDIN_EXIT:
+                return List.of("/bin/sh", "-c", "exec 0<&-; exit 0");
+            case CLOSE_STDIN_ECHO_DONE:
+                return List.of("/bin/sh", "-c", "exec 0<&-; echo done");
+            case ZEROS:
+                return List.of("head", "-c", String.valueOf(args[0]), "/dev/zero");
+            case GRANDCHILD:
+                return List.of("/bin/sh", "-c", "(sleep 1; echo late; echo late >&2) & echo started; exit 6");
+            case SLEEP_EXIT:
+                return List.of("/bin/sh", "-c", "sleep " + ((Integer) args[0] / 1000.0) + "; exit " + args[1]);
+            case PWD_ENV:
+                return List.of("/bin/sh", "-c", "pwd; echo $" + args[0]);
+            case ECHO_TO_FD:
+                return List.of("/bin/sh", "-c", "echo to-fd");
+            default:
+                throw new IllegalArgumentException("role " + role);
+        }
+    }
+
+    /** The environment a child gets in a test, from the variables the test sets. */
+    protected java.util.Map<String, String> childEnvironment(java.util.Map<String, String> variables) {
+        java.util.Map<String, String> env = new java.util.HashMap<>(variables);
+        env.put("PATH", "/usr/bin:/bin");
+        return env;
+    }
+
+    /** Whether the OS's children take POSIX signals other than TERM and KILL (SIGHUP here). */
+    protected boolean posixSignals() {
+        return true;
+    }
+
+    /** How many children {@code shouldGiveEveryConcurrentChildItsExitCodeAndLeaveNoZombie} starts. */
+    protected int concurrentChildren() {
+        return 1000;
+    }
+
+    /**
+     * Why a test that needs something of POSIX this OS lacks is skipped here, or null to run it:
+     * {@code "fd"} (Stdio.fd, POSIX descriptors) and {@code "proc"} (a child's /proc entries).
+     */
+    protected String skipReason(String need) {
+        return null;
+    }
+
+    private void require(String need) {
+        String reason = skipReason(need);
+        org.junit.jupiter.api.Assumptions.assumeTrue(reason == null, reason);
+    }
+
     /** Records every protocol call in order. */
     protected static final class Recorder implements SubprocessProtocol {
         final List<String> events = new ArrayList<>();
@@ -87,7 +179,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
 
     @Test
     void shouldReportExitBeforeConnectionLostWithTheExitStatus() {
-        Recorder r = run(List.of("/bin/sh", "-c", "echo out; echo err >&2; exit 3"), null);
+        Recorder r = run(child(Role.OUT_ERR_EXIT, 3), null);
         assertNotNull(r.transport.pipeTransport(0));
         r.transport.pipeTransport(0).close();
         await(r.lost);
@@ -103,8 +195,8 @@ public abstract class SubprocessTests extends LoopTestSupport {
 
     @Test
     void shouldReportTheSignalAsANegativeReturnCodeWhenKilled() {
-        for (String how : List.of("kill", "terminate", "HUP")) {
-            Recorder r = run(List.of("sleep", "30"), SubprocessOptions.DEFAULTS
+        for (String how : posixSignals() ? List.of("kill", "terminate", "HUP") : List.of("kill", "terminate")) {
+            Recorder r = run(child(Role.SLEEP, 30), SubprocessOptions.DEFAULTS
                     .withStdin(SubprocessOptions.Stdio.DEVNULL));
             switch (how) {
                 case "kill" -> r.transport.kill();
@@ -115,11 +207,20 @@ public abstract class SubprocessTests extends LoopTestSupport {
             int expected = how.equals("kill") ? -9 : how.equals("terminate") ? -15 : -1;
             assertEquals(expected, r.transport.returnCode(), how);
         }
+        if (!posixSignals()) {
+            Recorder r = run(child(Role.SLEEP, 30), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+            dev.weft.loop.UnsupportedCapabilityException e = assertThrows(dev.weft.loop.UnsupportedCapabilityException.class,
+                    () -> r.transport.sendSignal("SIGHUP"));
+            assertTrue(e.getMessage().startsWith("unsupported on " + backend() + ": "), e.getMessage());
+            r.transport.kill();
+            await(r.lost);
+            assertEquals(-9, r.transport.returnCode());
+        }
     }
 
     @Test
     void shouldFailToSignalAProcessThatHasExited() {
-        Recorder r = run(List.of("true"), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+        Recorder r = run(child(Role.EXIT, 0), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
         await(r.lost);
         assertEquals(0, r.transport.returnCode());
         for (Runnable call : List.<Runnable>of(r.transport::kill, r.transport::terminate,
@@ -131,13 +232,13 @@ public abstract class SubprocessTests extends LoopTestSupport {
 
     @Test
     void shouldKillARunningChildOnCloseAndLeaveAnExitedOneAlone() {
-        Recorder running = run(List.of("sleep", "30"), null);
+        Recorder running = run(child(Role.SLEEP, 30), null);
         running.transport.close();
         await(running.lost);
         assertEquals(-9, running.transport.returnCode());
         assertTrue(running.events.indexOf("exited") < running.events.indexOf("lost"), running.events.toString());
 
-        Recorder done = run(List.of("/bin/sh", "-c", "exit 4"), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+        Recorder done = run(child(Role.EXIT, 4), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
         while (done.transport.returnCode() == null) {
             runFor(20);
         }
@@ -166,7 +267,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
             assertTrue(cwd.getMessage().contains("cwd") && cwd.getMessage().contains("missing"), cwd.getMessage());
             assertEquals(0, loop.liveHandles(), "nothing was started");
             // The loop still serves.
-            Recorder ok = run(List.of("true"), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+            Recorder ok = run(child(Role.EXIT, 0), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
             await(ok.lost);
         } finally {
             Files.delete(notExecutable);
@@ -176,11 +277,11 @@ public abstract class SubprocessTests extends LoopTestSupport {
 
     @Test
     void shouldLetAJavaLangProcessStartedAlongsideGetItsExitCode() throws Exception {
-        Process jdk = new ProcessBuilder("/bin/sh", "-c", "sleep 0.3; exit 7")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        Process jdk = new ProcessBuilder(child(Role.SLEEP_EXIT, 300, 7))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        Recorder r = run(List.of("/bin/sh", "-c", "exit 5"), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
+        jdk.getOutputStream().close();
+        Recorder r = run(child(Role.EXIT, 5), SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
         await(r.lost);
         assertEquals(5, r.transport.returnCode());
         assertEquals(7, jdk.waitFor());
@@ -189,13 +290,13 @@ public abstract class SubprocessTests extends LoopTestSupport {
     @Test
     @Timeout(600)
     void shouldGiveEveryConcurrentChildItsExitCodeAndLeaveNoZombie() throws IOException {
-        int n = 1000;
+        int n = concurrentChildren();
         SubprocessOptions quiet = SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL)
                 .withStdout(SubprocessOptions.Stdio.DEVNULL).withStderr(SubprocessOptions.Stdio.DEVNULL);
         List<Recorder> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             // All started before any is awaited: they run and exit concurrently.
-            all.add(run(List.of("/bin/sh", "-c", "exit " + (i % 256)), quiet));
+            all.add(run(child(Role.EXIT, i % 256), quiet));
         }
         for (int i = 0; i < n; i++) {
             await(all.get(i).lost);
@@ -204,10 +305,16 @@ public abstract class SubprocessTests extends LoopTestSupport {
         assertEquals(List.of(), zombiesOfThisProcess(), "zombies left");
     }
 
-    /** Children of this JVM in state Z, from /proc (field 3 state, field 4 parent pid). */
+    /**
+     * Children of this JVM in state Z, from /proc (field 3 state, field 4 parent pid); none where
+     * there is no /proc (Windows has no zombies: a process object goes with its last handle).
+     */
     protected static List<String> zombiesOfThisProcess() throws IOException {
         long self = ProcessHandle.current().pid();
         List<String> zombies = new ArrayList<>();
+        if (!Files.isDirectory(Path.of("/proc/self"))) {
+            return zombies;
+        }
         try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path d : dirs) {
                 String s;
@@ -227,13 +334,14 @@ public abstract class SubprocessTests extends LoopTestSupport {
 
     @Test
     void shouldLeakNoDescriptorIntoTheChild() throws Exception {
+        require("proc");
         Path tmp = Files.createTempFile("weft-fd", ".txt");
         // A file the JVM opens (without FD_CLOEXEC) and a pipe of the loop's own, both open while the child starts.
         java.nio.channels.Pipe extra = java.nio.channels.Pipe.open();
         try (java.io.FileInputStream held = new java.io.FileInputStream(tmp.toFile());
              java.nio.channels.Pipe.SourceChannel source = extra.source();
              java.nio.channels.Pipe.SinkChannel sink = extra.sink()) {
-            Recorder r = run(List.of("cat"), null);
+            Recorder r = run(child(Role.CAT), null);
             // Look once the child is cat: before its exec, java.lang.Process's launcher helper still
             // holds the descriptor it reports through, which is not the child's.
             Path exe = Path.of("/proc/" + r.transport.pid() + "/exe");
@@ -280,6 +388,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
 
     @Test
     void shouldRejectAClosedDescriptorBeforeStartingAnything() {
+        require("fd");
         int closed = 1 << 20;
         for (int target = 0; target < 3; target++) {
             SubprocessOptions o = target == 0 ? SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.fd(closed))
@@ -296,10 +405,11 @@ public abstract class SubprocessTests extends LoopTestSupport {
 
     @Test
     void shouldWriteTheChildsStdoutIntoAnOpenDescriptorGiven() throws Exception {
+        require("fd");
         Path tmp = Files.createTempFile("weft-fd-out", ".txt");
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(tmp.toFile(), "rw")) {
             int fd = fdOf(tmp);
-            Recorder r = run(List.of("/bin/sh", "-c", "echo to-fd"), SubprocessOptions.DEFAULTS
+            Recorder r = run(child(Role.ECHO_TO_FD), SubprocessOptions.DEFAULTS
                     .withStdin(SubprocessOptions.Stdio.DEVNULL).withStdout(SubprocessOptions.Stdio.fd(fd)));
             await(r.lost);
             assertEquals(0, r.transport.returnCode());
@@ -327,7 +437,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
         byte[] input = new byte[1 << 20];
         new java.util.Random(13).nextBytes(input);
         Subprocess.Output out = inTask(() -> {
-            Subprocess p = Subprocess.exec(List.of("cat"), null);
+            Subprocess p = Subprocess.exec(child(Role.CAT), null);
             Subprocess.Output o = p.communicate(input);
             assertEquals(0, p.returnCode());
             return o;
@@ -339,7 +449,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
     @Test
     void shouldRaiseOnDrainWhenTheChildDoesNotReadItsStdinAndCommunicateTolerates() {
         String result = inTask(() -> {
-            Subprocess p = Subprocess.exec(List.of("/bin/sh", "-c", "exec 0<&-; exit 0"), null);
+            Subprocess p = Subprocess.exec(child(Role.CLOSE_STDIN_EXIT), null);
             assertEquals(0, p.waitFor());
             IOException e = assertThrows(IOException.class, () -> {
                 for (int i = 0; i < 64; i++) {
@@ -347,7 +457,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
                     p.stdin().drain();
                 }
             });
-            Subprocess q = Subprocess.exec(List.of("/bin/sh", "-c", "exec 0<&-; echo done"), null);
+            Subprocess q = Subprocess.exec(child(Role.CLOSE_STDIN_ECHO_DONE), null);
             Subprocess.Output o = q.communicate(new byte[1 << 20]);
             return e.getClass().getSimpleName() + ":" + new String(o.stdout(), StandardCharsets.UTF_8).trim();
         });
@@ -359,7 +469,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
         int total = 1_000_000;
         int limit = 4096;
         int read = inTask(() -> {
-            Subprocess p = Subprocess.exec(List.of("head", "-c", Integer.toString(total), "/dev/zero"),
+            Subprocess p = Subprocess.exec(child(Role.ZEROS, total),
                     SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL), limit);
             while (p.stdout().buffered() <= 2 * limit) {
                 Tasks.sleep(10);
@@ -385,7 +495,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
     void shouldReturnFromWaitWhenTheChildExitsWhileAGrandchildHoldsThePipes() {
         String seen = inTask(() -> {
             // The grandchild inherits stdout and stderr and writes a second later.
-            Subprocess p = Subprocess.exec(List.of("/bin/sh", "-c", "(sleep 1; echo late; echo late >&2) & echo started; exit 6"),
+            Subprocess p = Subprocess.exec(child(Role.GRANDCHILD),
                     SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
             String first = new String(p.stdout().readLine(), StandardCharsets.UTF_8);
             assertEquals(6, p.waitFor());
@@ -401,7 +511,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
     @Test
     void shouldKillTheChildWhenItsCreationIsCancelled() throws Exception {
         Recorder r = new Recorder(loop);
-        LoopFuture<SubprocessTransport> f = loop.subprocessExec(() -> r, List.of("sleep", "30"), null);
+        LoopFuture<SubprocessTransport> f = loop.subprocessExec(() -> r, child(Role.SLEEP, 30), null);
         assertTrue(f.cancel());
         for (int i = 0; i < 200 && loop.liveHandles() != 0; i++) {
             runFor(20);
@@ -413,7 +523,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
     @Test
     void shouldLeaveTheChildAloneWhenAWaitIsCancelled() {
         int code = inTask(() -> {
-            Subprocess p = Subprocess.exec(List.of("/bin/sh", "-c", "sleep 0.3; exit 9"),
+            Subprocess p = Subprocess.exec(child(Role.SLEEP_EXIT, 300, 9),
                     SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.DEVNULL));
             dev.weft.loop.task.Task<Integer> w = loop.createTask(p::waitFor);
             Tasks.sleep(20);
@@ -428,8 +538,8 @@ public abstract class SubprocessTests extends LoopTestSupport {
     void shouldUseTheCwdAndEnvironmentGiven() throws IOException {
         Path dir = Files.createTempDirectory("weft-cwd").toRealPath();
         try {
-            Subprocess.Output o = inTask(() -> Subprocess.exec(List.of("/bin/sh", "-c", "pwd; echo $WEFT_X"),
-                    SubprocessOptions.DEFAULTS.withCwd(dir).withEnvironment(java.util.Map.of("WEFT_X", "y", "PATH", "/usr/bin:/bin")))
+            Subprocess.Output o = inTask(() -> Subprocess.exec(child(Role.PWD_ENV, "WEFT_X"),
+                    SubprocessOptions.DEFAULTS.withCwd(dir).withEnvironment(childEnvironment(java.util.Map.of("WEFT_X", "y"))))
                     .communicate(null));
             assertEquals(dir + "\ny\n", new String(o.stdout(), StandardCharsets.UTF_8));
         } finally {
@@ -439,7 +549,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
 
     @Test
     void shouldKillChildrenStillRunningWhenTheLoopCloses() throws Exception {
-        Recorder r = run(List.of("sleep", "30"), null);
+        Recorder r = run(child(Role.SLEEP, 30), null);
         long pid = r.transport.pid();
         loop.close();
         ProcessHandle h = ProcessHandle.of(pid).orElse(null);
@@ -456,7 +566,7 @@ public abstract class SubprocessTests extends LoopTestSupport {
 
     @Test
     void shouldRejectAnUnreadableStdinFileAndStdoutToStdout() {
-        assertThrows(IllegalArgumentException.class, () -> loop.subprocessExec(() -> new Recorder(loop), List.of("cat"),
+        assertThrows(IllegalArgumentException.class, () -> loop.subprocessExec(() -> new Recorder(loop), child(Role.CAT),
                 SubprocessOptions.DEFAULTS.withStdin(SubprocessOptions.Stdio.file(Path.of("/no/such/file")))));
         assertThrows(IllegalArgumentException.class, () -> SubprocessOptions.DEFAULTS.withStdout(SubprocessOptions.Stdio.STDOUT));
     }

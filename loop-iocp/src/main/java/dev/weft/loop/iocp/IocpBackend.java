@@ -93,10 +93,12 @@ public final class IocpBackend implements LoopBackend {
         switch (capability) {
             case TCP:
             case DATAGRAM:
+            case SUBPROCESS:
                 return null;
             case PIPES:
-                return "pipe transports need Windows named pipes with overlapped I/O (as asyncio's proactor"
-                        + " loop uses), which this backend does not implement";
+                return "connectReadPipe/connectWritePipe take a POSIX descriptor or a java.nio channel (PipeEnd),"
+                        + " neither of which is a Windows pipe handle (subprocess pipes are overlapped named pipes"
+                        + " on the completion port)";
             case WATCH_FD:
                 return "an I/O completion port reports finished operations, not readiness, so there is nothing"
                         + " to watch (asyncio's proactor loop has no add_reader either)";
@@ -108,9 +110,6 @@ public final class IocpBackend implements LoopBackend {
                 return "Windows has no abstract Unix socket names";
             case SIGNALS:
                 return "Windows has no POSIX signals (its JVM maps only console events to INT, TERM and BREAK)";
-            case SUBPROCESS:
-                return "not built: CreateProcessW with overlapped named pipes under the completion port is to come, "
-                        + "and the java.lang.Process path signals children with kill(2)";
             case SENDFILE:
                 return "TransmitFile is not wired up on iocp yet; sendfile copies through the transport";
             default:

@@ -243,6 +243,17 @@ final class IocpDriver implements IoDriver {
         return key;
     }
 
+    /**
+     * Associates a file or pipe handle (not a socket) with the port under a new key owned by
+     * {@code owner}; every operation on it that starts completes through the port.
+     */
+    int registerHandle(long handle, Completion owner) throws NativeIOException {
+        int key = nextKey();
+        port.associate(handle, key, false);
+        owners.put(key, owner);
+        return key;
+    }
+
     /** Hands a socket's key to a new owner (a connect becoming a transport). */
     void transfer(int key, Completion owner) {
         owners.put(key, owner);
@@ -294,6 +305,26 @@ final class IocpDriver implements IoDriver {
                                                           InetSocketAddress remote, DatagramOptions options,
                                                           LoopFuture<DatagramEndpoint<P>> result) {
         IocpDatagram.open(this, protocolFactory, local, remote, options, result, IocpDatagram.READ_SIZE);
+    }
+
+    @Override
+    public void subprocessExec(EventLoop loop, Supplier<? extends dev.weft.loop.SubprocessProtocol> factory,
+                               List<String> argv, dev.weft.loop.SubprocessOptions options,
+                               LoopFuture<dev.weft.loop.SubprocessTransport> result) {
+        IocpSubprocess.start(this, factory, argv, options, result);
+    }
+
+    /** cmd.exe takes its command line unsplit: {@link #subprocessShell} writes it as given. */
+    @Override
+    public List<String> shellArgv(String command) {
+        return null;
+    }
+
+    @Override
+    public void subprocessShell(EventLoop loop, Supplier<? extends dev.weft.loop.SubprocessProtocol> factory,
+                                String command, dev.weft.loop.SubprocessOptions options,
+                                LoopFuture<dev.weft.loop.SubprocessTransport> result) {
+        IocpSubprocess.startShell(this, factory, command, options, result);
     }
 
     @Override
