@@ -697,7 +697,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
             throw new IllegalArgumentException("socket: fd " + fd + " is an " + family + " SOCK_DGRAM socket of protocol "
                     + protocol + ", not UDP (" + IPPROTO_UDP + ")");
         }
-        PosixDatagramSocket s = new PosixDatagramSocket(fd, domain == ABI.AF_INET6);
+        PosixDatagramSocket s = new PosixDatagramSocket(fd, domain == ABI.AF_INET6, true);
         Scratch sc = Scratch.get();
         sc.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
         if (LibC.getpeername(fd, sc.addr(), sc.addrLen()) == 0) {
