@@ -666,7 +666,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
      * flags, {@code FD_CLOEXEC} and {@code IPV6_V6ONLY} included, are left as they are) and, if
      * connected, keeps its peer as {@link #remoteAddress()}. The result owns it.
      */
-    static PosixDatagramSocket adopt(int fd) throws IOException {
+    static PosixDatagramSocket adopt(int fd, boolean batches) throws IOException {
         if (!"Linux".equals(ABI.os)) {
             throw new UnsupportedOperationException("UDP sockets of the POSIX layer are implemented for Linux only, not "
                     + ABI.os);
@@ -697,7 +697,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
             throw new IllegalArgumentException("socket: fd " + fd + " is an " + family + " SOCK_DGRAM socket of protocol "
                     + protocol + ", not UDP (" + IPPROTO_UDP + ")");
         }
-        PosixDatagramSocket s = new PosixDatagramSocket(fd, domain == ABI.AF_INET6, true);
+        PosixDatagramSocket s = new PosixDatagramSocket(fd, domain == ABI.AF_INET6, batches);
         Scratch sc = Scratch.get();
         sc.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
         if (LibC.getpeername(fd, sc.addr(), sc.addrLen()) == 0) {

@@ -73,11 +73,16 @@ public final class PosixUserHandles implements UserHandles {
     /** A UDP socket's descriptor (see {@link PosixDatagramSocket#adopt}); a java.nio channel is refused. */
     @Override
     public DatagramSocket adoptDatagram(Object socket) throws IOException {
+        return adoptDatagram(socket, true);
+    }
+
+    /** As {@link #adoptDatagram(Object)}; {@code batches} false: one recvfrom/sendto per datagram. */
+    public DatagramSocket adoptDatagram(Object socket, boolean batches) throws IOException {
         if (!(socket instanceof Integer fd)) {
             throw new UnsupportedCapabilityException(backend, Capability.DATAGRAM, "java.nio does not expose the"
                     + " descriptor of " + socket + "; pass the socket's file descriptor (DatagramOptions.withSocket(int))");
         }
-        return PosixDatagramSocket.adopt(fd);
+        return PosixDatagramSocket.adopt(fd, batches);
     }
 
     @Override

@@ -37,6 +37,12 @@ final class KqueueUserHandles implements UserHandles {
         return posix.openPipe(end, write);
     }
 
+    /** A UDP socket's descriptor, as on epoll but without recvmmsg/sendmmsg batches (kqueue has none). */
+    @Override
+    public dev.weft.loop.spi.DatagramSocket adoptDatagram(Object socket) throws IOException {
+        return posix.adoptDatagram(socket, false);
+    }
+
     @Override
     public Pollable watchable(int fd) {
         if (fd < 0) {

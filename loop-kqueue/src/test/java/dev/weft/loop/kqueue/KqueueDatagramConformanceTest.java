@@ -18,4 +18,9 @@ class KqueueDatagramConformanceTest extends DatagramConformanceTest {
     protected String backend() {
         return "kqueue";
     }
+
+    @Override
+    protected boolean takesRawDescriptors() {
+        return true;
+    }
 }
