@@ -298,7 +298,13 @@ public abstract class SendfileConformanceTest extends LoopTestSupport {
     void shouldRefuseWritesWhileSendfileIsInProgress() throws IOException {
         byte[] content = random(8 * 1024 * 1024, 8);
         FileChannel f = file(content);
-        Link link = connect(-1);
+        // The peer reads only once the refusals are checked: a peer draining at once could take all
+        // 8 MiB inside the sendfile call on the copying path, which would then be over already.
+        CompletableFuture<Void> go = new CompletableFuture<>();
+        Link link = connect(s -> {
+            go.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            return s.getInputStream().readAllBytes();
+        });
         LoopFuture<Long> done = loop.sendfile(link.transport, f, 0, 0, true);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> link.transport.write(new byte[1], 0, 1));
         assertTrue(e.getMessage().contains("sendfile is in progress"), e.getMessage());
@@ -307,6 +313,7 @@ public abstract class SendfileConformanceTest extends LoopTestSupport {
         assertThrows(IllegalStateException.class, link.transport::writeEof);
         assertThrows(IllegalStateException.class, () -> loop.sendfile(link.transport, f, 0, 0, true));
         assertFalse(link.transport.isReading(), "reading is paused during sendfile");
+        go.complete(null);
         assertEquals(content.length, await(done));
         assertTrue(link.transport.isReading(), "reading resumes after sendfile");
         link.transport.write(new byte[] {42}, 0, 1);
