@@ -161,8 +161,8 @@ public interface IoDriver extends AutoCloseable {
      */
     default <P extends DatagramProtocol> void adoptDatagram(Supplier<P> protocolFactory, Object socket,
                                                             LoopFuture<DatagramEndpoint<P>> result) {
-        throw new UnsupportedOperationException("UDP endpoints over an existing socket are not implemented on "
-                + backendName());
+        throw new dev.weft.loop.UnsupportedCapabilityException(backendName(), dev.weft.loop.Capability.DATAGRAM,
+                "UDP endpoints over an existing socket are not implemented on this backend");
     }
 
     /**

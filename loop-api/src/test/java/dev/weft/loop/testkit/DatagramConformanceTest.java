@@ -465,7 +465,14 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
     }
 
     /** A UDP socket of the kind the backend takes, bound to loopback, connected to {@code remote} unless null. */
+    /** Why this backend takes no existing UDP socket at all, or null when it takes one. */
+    protected String existingSocketUnsupportedReason() {
+        return null;
+    }
+
     private Object existingSocket(InetSocketAddress remote) throws IOException {
+        String unsupported = existingSocketUnsupportedReason();
+        assumeTrue(unsupported == null, unsupported);
         InetSocketAddress lo = new InetSocketAddress("127.0.0.1", 0);
         if (takesRawDescriptors()) {
             int fd = PosixTestCalls.udpSocket(lo, remote);

@@ -21,4 +21,10 @@ class IocpDatagramConformanceTest extends DatagramConformanceTest {
     protected String reusePortUnsupportedReason() {
         return IocpDatagram.REUSE_PORT_REFUSED;
     }
+
+    /** Refused with "unsupported on iocp" (checked by shouldRefuseTheKindOfExistingSocketTheBackendCannotUse). */
+    @Override
+    protected String existingSocketUnsupportedReason() {
+        return "iocp takes no existing UDP socket: not implemented";
+    }
 }
