@@ -524,6 +524,8 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
 
     @Test
     void shouldTakeThePeerOfAConnectedExistingSocket() throws IOException {
+        String unsupported = existingSocketUnsupportedReason();
+        assumeTrue(unsupported == null, unsupported);
         Echo server = open(new Echo(), LOCAL, null, null).protocol();
         InetSocketAddress to = localOf(server.transport);
         Recorder client = open(new Recorder(), null, null, with(existingSocket(to))).protocol();
