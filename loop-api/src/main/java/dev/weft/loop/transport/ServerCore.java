@@ -151,7 +151,6 @@ public abstract class ServerCore<S extends ServerCore<S, C>, C> implements Serve
      * (servers of the same backend on any loop, {@code acceptor} itself among them or not).
      * Acceptor's loop thread.
      */
-    @SuppressWarnings("unchecked")
     public static void handOffTo(Server acceptor, List<Server> targets) {
         if (!(acceptor instanceof ServerCore<?, ?> a)) {
             throw new IllegalArgumentException("not a stream server of a Weft backend: " + acceptor);

@@ -89,13 +89,7 @@ public final class TestCerts {
     }
 
     private KeyStore finish(Process p, String alias) throws Exception {
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("keytool failed for " + alias + ": " + out);
-        }
+        awaitKeytool(p, alias);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(dir.resolve(alias + ".p12"))) {
             ks.load(in, PASSWORD);
@@ -155,13 +149,13 @@ public final class TestCerts {
                 "-dname", "CN=Weft Test CA", "-validity", "30", "-ext", "bc:c"));
         cmd.addAll(pass);
         cmd.addAll(alg);
-        keytool(cmd, null);
+        keytool(cmd);
         Path caCert = dir.resolve("ca.crt");
         caCert.toFile().deleteOnExit();
         cmd = new ArrayList<>(List.of(kt, "-exportcert", "-rfc", "-keystore", caFile.toString(), "-alias", "ca",
                 "-file", caCert.toString()));
         cmd.addAll(pass);
-        keytool(cmd, null);
+        keytool(cmd);
         // The two leaves at once: each is five keytool runs, a JVM start each.
         java.util.concurrent.CompletableFuture<KeyStore> old = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
@@ -191,24 +185,24 @@ public final class TestCerts {
                 "-dname", "CN=localhost", "-validity", "3"));
         cmd.addAll(pass);
         cmd.addAll(alg);
-        keytool(cmd, null);
+        keytool(cmd);
         cmd = new ArrayList<>(List.of(kt, "-certreq", "-keystore", file.toString(), "-alias", alias,
                 "-file", csr.toString()));
         cmd.addAll(pass);
-        keytool(cmd, null);
+        keytool(cmd);
         cmd = new ArrayList<>(List.of(kt, "-gencert", "-rfc", "-keystore", caFile.toString(), "-alias", "ca",
                 "-infile", csr.toString(), "-outfile", crt.toString(), "-ext", "SAN=dns:localhost,ip:127.0.0.1"));
         cmd.addAll(dates);
         cmd.addAll(pass);
-        keytool(cmd, null);
+        keytool(cmd);
         cmd = new ArrayList<>(List.of(kt, "-importcert", "-noprompt", "-keystore", file.toString(), "-alias", "ca",
                 "-file", caCert.toString()));
         cmd.addAll(pass);
-        keytool(cmd, null);
+        keytool(cmd);
         cmd = new ArrayList<>(List.of(kt, "-importcert", "-keystore", file.toString(), "-alias", alias,
                 "-file", crt.toString()));
         cmd.addAll(pass);
-        keytool(cmd, null);
+        keytool(cmd);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(file)) {
             ks.load(in, PASSWORD);
@@ -217,15 +211,20 @@ public final class TestCerts {
         return ks;
     }
 
-    private static void keytool(List<String> cmd, String input) throws Exception {
+    private static void keytool(List<String> cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
+        awaitKeytool(p, String.join(" ", cmd));
+    }
+
+    /** Waits for a keytool run; fails with its output unless it exited 0. */
+    private static void awaitKeytool(Process p, String what) throws Exception {
         String out;
         try (InputStream in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("keytool failed: " + String.join(" ", cmd) + ": " + out);
+            throw new IOException("keytool failed for " + what + ": " + out);
         }
     }
 
