@@ -87,6 +87,10 @@ public final class TlsProtocol implements Protocol {
     private static final System.Logger LOG = System.getLogger("dev.weft.loop.tls");
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final int BACKLOG_KEEP = 1 << 20;
+    /** A TLS record header: type, version, length. */
+    private static final int RECORD_HEADER = 5;
+    /** How many full records {@code netOut} holds before it is written to the transport below. */
+    private static final int NET_OUT_RECORDS = 4;
 
     /** The states; see the class comment. */
     enum State { UNWRAPPED, DO_HANDSHAKE, WRAPPED, FLUSHING, SHUTDOWN }
@@ -423,7 +427,7 @@ public final class TlsProtocol implements Protocol {
                     continue;
                 }
             }
-            if (appIn.position() > 0 && mayDeliver()) {
+            if (appIn.position() > 0 && mayDeliver() && !(progress && moreToUnwrap())) {
                 deliver();
                 progress = true;
             }
@@ -438,6 +442,21 @@ public final class TlsProtocol implements Protocol {
             return false;
         }
         return state == State.DO_HANDSHAKE || !appReadingPaused;
+    }
+
+    /**
+     * Whether the engine loop should unwrap once more before delivering: the session is wrapped,
+     * {@code netIn} holds at least one whole record and {@code appIn} has room for its plaintext.
+     * Delivering several records in one {@code dataReceived} lets an application that answers each
+     * read (an echo, a proxy) write once per read rather than once per 16 KiB record.
+     */
+    private boolean moreToUnwrap() {
+        if (state != State.WRAPPED || appIn.remaining() < engine.getSession().getApplicationBufferSize()
+                || netIn.position() < RECORD_HEADER) {
+            return false;
+        }
+        int length = (netIn.get(3) & 0xff) << 8 | (netIn.get(4) & 0xff);
+        return RECORD_HEADER + length <= netIn.position();
     }
 
     private boolean mayDeliver() {
@@ -465,8 +484,15 @@ public final class TlsProtocol implements Protocol {
             case CLOSED:
                 return r.bytesProduced() > 0;
             default:
-                if (netOut.remaining() < engine.getSession().getPacketBufferSize()) {
-                    flushNetOut();
+                int packet = engine.getSession().getPacketBufferSize();
+                if (netOut.remaining() < packet) {
+                    // Records written in one pass of the engine loop leave in one write below, up
+                    // to NET_OUT_RECORDS records: the buffer grows to that once and then stays.
+                    if (netOut.capacity() < NET_OUT_RECORDS * packet) {
+                        netOut = grow(netOut, packet);
+                    } else {
+                        flushNetOut();
+                    }
                 }
                 return r.bytesConsumed() > 0 || r.bytesProduced() > 0;
         }
@@ -876,7 +902,8 @@ public final class TlsProtocol implements Protocol {
         backlog.position(backlog.position() + length);
         if (inPump) {
             // Called from an application callback inside the engine loop: wrap now, so the
-            // transport below sees the bytes and its flow control reaches the application at once.
+            // backlog stays small; the records leave with the loop's next flush (or sooner, once
+            // NET_OUT_RECORDS of them wait), and until then count in getWriteBufferSize().
             wrapBacklog();
             pumpAgain = true;
         } else {
@@ -893,7 +920,6 @@ public final class TlsProtocol implements Protocol {
                     break;
                 }
             }
-            flushNetOut();
         } catch (SSLException e) {
             onEngineError(e);
         }
@@ -955,7 +981,7 @@ public final class TlsProtocol implements Protocol {
     }
 
     int appWriteBufferSize() {
-        return backlog.position() + (lower == null || done ? 0 : lower.getWriteBufferSize());
+        return backlog.position() + netOut.position() + (lower == null || done ? 0 : lower.getWriteBufferSize());
     }
 
     void setAppProtocol(BaseProtocol p) {
