@@ -94,6 +94,7 @@ public final class Main {
 
     private static int peers(String[] argv, int from) {
         Args.parse("peers", argv, from, Set.of(), Set.of()).expectPositional(0, "");
+        System.out.println(Uvloop.ensure(Servers.pythonBin()));
         for (ServerSpec s : Servers.discover()) {
             System.out.printf("%-16s %-11s %s%n", s.name(), s.available() ? "available" : "unavailable",
                     s.available() ? s.version() : s.unavailable());
@@ -105,6 +106,7 @@ public final class Main {
         Args a = Args.parse("peer", argv, from, Set.of("port"), Set.of()).expectPositional(1, "one server NAME");
         String name = a.positional().get(0);
         int port = a.port("port", null, true);
+        Uvloop.ensure(Servers.pythonBin());
         ServerSpec s = Servers.byName(name);
         if (s == null) {
             throw new UsageException("peer: unknown server '" + name + "' (see the 'peers' subcommand)");
@@ -114,7 +116,9 @@ public final class Main {
             return 3;
         }
         List<String> cmd = s.command().apply(port);
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+        Uvloop.environment(pb.environment());
+        Process p = pb.start();
         Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
         return p.waitFor();
     }

@@ -21,7 +21,9 @@ final class Proc {
     /** Runs {@code cmd} to completion (at most {@code timeoutSec}); exit -1 when it could not run. */
     static Result run(List<String> cmd, int timeoutSec) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            Uvloop.environment(pb.environment());
+            Process p = pb.start();
             p.getOutputStream().close();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             Thread reader = new Thread(() -> copy(p.getInputStream(), bytes), "proc-read");

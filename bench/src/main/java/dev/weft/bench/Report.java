@@ -204,6 +204,7 @@ final class Report {
                         Integer repsOverride, Integer durationOverride, Integer warmupOverride) throws Exception {
         started = System.nanoTime();
         progress("finding servers (Weft backends and peers)");
+        progress(Uvloop.ensure(Servers.pythonBin()));
         List<ServerSpec> all = Servers.discover();
         if (onlyServers != null) {
             for (String s : onlyServers) {

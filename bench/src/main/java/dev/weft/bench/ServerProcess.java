@@ -43,7 +43,9 @@ final class ServerProcess implements AutoCloseable {
         int port = freePort();
         List<String> cmd = new ArrayList<>(pinPrefix);
         cmd.addAll(spec.command().apply(port));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Uvloop.environment(pb.environment());
+        Process p = pb.start();
         ServerProcess sp = new ServerProcess(spec, port, p);
         String line = sp.awaitLine("listening on", 30);
         if (line == null) {
