@@ -736,8 +736,10 @@ final class Report {
             + "iteration, blocking only when nothing is ready, about 0.02 per message at 100 connections in both); the JVM's own "
             + "threads wake about 22 times a second in all (VM Periodic Task 17/s, Monitor Deflation 4/s) for under 0.1 ms of "
             + "CPU a second, too little to cost 30%; the servers are warmed up before the matrix and each run has a warm-up of "
-            + "its own. Each repetition records the server's sleeps per message, so a slow repetition that woke more often shows; "
-            + "the cell's notes give the two modes, and no ranking is claimed across them. Figures and how to check: bench/README.md.";
+            + "its own. Interleaved rounds put the C reference in the slow mode as often as Weft and Netty (6, 6 and 8 of 22 runs), "
+            + "all three together in whole rounds, with the load generator, not the server, sleeping more per message: a state "
+            + "of the machine. The cell's notes give the two modes, and no ranking is claimed across them. Figures and how to "
+            + "check: bench/README.md.";
 
     /** Relative gap between two repetitions' msgs/s from which {@link #modes} calls them two modes. */
     static final double MODE_GAP = 0.15;
