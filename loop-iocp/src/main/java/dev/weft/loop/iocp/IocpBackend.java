@@ -103,9 +103,7 @@ public final class IocpBackend implements LoopBackend {
                 return "an I/O completion port reports finished operations, not readiness, so there is nothing"
                         + " to watch (asyncio's proactor loop has no add_reader either)";
             case UNIX_STREAM:
-                return "Unix domain stream sockets are not written for iocp (Windows 10 1803 and later have "
-                        + "AF_UNIX through AcceptEx/ConnectEx; this backend is tested only under Wine, where "
-                        + "it was not run)";
+                return AfUnixSupport.unsupportedReason();
             case UNIX_ABSTRACT:
                 return "Windows has no abstract Unix socket names";
             case SIGNALS:

@@ -116,6 +116,9 @@ final class WinConstants {
     static final int WSAEINVAL = 10022;
     static final int WSAEWOULDBLOCK = 10035;
     static final int WSAENOTSOCK = 10038;
+    static final int WSAEPROTONOSUPPORT = 10043;
+    static final int WSAESOCKTNOSUPPORT = 10044;
+    static final int WSAEAFNOSUPPORT = 10047;
     static final int WSAEADDRINUSE = 10048;
     static final int WSAEADDRNOTAVAIL = 10049;
     static final int WSAENETUNREACH = 10051;

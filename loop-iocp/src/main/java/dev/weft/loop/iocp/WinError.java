@@ -44,6 +44,9 @@ final class WinError {
             case WSAEINVAL: return "WSAEINVAL";
             case WSAEWOULDBLOCK: return "WSAEWOULDBLOCK";
             case WSAENOTSOCK: return "WSAENOTSOCK";
+            case WSAEPROTONOSUPPORT: return "WSAEPROTONOSUPPORT";
+            case WSAESOCKTNOSUPPORT: return "WSAESOCKTNOSUPPORT";
+            case WSAEAFNOSUPPORT: return "WSAEAFNOSUPPORT";
             case WSAEADDRINUSE: return "WSAEADDRINUSE";
             case WSAEADDRNOTAVAIL: return "WSAEADDRNOTAVAIL";
             case WSAENETUNREACH: return "WSAENETUNREACH";
@@ -79,6 +82,9 @@ final class WinError {
 
     private static String winsockText(int error) {
         switch (error) {
+            case WSAEPROTONOSUPPORT: return "Protocol not supported";
+            case WSAESOCKTNOSUPPORT: return "Socket type not supported";
+            case WSAEAFNOSUPPORT: return "Address family not supported by protocol family";
             case WSAEADDRINUSE: return "Address already in use";
             case WSAEADDRNOTAVAIL: return "Cannot assign requested address";
             case WSAENETUNREACH: return "Network is unreachable";

@@ -40,6 +40,14 @@ class IocpBackendTest {
     }
 
     @Test
+    @DisabledOnOs(OS.WINDOWS)
+    void shouldRefuseUnixStreamSocketsOffWindowsWithoutCallingWinsock() {
+        String reason = new IocpBackend().unsupportedReason(dev.weft.loop.Capability.UNIX_STREAM);
+        assertEquals("Unix domain stream sockets are not written for iocp (and this is not Windows: os.name="
+                + System.getProperty("os.name") + ")", reason);
+    }
+
+    @Test
     @EnabledOnOs(OS.WINDOWS)
     void shouldBeAvailableAndPickedByAutoOnWindows() {
         IocpBackend b = new IocpBackend();
