@@ -28,7 +28,9 @@ import java.util.function.Supplier;
  *
  * <p><b>One winner.</b> The first attempt to connect wins: every other attempt is closed and the
  * stagger timer cancelled before the protocol factory is called, once; the winner's socket becomes
- * the backend's stream transport, whose {@code connectionMade} runs before the result completes.
+ * the backend's stream transport, whose {@code connectionMade} runs before the result completes. A
+ * result already done by then (cancelled) gets nothing: the winner is closed and the factory is not
+ * called.
  *
  * <p><b>Failure.</b> When every attempt has failed the result fails with one error naming each
  * target and its error ({@link ConnectFailures}). A {@link RuntimeException} from starting an
@@ -193,6 +195,10 @@ public final class ConnectCore<P extends BaseProtocol, A extends SocketAddress> 
     private void won(ConnectIo.Attempt a) {
         running.remove(a);
         closeNow();
+        if (result.isDone()) {
+            a.close(); // cancelled: nobody waits for a protocol
+            return;
+        }
         P protocol;
         StreamCore transport;
         try {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weft.loop.BufferedProtocol;
@@ -1371,5 +1372,26 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
             }
             assertEquals(0, made.get());
         }
+    }
+
+    @Test
+    void shouldMakeNoProtocolWhenTheConnectIsCancelledBeforeTheLoopSeesItConnect() throws Exception {
+        Server server = echoServer();
+        AtomicInteger made = new AtomicInteger();
+        LoopFuture<Connection<TestProtocols.Collector>> f = loop.createConnection(() -> {
+            made.incrementAndGet();
+            return new TestProtocols.Collector(loop);
+        }, List.of(server.addresses().get(0)), ConnectOptions.DEFAULTS);
+        assumeFalse(f.isDone(), "the connect finished inside the call: nothing was left to cancel");
+        // The handshake completes meanwhile; the loop hears of it in its next I/O phase, which
+        // comes before the ready callbacks where the cancellation closes the attempts.
+        Thread.sleep(200);
+        assertTrue(f.cancel());
+        runFor(100);
+        assertTrue(f.isCancelled());
+        assertEquals(0, made.get(), "nobody waits for the connection: no protocol is made");
+        server.close();
+        server.abortClients();
+        await(server.waitClosed());
     }
 }
