@@ -294,11 +294,6 @@ final class IocpDriver implements IoDriver {
     @Override
     public <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                                  ConnectOptions options, LoopFuture<Connection<P>> result) {
-        if (options.happyEyeballsDelay() != null) {
-            result.setException(new UnsupportedOperationException("unsupported on iocp: happy eyeballs"
-                    + " (ConnectOptions.happyEyeballsDelay): ConnectEx attempts run one at a time here"));
-            return;
-        }
         ConnectCore.start(loop, connects, protocolFactory, addresses, options, result);
     }
 
