@@ -16,6 +16,7 @@ import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import dev.weft.loop.UnixServerOptions;
 import dev.weft.loop.UnixSocketAddress;
+import dev.weft.loop.transport.ConnectCore;
 import dev.weft.loop.transport.DatagramCore;
 import dev.weft.loop.transport.StreamCore;
 import dev.weft.loop.DatagramEndpoint;
@@ -55,6 +56,7 @@ public final class ReadinessDriver implements IoDriver {
     /** Pipe ends and watched descriptors, or null where the backend offers neither. */
     final UserHandles userHandles;
     private final FdWatches watches;
+    private final ReadinessConnect connects = new ReadinessConnect(this);
 
     /**
      * The read buffer starts on a page boundary. {@code allocateDirect} memory of this size starts
@@ -125,7 +127,7 @@ public final class ReadinessDriver implements IoDriver {
     @Override
     public <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                                  ConnectOptions options, LoopFuture<Connection<P>> result) {
-        new PendingConnect<>(this, protocolFactory, addresses, options, result).next();
+        ConnectCore.start(loop, connects, protocolFactory, addresses, options, result);
     }
 
     @Override
@@ -161,7 +163,7 @@ public final class ReadinessDriver implements IoDriver {
     @Override
     public <P extends BaseProtocol> void connectUnix(Supplier<P> protocolFactory, UnixSocketAddress address,
                                                      LoopFuture<Connection<P>> result) {
-        UnixConnect.start(this, protocolFactory, address, result);
+        ConnectCore.start(loop, connects, protocolFactory, List.of(address), null, result);
     }
 
     @Override
@@ -212,9 +214,7 @@ public final class ReadinessDriver implements IoDriver {
                 s.closeListeners();
             } else if (h instanceof DatagramCore d) {
                 d.closeNow();
-            } else if (h instanceof PendingConnect<?> c) {
-                c.closeNow();
-            } else if (h instanceof UnixConnect<?> c) {
+            } else if (h instanceof ConnectCore<?, ?> c) {
                 c.closeNow();
             }
         }

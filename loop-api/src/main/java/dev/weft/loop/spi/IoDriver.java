@@ -78,10 +78,10 @@ public interface IoDriver extends AutoCloseable {
      * completes {@code result} once the protocol's {@code connectionMade} has run. Without
      * {@link ConnectOptions#happyEyeballsDelay()} one attempt runs at a time; with it, the next
      * attempt also starts when the delay has passed since the last start (RFC 8305), the first to
-     * connect wins and the others are closed before the protocol factory is called, once. A backend
-     * that cannot stagger attempts fails {@code result} with an {@link UnsupportedOperationException}
-     * "unsupported on NAME: REASON" before any socket is opened. Failure of all completes it with
-     * one error naming each address and its error ({@link ConnectFailures}).
+     * connect wins and the others are closed before the protocol factory is called, once. Failure
+     * of all completes it with one error naming each address and its error ({@link ConnectFailures}).
+     * {@link dev.weft.loop.transport.ConnectCore} does all of this over the backend's I/O of one
+     * attempt.
      */
     <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                           ConnectOptions options, LoopFuture<Connection<P>> result);
@@ -126,7 +126,8 @@ public interface IoDriver extends AutoCloseable {
 
     /**
      * Connects to a Unix domain stream socket, then completes {@code result}; a refused connect or a
-     * missing socket fails it with {@link java.net.ConnectException} naming the path.
+     * missing socket fails it with {@link java.net.ConnectException} naming the path (as
+     * {@link dev.weft.loop.transport.ConnectCore} does with one target and no options).
      */
     default <P extends BaseProtocol> void connectUnix(Supplier<P> protocolFactory, UnixSocketAddress address,
                                                       LoopFuture<Connection<P>> result) {

@@ -4,6 +4,9 @@
  * backend's {@link dev.weft.loop.transport.StreamIo}; the stream server
  * ({@link dev.weft.loop.transport.ServerCore}: the {@code Server} calls, closing, throttled reports
  * of accept failures, hand-off to other loops) under a backend's accept, with its bookkeeping
- * ({@link dev.weft.loop.transport.ServerClients}). For backends only; not API.
+ * ({@link dev.weft.loop.transport.ServerClients}); the stream connect
+ * ({@link dev.weft.loop.transport.ConnectCore}: address order, the happy-eyeballs stagger, failures,
+ * cancellation, the single winner) over a backend's {@link dev.weft.loop.transport.ConnectIo}. For
+ * backends only; not API.
  */
 package dev.weft.loop.transport;

@@ -2,180 +2,152 @@ package dev.weft.loop.iocp;
 
 import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.ConnectOptions;
-import dev.weft.loop.Connection;
-import dev.weft.loop.LoopFuture;
-import dev.weft.loop.spi.ConnectFailures;
+import dev.weft.loop.transport.ConnectCore;
+import dev.weft.loop.transport.ConnectIo;
 import dev.weft.loop.transport.StreamCore;
+import com.sun.jna.Function;
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.List;
-import java.util.function.Supplier;
 import static dev.weft.loop.iocp.WinConstants.*;
 
 /**
- * A TCP connect in progress with ConnectEx: tries each address in turn, one at a time (a
- * happy-eyeballs delay is refused by {@link IocpDriver#connect}). ConnectEx wants a bound
- * socket: the options' local address or the wildcard of the family; the first that accepts gets
- * SO_UPDATE_CONNECT_CONTEXT and becomes an {@link IocpStream} whose {@code connectionMade} runs
- * before the result completes. Cancelling the result closes the socket; the OVERLAPPED is freed when
- * the cancelled ConnectEx has completed.
+ * The iocp backend's half of a TCP connect ({@link ConnectCore} owns the order, the happy-eyeballs
+ * stagger, the failures, cancellation and the single winner). An attempt is a socket bound to the
+ * options' local address or the wildcard of the target's family (ConnectEx wants a bound socket)
+ * with one ConnectEx in flight; the winner gets SO_UPDATE_CONNECT_CONTEXT and becomes an
+ * {@link IocpStream}. Each attempt owns its completion key and OVERLAPPED: closing its socket
+ * cancels the ConnectEx, which still completes (aborted), and only then are they freed. One per
+ * driver; loop thread only.
  */
-final class IocpConnect<P extends BaseProtocol> implements Completion {
+final class IocpConnect implements ConnectIo<InetSocketAddress> {
     private final IocpDriver driver;
-    private final Supplier<P> factory;
-    private final List<InetSocketAddress> addresses;
-    private final ConnectOptions options;
-    private final LoopFuture<Connection<P>> result;
-    private int index;
-    private long socket = INVALID_SOCKET;
-    private int key = -1;
-    private boolean pending;
-    private long block;
-    private InetSocketAddress target;
-    private final ConnectFailures failures = new ConnectFailures();
 
-    IocpConnect(IocpDriver driver, Supplier<P> factory, List<InetSocketAddress> addresses, ConnectOptions options,
-                LoopFuture<Connection<P>> result) {
+    IocpConnect(IocpDriver driver) {
         this.driver = driver;
-        this.factory = factory;
-        this.addresses = addresses;
-        this.options = options;
-        this.result = result;
-        driver.opened(this);
-        result.addDoneCallback(f -> {
-            if (f.isCancelled()) {
-                closeNow();
-            }
-        });
-    }
-
-    /** Starts the connect to the next address, or fails the result when none is left. */
-    void next() {
-        while (!result.isDone()) {
-            if (index >= addresses.size()) {
-                free();
-                driver.closed(this);
-                result.setException(failures.toException());
-                return;
-            }
-            target = addresses.get(index++);
-            try {
-                short family = WinSock.family(target);
-                socket = WinSock.open(family);
-                if (options.tcpNoDelay()) {
-                    WinSock.setInt(socket, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
-                }
-                if (options.receiveBufferSize() > 0) {
-                    WinSock.setInt(socket, SOL_SOCKET, SO_RCVBUF, options.receiveBufferSize(), "SO_RCVBUF");
-                }
-                if (options.sendBufferSize() > 0) {
-                    WinSock.setInt(socket, SOL_SOCKET, SO_SNDBUF, options.sendBufferSize(), "SO_SNDBUF");
-                }
-                InetSocketAddress local = options.localAddress();
-                if (local == null) {
-                    local = new InetSocketAddress(InetAddress.getByAddress(
-                            new byte[family == AF_INET6 ? 16 : 4]), 0);
-                }
-                WinSock.bind(socket, local);
-                key = driver.register(socket, this);
-                if (block == 0) {
-                    block = Mem.allocate(OVERLAPPED_SIZE + SOCKADDR_STORAGE_SIZE);
-                }
-                int length = WinSock.writeAddress(target, block + OVERLAPPED_SIZE);
-                Mem.zero(block, OVERLAPPED_SIZE);
-                pending = true;
-                int rc = WinSock.connectEx(WinSock.connectEx(socket, family), socket, block + OVERLAPPED_SIZE, length,
-                        block);
-                driver.started(this, block, rc == 0 ? 0 : -1, rc);
-                return;
-            } catch (IOException e) {
-                failed(e);
-            }
-        }
     }
 
     @Override
-    public void complete(long overlapped, int error, int bytes) {
-        pending = false;
-        if (socket == INVALID_SOCKET) {
-            // Cancelled: the socket is closed; this was the last use of the memory.
-            free();
-            return;
-        }
-        if (error != 0) {
-            failed(WinError.exception("ConnectEx(" + target + ")", error));
-            next();
-            return;
-        }
-        connected();
+    public ConnectIo.Attempt attempt(ConnectCore<?, InetSocketAddress> connect, InetSocketAddress target) {
+        return new Attempt(connect, target);
     }
 
-    private void connected() {
-        long s = socket;
-        int k = key;
-        socket = INVALID_SOCKET;
-        key = -1;
-        free();
-        P protocol;
-        StreamCore t;
-        try {
-            WinSock.updateContext(s, SO_UPDATE_CONNECT_CONTEXT, 0L);
-            protocol = factory.get();
-            if (protocol == null) {
-                throw new IllegalStateException("the protocol factory returned null");
+    @Override
+    public void opened(ConnectCore<?, InetSocketAddress> connect) {
+        driver.opened(connect);
+    }
+
+    @Override
+    public void closed(ConnectCore<?, InetSocketAddress> connect) {
+        driver.closed(connect);
+    }
+
+    /** One socket with a ConnectEx to one address. */
+    private final class Attempt implements ConnectIo.Attempt, Completion {
+        private final ConnectCore<?, InetSocketAddress> connect;
+        private final InetSocketAddress target;
+        private long socket = INVALID_SOCKET;
+        private int key = -1;
+        /** The ConnectEx is in flight: the kernel owns the OVERLAPPED. */
+        private boolean pending;
+        /** OVERLAPPED, then the target's sockaddr. */
+        private long block;
+
+        Attempt(ConnectCore<?, InetSocketAddress> connect, InetSocketAddress target) {
+            this.connect = connect;
+            this.target = target;
+        }
+
+        @Override
+        public InetSocketAddress target() {
+            return target;
+        }
+
+        /** Always in progress when it returns: a ConnectEx that finishes at once is dispatched by the next poll. */
+        @Override
+        public boolean start() throws IOException {
+            ConnectOptions options = connect.options();
+            short family = WinSock.family(target);
+            socket = WinSock.open(family);
+            if (options.tcpNoDelay()) {
+                WinSock.setInt(socket, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
             }
-            t = new IocpStream(driver, s, k, protocol, null).transport();
-        } catch (Throwable e) {
-            WinSock.close(s);
-            driver.release(k);
-            driver.closed(this);
-            result.setException(e);
-            return;
+            if (options.receiveBufferSize() > 0) {
+                WinSock.setInt(socket, SOL_SOCKET, SO_RCVBUF, options.receiveBufferSize(), "SO_RCVBUF");
+            }
+            if (options.sendBufferSize() > 0) {
+                WinSock.setInt(socket, SOL_SOCKET, SO_SNDBUF, options.sendBufferSize(), "SO_SNDBUF");
+            }
+            InetSocketAddress local = options.localAddress();
+            if (local == null) {
+                local = new InetSocketAddress(InetAddress.getByAddress(new byte[family == AF_INET6 ? 16 : 4]), 0);
+            }
+            WinSock.bind(socket, local);
+            Function connectEx = WinSock.connectEx(socket, family);
+            key = driver.register(socket, this);
+            block = Mem.allocate(OVERLAPPED_SIZE + SOCKADDR_STORAGE_SIZE);
+            int length = WinSock.writeAddress(target, block + OVERLAPPED_SIZE);
+            Mem.zero(block, OVERLAPPED_SIZE);
+            pending = true;
+            int rc = WinSock.connectEx(connectEx, socket, block + OVERLAPPED_SIZE, length, block);
+            driver.started(this, block, rc == 0 ? 0 : -1, rc);
+            return false;
         }
-        driver.closed(this);
-        t.start();
-        if (!result.isDone()) {
-            result.setResult(new Connection<>(t, protocol));
-        } else {
-            t.abort();
+
+        @Override
+        public void complete(long overlapped, int error, int bytes) {
+            pending = false;
+            if (socket == INVALID_SOCKET) {
+                free(); // closed (lost, or cancelled): this was the last use of the memory
+                return;
+            }
+            if (error != 0) {
+                connect.failed(this, WinError.exception("ConnectEx(" + target + ")", error));
+                return;
+            }
+            connect.connected(this);
         }
-    }
 
-    private void failed(IOException e) {
-        closeSocket();
-        free();
-        failures.add(target, e);
-    }
-
-    /** Closing the socket cancels a ConnectEx in flight; it still completes (aborted). */
-    private void closeSocket() {
-        if (socket != INVALID_SOCKET) {
-            WinSock.close(socket);
+        @Override
+        public StreamCore transport(BaseProtocol protocol) throws IOException {
+            WinSock.updateContext(socket, SO_UPDATE_CONNECT_CONTEXT, 0L);
+            // The stream takes the socket and its key over.
+            StreamCore t = new IocpStream(driver, socket, key, protocol, null).transport();
             socket = INVALID_SOCKET;
-        }
-    }
-
-    /** Forgets the key and frees the OVERLAPPED, unless the kernel still owns them. */
-    private void free() {
-        if (pending) {
-            return;
-        }
-        if (key >= 0) {
-            driver.release(key);
             key = -1;
+            free();
+            return t;
         }
-        if (block != 0) {
-            Mem.free(block);
-            block = 0;
-        }
-    }
 
-    @Override
-    public void closeNow() {
-        closeSocket();
-        driver.closed(this);
-        free();
+        /** Closing the socket cancels a ConnectEx in flight; it still completes (aborted). */
+        @Override
+        public void close() {
+            if (socket != INVALID_SOCKET) {
+                WinSock.close(socket);
+                socket = INVALID_SOCKET;
+            }
+            free();
+        }
+
+        /** The driver is closing: as {@link #close}. */
+        @Override
+        public void closeNow() {
+            close();
+        }
+
+        /** Forgets the key and frees the OVERLAPPED, unless the kernel still owns them. */
+        private void free() {
+            if (pending) {
+                return;
+            }
+            if (key >= 0) {
+                driver.release(key);
+                key = -1;
+            }
+            if (block != 0) {
+                Mem.free(block);
+                block = 0;
+            }
+        }
     }
 }

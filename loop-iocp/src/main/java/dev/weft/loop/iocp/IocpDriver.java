@@ -12,6 +12,7 @@ import dev.weft.loop.NativeIOException;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import dev.weft.loop.spi.IoDriver;
+import dev.weft.loop.transport.ConnectCore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -62,6 +63,7 @@ final class IocpDriver implements IoDriver {
     private int nextKey = 1;
     /** What is open from the user's view: transports, servers, connects in progress. */
     private final Map<Object, Boolean> live = new IdentityHashMap<>();
+    private final IocpConnect connects = new IocpConnect(this);
 
     private Completion[] deferredOwner = new Completion[16];
     private long[] deferredOverlapped = new long[16];
@@ -292,12 +294,7 @@ final class IocpDriver implements IoDriver {
     @Override
     public <P extends BaseProtocol> void connect(Supplier<P> protocolFactory, List<InetSocketAddress> addresses,
                                                  ConnectOptions options, LoopFuture<Connection<P>> result) {
-        if (options.happyEyeballsDelay() != null) {
-            result.setException(new UnsupportedOperationException("unsupported on iocp: happy eyeballs"
-                    + " (ConnectOptions.happyEyeballsDelay): ConnectEx attempts run one at a time here"));
-            return;
-        }
-        new IocpConnect<>(this, protocolFactory, addresses, options, result).next();
+        ConnectCore.start(loop, connects, protocolFactory, addresses, options, result);
     }
 
     @Override
@@ -355,6 +352,8 @@ final class IocpDriver implements IoDriver {
             if (h instanceof IocpServer server) {
                 // Closes out sockets other loops handed to it (a server with no listener owns no key).
                 server.closeListeners();
+            } else if (h instanceof ConnectCore<?, ?> c) {
+                c.closeNow();
             }
         }
         for (Completion c : new ArrayList<>(owners.values())) {

@@ -34,12 +34,6 @@ class IocpConformanceTest extends LoopConformanceTest {
         return underWine() ? "did not finish under Wine 8 (not diagnosed yet); run on real Windows" : null;
     }
 
-    /** ConnectEx attempts run one at a time: the happy-eyeballs delay is refused. */
-    @Override
-    protected boolean staggersConnects() {
-        return false;
-    }
-
     /** Wine's ntdll exports wine_get_version; Windows' does not. */
     static boolean underWine() {
         try {
