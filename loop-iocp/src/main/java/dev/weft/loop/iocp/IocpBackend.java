@@ -106,6 +106,8 @@ public final class IocpBackend implements LoopBackend {
                 return "Unix domain stream sockets are not written for iocp (Windows 10 1803 and later have "
                         + "AF_UNIX through AcceptEx/ConnectEx; this backend is tested only under Wine, where "
                         + "it was not run)";
+            case UNIX_DATAGRAM:
+                return "Windows has no Unix datagram sockets (its AF_UNIX offers SOCK_STREAM only)";
             case UNIX_ABSTRACT:
                 return "Windows has no abstract Unix socket names";
             case SIGNALS:
