@@ -23,6 +23,11 @@ public enum Capability {
     SENDFILE("native sendfile"),
     /** UDP endpoints ({@code createDatagramEndpoint}). */
     DATAGRAM("UDP datagram endpoints"),
+    /**
+     * Unix domain datagram endpoints ({@code createDatagramEndpoint} with {@link UnixSocketAddress}es:
+     * {@code AF_UNIX}, {@code SOCK_DGRAM}); abstract names need {@link #UNIX_ABSTRACT} too.
+     */
+    UNIX_DATAGRAM("Unix domain datagram sockets"),
     /** Signal handlers run on the loop ({@code addSignalHandler}, {@code removeSignalHandler}). */
     SIGNALS("POSIX signal handlers"),
     /** Child processes with pipes watched by the loop ({@code subprocessExec}). */

@@ -46,11 +46,12 @@ public final class DatagramOptions {
         this.socket = socket;
     }
 
-    /** INET or INET6; null (the default): the family of the local or remote address, else INET. */
+    /**
+     * INET, INET6 or UNIX; null (the default): the family of the local or remote address, else INET.
+     * UNIX with no address makes an unbound, unconnected Unix datagram endpoint (it can send, and
+     * its receivers see it as {@link UnixSocketAddress#UNNAMED}).
+     */
     public DatagramOptions withFamily(StandardProtocolFamily family) {
-        if (family == StandardProtocolFamily.UNIX) {
-            throw new IllegalArgumentException("family must be INET, INET6 or null for UDP: " + family);
-        }
         return new DatagramOptions(family, reusePort, allowBroadcast, multicastTtl, multicastLoop, socket);
     }
 

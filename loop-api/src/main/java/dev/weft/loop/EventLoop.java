@@ -1143,9 +1143,24 @@ public final class EventLoop implements Executor, AutoCloseable {
      * the argument and its value); a kind of socket this backend cannot use, as a raw descriptor on
      * java.nio ({@link UnsupportedCapabilityException}). Otherwise the transport owns it from then on.
      *
-     * @throws IllegalArgumentException for an address that is not an {@link InetSocketAddress}, or a
-     *         remote port 0, or bad input with an existing socket, before anything starts
-     * @throws UnsupportedCapabilityException on a backend without UDP
+     * <p><b>Unix datagram sockets.</b> With {@link UnixSocketAddress}es (a
+     * {@link java.net.UnixDomainSocketAddress} is taken as one), or with the family UNIX in the
+     * options and no address, the endpoint is an {@code AF_UNIX} {@code SOCK_DGRAM} socket
+     * ({@link Capability#UNIX_DATAGRAM}). {@code local} is bound with the rules of
+     * {@link #createUnixServer(Supplier, String, UnixServerOptions)}: the path is checked before
+     * anything is made, a stale socket file is replaced only after a connect probe is refused, a
+     * live socket or a file that is not a socket fails with {@link java.net.BindException}
+     * "Address already in use" naming the path, and the file is removed when the endpoint closes
+     * unless it was removed or replaced meanwhile. {@code remote} must be bound by someone: a path
+     * nobody binds fails the result with {@link java.net.ConnectException} naming it. Senders that
+     * bound no name arrive as {@link UnixSocketAddress#UNNAMED}. The options of UDP alone (reusePort,
+     * allowBroadcast, multicast) are refused.
+     *
+     * @throws IllegalArgumentException for an address that is neither an {@link InetSocketAddress} nor
+     *         a {@link UnixSocketAddress}, addresses of both kinds, a remote port 0, or bad input with
+     *         an existing socket, before anything starts
+     * @throws UnsupportedCapabilityException on a backend without UDP, or without Unix datagram
+     *         sockets for Unix addresses
      */
     public <P extends DatagramProtocol> LoopFuture<DatagramEndpoint<P>> createDatagramEndpoint(
             Supplier<P> protocolFactory, SocketAddress local, SocketAddress remote, DatagramOptions options) {
@@ -1154,6 +1169,16 @@ public final class EventLoop implements Executor, AutoCloseable {
         DatagramOptions opts = options == null ? DatagramOptions.DEFAULTS : options;
         if (opts.socket() != null) {
             return adoptDatagram(protocolFactory, local, remote, opts);
+        }
+        if (local instanceof java.net.UnixDomainSocketAddress u) {
+            local = UnixSocketAddress.of(u.getPath());
+        }
+        if (remote instanceof java.net.UnixDomainSocketAddress u) {
+            remote = UnixSocketAddress.of(u.getPath());
+        }
+        if (local instanceof UnixSocketAddress || remote instanceof UnixSocketAddress
+                || opts.family() == java.net.StandardProtocolFamily.UNIX) {
+            return createUnixDatagramEndpoint(protocolFactory, local, remote, opts);
         }
         InetSocketAddress l = inet("local", local);
         InetSocketAddress r = inet("remote", remote);
@@ -1165,6 +1190,52 @@ public final class EventLoop implements Executor, AutoCloseable {
         resolveOne(l, null, result, rl -> resolveOne(r, rl, result,
                 rr -> driver.openDatagram(protocolFactory, rl, rr, opts, result)));
         return result;
+    }
+
+    /**
+     * createDatagramEndpoint for a Unix datagram socket: both addresses Unix ones (or null), no
+     * option that only IP has, every path checked before anything is made, as for Unix servers.
+     */
+    private <P extends DatagramProtocol> LoopFuture<DatagramEndpoint<P>> createUnixDatagramEndpoint(
+            Supplier<P> protocolFactory, SocketAddress local, SocketAddress remote, DatagramOptions opts) {
+        UnixSocketAddress l = unixDatagramAddress("local", local);
+        UnixSocketAddress r = unixDatagramAddress("remote", remote);
+        if (opts.family() != null && opts.family() != java.net.StandardProtocolFamily.UNIX) {
+            throw new IllegalArgumentException("family " + opts.family() + " does not fit Unix socket addresses: local="
+                    + local + ", remote=" + remote);
+        }
+        String ipOnly = (opts.reusePort() ? " reusePort" : "") + (opts.allowBroadcast() ? " allowBroadcast" : "")
+                + (opts.multicastTtl() >= 0 ? " multicastTtl" : "") + (opts.multicastLoop() != null ? " multicastLoop" : "");
+        if (!ipOnly.isEmpty()) {
+            throw new IllegalArgumentException("options for UDP only cannot be used with a Unix datagram socket:"
+                    + ipOnly);
+        }
+        requireCapability(Capability.UNIX_DATAGRAM);
+        if (l != null) {
+            unixAddress(l.path());
+        }
+        if (r != null && r.isAbstract()) {
+            requireCapability(Capability.UNIX_ABSTRACT);
+        }
+        checkOpen();
+        LoopFuture<DatagramEndpoint<P>> result = createFuture();
+        driver.openUnixDatagram(protocolFactory, l, r, opts, result);
+        return result;
+    }
+
+    private static UnixSocketAddress unixDatagramAddress(String what, SocketAddress a) {
+        if (a == null) {
+            return null;
+        }
+        if (!(a instanceof UnixSocketAddress u)) {
+            throw new IllegalArgumentException(what + " must be a UnixSocketAddress like the other address of a Unix"
+                    + " datagram endpoint, got " + a.getClass().getSimpleName() + " " + a);
+        }
+        if (u.path().isEmpty()) {
+            throw new IllegalArgumentException(what + " is the unnamed Unix address, which cannot be "
+                    + (what.equals("local") ? "bound (pass null for an unbound endpoint)" : "connected to"));
+        }
+        return u;
     }
 
     /** createDatagramEndpoint over the socket {@code options} give: checked here and by the backend, then adopted. */
@@ -1195,7 +1266,8 @@ public final class EventLoop implements Executor, AutoCloseable {
         if (a == null || a instanceof InetSocketAddress) {
             return (InetSocketAddress) a;
         }
-        throw new IllegalArgumentException(what + " must be an InetSocketAddress (UDP over IPv4/IPv6): " + a);
+        throw new IllegalArgumentException(what + " must be an InetSocketAddress (UDP over IPv4/IPv6) or a"
+                + " UnixSocketAddress (a Unix datagram socket): " + a);
     }
 
     /** Resolves {@code a} if it is unresolved (preferring the family of {@code like}), then runs {@code next}. */

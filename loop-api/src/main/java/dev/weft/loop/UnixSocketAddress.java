@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The address of a Unix domain stream socket: a file system path, or on Linux an abstract name (a
+ * The address of a Unix domain socket (stream, or datagram): a file system path, or on Linux an abstract name (a
  * leading NUL, {@code "\0name"}, which names no file and vanishes with the last socket bound to
  * it). Immutable, thread-safe; equal when the paths are equal.
  *
@@ -19,7 +19,10 @@ import java.util.Locale;
 public final class UnixSocketAddress extends SocketAddress {
     private static final long serialVersionUID = 1L;
 
-    /** A socket bound to no path (a connecting client's own end), as the kernel reports it. */
+    /**
+     * A socket bound to no path (a connecting client's own end, an unbound datagram sender), as the
+     * kernel reports it: its path is empty and nothing can be sent to it.
+     */
     public static final UnixSocketAddress UNNAMED = new UnixSocketAddress("", 0);
 
     private final String path;

@@ -88,7 +88,7 @@ public final class WeftEchoServer {
         }
 
         @Override
-        public void datagramReceived(DirectBuffer data, InetSocketAddress from) {
+        public void datagramReceived(DirectBuffer data, java.net.SocketAddress from) {
             transport.sendto(data, 0, data.capacity(), from);
         }
     }

@@ -1,6 +1,6 @@
 package dev.weft.loop.posix;
 
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -79,7 +79,7 @@ public final class DatagramBatch {
     /** Datagrams staged, and the bytes of {@link #SEND_AREA} they use. */
     int staged;
     private int sendUsed;
-    final InetSocketAddress[] targets = new InetSocketAddress[SIZE];
+    final SocketAddress[] targets = new SocketAddress[SIZE];
     /** The socket whose datagrams are staged, or null. */
     Object stagedBy;
 
@@ -273,7 +273,7 @@ public final class DatagramBatch {
      * Appends a datagram whose payload is copied by the caller to {@link #stagedAddress} and whose
      * sockaddr ({@code nameLen} bytes, 0: none) is at {@code nameOffset} of {@code from}.
      */
-    int stage(PosixAbi abi, int length, UnsafeBuffer from, int nameOffset, int nameLen, InetSocketAddress target) {
+    int stage(PosixAbi abi, int length, UnsafeBuffer from, int nameOffset, int nameLen, SocketAddress target) {
         int i = staged++;
         int h = sendHdrs + i * mmsg;
         int iov = sendIovs + i * abi.IOVEC_SIZE;
@@ -315,10 +315,10 @@ public final class DatagramBatch {
             int j = i + 1;
             if (seg > 0 && seg <= maxSegment) {
                 int total = seg;
-                InetSocketAddress t = targets[i];
+                SocketAddress t = targets[i];
                 while (j < staged) {
                     int len = stagedLength(abi, j);
-                    InetSocketAddress u = targets[j];
+                    SocketAddress u = targets[j];
                     if (len == 0 || len > seg || total + len > maxBytes || !(t == u || (t != null && t.equals(u)))) {
                         break;
                     }
@@ -363,8 +363,8 @@ public final class DatagramBatch {
             int len = next;
             next = stagedLength(abi, k + 1);
             if (len > 0 && len <= maxSegment && next > 0 && next <= len && len + next <= maxBytes) {
-                InetSocketAddress t = targets[k];
-                InetSocketAddress u = targets[k + 1];
+                SocketAddress t = targets[k];
+                SocketAddress u = targets[k + 1];
                 if (t == u || (t != null && t.equals(u))) {
                     return true;
                 }

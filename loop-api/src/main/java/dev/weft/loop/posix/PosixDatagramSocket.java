@@ -2,14 +2,17 @@ package dev.weft.loop.posix;
 
 import com.sun.jna.Native;
 import dev.weft.loop.NativeIOException;
+import dev.weft.loop.UnixSocketAddress;
 import dev.weft.loop.spi.DatagramSocket;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
@@ -18,13 +21,21 @@ import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A non-blocking, close-on-exec UDP socket on a file descriptor ({@code recvfrom}/{@code sendto}
- * through JNA direct mapping). Linux only: the constants below are Linux's ({@code <bits/socket.h>},
+ * A non-blocking, close-on-exec datagram socket on a file descriptor ({@code recvfrom}/{@code sendto}
+ * through JNA direct mapping): UDP, or a Unix datagram socket ({@code AF_UNIX}, {@code SOCK_DGRAM};
+ * see below). Linux only: the constants below are Linux's ({@code <bits/socket.h>},
  * {@code <linux/in.h>}, {@code <linux/in6.h>}); the factory refuses other ABIs.
+ *
+ * <p><b>Unix datagram sockets</b> take and give {@link UnixSocketAddress}es ({@code sockaddr_un},
+ * abstract names by their length); a sender that bound no name is {@link UnixSocketAddress#UNNAMED}.
+ * They use the same batches (the names fit the 128-byte slots), and no GSO or GRO (UDP options).
+ * A send or connect to a path nobody binds fails with a {@link ConnectException} naming the path
+ * (ECONNREFUSED: a stale file; ENOENT: no file); an abstract name in use fails bind with
+ * {@link BindException} "Address already in use".
  *
  * <p><b>No allocation per datagram.</b> Each socket owns a small off-heap area for the sockaddr of
  * the last sender and of the last target. A sender whose sockaddr bytes equal the previous one's
- * is returned as the same {@link InetSocketAddress}; a target equal to the previous one is not
+ * is returned as the same address object; a target equal to the previous one is not
  * encoded again ({@code InetAddress.getAddress()} copies an array).
  *
  * <p><b>Batches.</b> Unless {@code -D}{@value #BATCH_PROPERTY}{@code =false}, or the factory was
@@ -68,6 +79,8 @@ public final class PosixDatagramSocket implements DatagramSocket {
     /** Payload bytes of one GSO message: the IPv4 UDP maximum (IPv6 allows 20 more). */
     static final int GSO_MAX_BYTES = 65_507;
     private static final int SENDER_CACHE = 64;
+    /** Bytes of a cached sender's sockaddr: the whole of sockaddr_in, sockaddr_in6 and sockaddr_un (110). */
+    private static final int SENDER_KEY = 112;
     static final int SOCK_DGRAM = 2;
     static final int SO_TYPE = 3;
     static final int SO_PROTOCOL = 38;
@@ -93,21 +106,22 @@ public final class PosixDatagramSocket implements DatagramSocket {
 
     private int fd;
     private final boolean inet6;
+    private final boolean unix;
     private final ByteBuffer memory = ByteBuffer.allocateDirect(SIZE);
     private final long base = BufferUtil.address(memory);
     private final UnsafeBuffer mem = new UnsafeBuffer(memory);
-    private InetSocketAddress source;
+    private SocketAddress source;
     private boolean truncated;
-    private InetSocketAddress lastTarget;
+    private SocketAddress lastTarget;
     private int lastTargetLen;
-    private InetSocketAddress remote;
+    private SocketAddress remote;
     private DatagramBatch batch;
     private final boolean batches;
     /** An error a readiness backend took from SO_ERROR, reported by the next receive or send (0: none). */
     private int errorSeen;
-    private final UnsafeBuffer senderKeys = new UnsafeBuffer(new byte[SENDER_CACHE * 32]);
+    private final UnsafeBuffer senderKeys = new UnsafeBuffer(new byte[SENDER_CACHE * SENDER_KEY]);
     private final int[] senderLengths = new int[SENDER_CACHE];
-    private final InetSocketAddress[] senders = new InetSocketAddress[SENDER_CACHE];
+    private final SocketAddress[] senders = new SocketAddress[SENDER_CACHE];
     /** UDP_GRO is on: received messages may be coalesced runs, split by their control data. */
     private boolean gro;
     /** Largest segment joined with UDP_SEGMENT; 0 when GSO is not used. */
@@ -117,8 +131,13 @@ public final class PosixDatagramSocket implements DatagramSocket {
     private boolean batchFull;
 
     PosixDatagramSocket(int fd, boolean inet6, boolean batches) {
+        this(fd, inet6, false, batches);
+    }
+
+    private PosixDatagramSocket(int fd, boolean inet6, boolean unix, boolean batches) {
         this.fd = fd;
         this.inet6 = inet6;
+        this.unix = unix;
         this.batches = batches && BATCH;
     }
 
@@ -129,7 +148,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
 
     @Override
     public StandardProtocolFamily family() {
-        return inet6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+        return unix ? StandardProtocolFamily.UNIX : inet6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
     }
 
     @Override
@@ -155,43 +174,64 @@ public final class PosixDatagramSocket implements DatagramSocket {
         }
     }
 
-    private InetSocketAddress decodeSource() {
+    private SocketAddress decodeSource() {
         return sender(mem, RECV_ADDR, mem.getInt(RECV_LEN));
     }
 
     /**
      * The sender whose sockaddr ({@code len} bytes) is at {@code offset} of {@code buf}: the cached
-     * object when the same bytes were seen recently, else a new one, then cached.
+     * object when the same bytes were seen recently, else a new one, then cached. The bytes are
+     * compared exactly (all of them, a Unix path's last bytes included).
      */
-    private InetSocketAddress sender(UnsafeBuffer buf, int offset, int len) {
-        len = Math.min(len & ~3, 32);
+    private SocketAddress sender(UnsafeBuffer buf, int offset, int len) {
+        if (unix && len <= ABI.SUN_PATH) {
+            return UnixSocketAddress.UNNAMED;
+        }
+        len = Math.max(0, Math.min(len, SENDER_KEY));
+        int words = len & ~3;
         int h = len;
-        for (int i = 0; i < len; i += 4) {
+        for (int i = 0; i < words; i += 4) {
             h = h * 0x9E3779B1 + buf.getInt(offset + i);
         }
-        int slot = (h ^ (h >>> 16)) & (SENDER_CACHE - 1);
-        InetSocketAddress cached = senders[slot];
+        for (int i = words; i < len; i++) {
+            h = h * 31 + buf.getByte(offset + i);
+        }
+        // Murmur3's finalizer: senders that differ in the port alone (bits 16..31 of the first word)
+        // must not share their low bits, or two peers taking turns evict each other.
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        h ^= h >>> 16;
+        int slot = h & (SENDER_CACHE - 1);
+        SocketAddress cached = senders[slot];
         if (cached != null && senderLengths[slot] == len) {
-            int k = slot * 32;
+            int k = slot * SENDER_KEY;
             boolean same = true;
-            for (int i = 0; i < len && same; i += 4) {
+            for (int i = 0; i < words && same; i += 4) {
                 same = senderKeys.getInt(k + i) == buf.getInt(offset + i);
+            }
+            for (int i = words; i < len && same; i++) {
+                same = senderKeys.getByte(k + i) == buf.getByte(offset + i);
             }
             if (same) {
                 return cached;
             }
         }
-        InetSocketAddress a = SockAddr.decode(ABI, buf, offset);
+        SocketAddress a = unix ? SockAddr.decodeUnix(ABI, buf, offset, len) : SockAddr.decode(ABI, buf, offset);
         if (a == null) {
             return remote;
         }
-        senderKeys.putBytes(slot * 32, buf, offset, len);
+        senderKeys.putBytes(slot * SENDER_KEY, buf, offset, len);
         senderLengths[slot] = len;
         senders[slot] = a;
         return a;
     }
 
     private IOException failure(String call, int errno) {
+        if (unix) {
+            return unixFailure(call, errno);
+        }
         if (errno == ABI.ECONNREFUSED) {
             ConnectException c = new ConnectException(call + ": ICMP port unreachable"
                     + (remote != null ? " from " + remote : "") + " (ECONNREFUSED)");
@@ -201,8 +241,25 @@ public final class PosixDatagramSocket implements DatagramSocket {
         return Posix.error(call, errno);
     }
 
+    /**
+     * A Unix socket's failure: a path nobody binds (ECONNREFUSED: a file no socket is bound to;
+     * ENOENT: no file) as {@link ConnectException}, the rest as the call's error.
+     */
+    private IOException unixFailure(String call, int errno) {
+        String name = ABI.errnoName(errno);
+        String why = errno == ABI.ECONNREFUSED ? "no socket is bound to the path (a stale socket file)"
+                : "ENOENT".equals(name) ? "no socket file at the path"
+                : "EPROTOTYPE".equals(name) ? "the socket at the path is not a datagram socket" : null;
+        if (why == null) {
+            return Posix.error(call, errno);
+        }
+        ConnectException c = new ConnectException(call + ": " + why + " (" + name + ")");
+        c.initCause(Posix.error(call, errno));
+        return c;
+    }
+
     @Override
-    public InetSocketAddress source() {
+    public SocketAddress source() {
         return source;
     }
 
@@ -212,20 +269,19 @@ public final class PosixDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public int send(long address, int length, InetSocketAddress target) throws IOException {
+    public int send(long address, int length, SocketAddress target) throws IOException {
         long addr = 0;
         int addrLen = 0;
         if (target != null) {
             if (target != lastTarget && !target.equals(lastTarget)) {
-                lastTargetLen = inet6 ? SockAddr.encodeAs6(ABI, mem, SEND_ADDR, target)
-                        : SockAddr.encode(ABI, mem, SEND_ADDR, target);
+                lastTargetLen = encode(target);
                 lastTarget = target;
             }
             addr = base + SEND_ADDR;
             addrLen = lastTargetLen;
         }
         if (errorSeen != 0) {
-            throw failure("sendto(" + (target != null ? target : remote) + ")", takeErrorSeen());
+            throw failure("sendto(" + name(target != null ? target : remote) + ")", takeErrorSeen());
         }
         for (;;) {
             long n = LibC.sendto(fd, address, length, ABI.MSG_NOSIGNAL, addr, addrLen);
@@ -237,7 +293,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
                 return WOULD_BLOCK;
             }
             if (e != ABI.EINTR) {
-                throw failure("sendto(" + (target != null ? target : remote) + ")", e);
+                throw failure("sendto(" + name(target != null ? target : remote) + ")", e);
             }
         }
     }
@@ -282,6 +338,9 @@ public final class PosixDatagramSocket implements DatagramSocket {
      * without them refuses the options (ENOPROTOOPT); the socket then works without them.
      */
     void configure(boolean adopted) {
+        if (unix) {
+            return;
+        }
         Scratch sc = Scratch.get();
         if (!GSO) {
             if (adopted) {
@@ -377,14 +436,14 @@ public final class PosixDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public InetSocketAddress batchSource(int i) {
+    public SocketAddress batchSource(int i) {
         DatagramBatch b = batch;
         int m = b.segments < 0 ? i : b.segMessage[i];
         return sender(b.mem, b.nameOffset(m), b.nameLength(ABI, m));
     }
 
     @Override
-    public boolean stage(org.agrona.DirectBuffer data, int length, InetSocketAddress target) throws IOException {
+    public boolean stage(org.agrona.DirectBuffer data, int length, SocketAddress target) throws IOException {
         if (!BATCH) {
             return false;
         }
@@ -398,8 +457,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
         int nameLen = 0;
         if (target != null) {
             if (target != lastTarget && !target.equals(lastTarget)) {
-                lastTargetLen = inet6 ? SockAddr.encodeAs6(ABI, mem, SEND_ADDR, target)
-                        : SockAddr.encode(ABI, mem, SEND_ADDR, target);
+                lastTargetLen = encode(target);
                 lastTarget = target;
             }
             nameLen = lastTargetLen;
@@ -448,8 +506,8 @@ public final class PosixDatagramSocket implements DatagramSocket {
                 return WOULD_BLOCK;
             }
             if (e != ABI.EINTR) {
-                InetSocketAddress t = b.targets[from];
-                throw failure("sendmmsg(" + (t != null ? t : remote) + ")", e);
+                SocketAddress t = b.targets[from];
+                throw failure("sendmmsg(" + name(t != null ? t : remote) + ")", e);
             }
         }
     }
@@ -484,8 +542,8 @@ public final class PosixDatagramSocket implements DatagramSocket {
                 gsoRefused(b.gsoSegment(0), e);
                 return 0;
             }
-            InetSocketAddress t = b.targets[from];
-            throw failure("sendmmsg(" + (t != null ? t : remote) + ")", e);
+            SocketAddress t = b.targets[from];
+            throw failure("sendmmsg(" + name(t != null ? t : remote) + ")", e);
         }
     }
 
@@ -510,7 +568,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public InetSocketAddress stagedTarget(int i) {
+    public SocketAddress stagedTarget(int i) {
         return batch.targets[i];
     }
 
@@ -523,25 +581,51 @@ public final class PosixDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public void bind(InetSocketAddress local) throws IOException {
+    public void bind(SocketAddress local) throws IOException {
+        lastTarget = null;
         int len = encode(local);
         if (LibC.bind(fd, base + SEND_ADDR, len) != 0) {
-            throw Posix.error("bind(" + local + ")", Native.getLastError());
+            int e = Native.getLastError();
+            if (unix && "EADDRINUSE".equals(ABI.errnoName(e))) {
+                BindException b = new BindException("Address already in use: " + name(local));
+                b.initCause(Posix.error("bind(" + name(local) + ")", e));
+                throw b;
+            }
+            throw Posix.error("bind(" + name(local) + ")", e);
         }
     }
 
     @Override
-    public void connect(InetSocketAddress remote) throws IOException {
+    public void connect(SocketAddress remote) throws IOException {
+        lastTarget = null;
         int len = encode(remote);
         if (LibC.connect(fd, base + SEND_ADDR, len) != 0) {
-            throw Posix.error("connect(" + remote + ")", Native.getLastError());
+            int e = Native.getLastError();
+            throw unix ? unixFailure("connect(" + name(remote) + ")", e) : Posix.error("connect(" + remote + ")", e);
         }
         this.remote = remote;
     }
 
-    private int encode(InetSocketAddress a) throws IOException {
-        lastTarget = null;
-        return inet6 ? SockAddr.encodeAs6(ABI, mem, SEND_ADDR, a) : SockAddr.encode(ABI, mem, SEND_ADDR, a);
+    /**
+     * Writes {@code a} as this socket's sockaddr at {@code SEND_ADDR}; its length. An address of the
+     * other kind fails with {@link IllegalArgumentException}.
+     */
+    private int encode(SocketAddress a) throws IOException {
+        if (unix) {
+            if (!(a instanceof UnixSocketAddress u)) {
+                throw new IllegalArgumentException("a Unix datagram socket needs a UnixSocketAddress, got " + a);
+            }
+            return SockAddr.encodeUnix(ABI, mem, SEND_ADDR, u);
+        }
+        if (!(a instanceof InetSocketAddress i)) {
+            throw new IllegalArgumentException("a UDP socket needs an InetSocketAddress, got " + a);
+        }
+        return inet6 ? SockAddr.encodeAs6(ABI, mem, SEND_ADDR, i) : SockAddr.encode(ABI, mem, SEND_ADDR, i);
+    }
+
+    /** An address as errors name it: a Unix path in quotes (an abstract name as {@code @name}). */
+    private String name(SocketAddress a) {
+        return unix && a != null ? "'" + a + "'" : String.valueOf(a);
     }
 
     @Override
@@ -629,11 +713,14 @@ public final class PosixDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public InetSocketAddress localAddress() throws IOException {
+    public SocketAddress localAddress() throws IOException {
         Scratch s = Scratch.get();
         s.buffer.putInt(Scratch.ADDR_LEN, ABI.SOCKADDR_STORAGE_SIZE);
         if (LibC.getsockname(fd, s.addr(), s.addrLen()) != 0) {
             throw Posix.error("getsockname(fd " + fd + ")", Native.getLastError());
+        }
+        if (unix) {
+            return SockAddr.decodeUnix(ABI, s.buffer, Scratch.ADDR, s.buffer.getInt(Scratch.ADDR_LEN));
         }
         return SockAddr.decode(ABI, s.buffer, Scratch.ADDR);
     }
@@ -656,7 +743,7 @@ public final class PosixDatagramSocket implements DatagramSocket {
 
     @Override
     public String toString() {
-        return "PosixDatagramSocket[fd " + fd + "]";
+        return "PosixDatagramSocket[fd " + fd + (unix ? ", unix" : "") + "]";
     }
 
     /**
@@ -728,8 +815,34 @@ public final class PosixDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public InetSocketAddress remoteAddress() {
+    public SocketAddress remoteAddress() {
         return remote;
+    }
+
+    /**
+     * Opens a Unix datagram socket ({@code AF_UNIX}, {@code SOCK_DGRAM}), unbound; called by
+     * {@link PosixSocketFactory}.
+     */
+    static PosixDatagramSocket openUnix(boolean fcntlFlags, boolean batches) throws IOException {
+        if (!"Linux".equals(ABI.os)) {
+            throw new UnsupportedOperationException("datagram sockets of the POSIX layer are implemented for Linux only,"
+                    + " not " + ABI.os);
+        }
+        int type = SOCK_DGRAM | (fcntlFlags ? 0 : ABI.SOCK_NONBLOCK | ABI.SOCK_CLOEXEC);
+        int fd = LibC.socket(ABI.AF_UNIX, type, 0);
+        if (fd < 0) {
+            throw Posix.error("socket(AF_UNIX, SOCK_DGRAM)", Native.getLastError());
+        }
+        PosixDatagramSocket s = new PosixDatagramSocket(fd, false, true, batches);
+        try {
+            if (fcntlFlags) {
+                PosixSocketFactory.configureByFcntl(fd);
+            }
+        } catch (NativeIOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
     }
 
     /** Opens one; called by {@link PosixSocketFactory}. */

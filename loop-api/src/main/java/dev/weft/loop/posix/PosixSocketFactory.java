@@ -58,9 +58,15 @@ public final class PosixSocketFactory implements SocketFactory {
         return open(family, true);
     }
 
-    /** A UDP socket (Linux only; INET6 dual-stack), with batches unless made {@link #withoutDatagramBatches() without}. */
+    /**
+     * A UDP socket (INET6 dual-stack), or for UNIX a Unix datagram socket; Linux only; with batches
+     * unless made {@link #withoutDatagramBatches() without}.
+     */
     @Override
     public PosixDatagramSocket openDatagram(StandardProtocolFamily family) throws IOException {
+        if (family == StandardProtocolFamily.UNIX) {
+            return PosixDatagramSocket.openUnix(fcntlFlags, datagramBatches);
+        }
         if (family != StandardProtocolFamily.INET && family != StandardProtocolFamily.INET6) {
             throw new UnsupportedOperationException("protocol family " + family + " is not supported for UDP");
         }

@@ -6,25 +6,28 @@ import dev.weft.loop.DatagramProtocol;
 import dev.weft.loop.DatagramTruncatedException;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Transport;
+import dev.weft.loop.UnixSocketAddress;
 import dev.weft.loop.spi.DatagramSocket;
 import dev.weft.loop.spi.Poller;
 import dev.weft.loop.transport.DatagramCore;
 import dev.weft.loop.transport.DatagramIo;
+import dev.weft.loop.transport.UnixSocketFile;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.util.function.Supplier;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * The readiness backends' half of a UDP endpoint: a non-blocking {@link DatagramSocket} registered
- * with the poller. On READABLE it receives datagrams and hands each to {@link DatagramCore} as a
- * re-wrapped view, up to {@link #READS_PER_EVENT} per event so one busy endpoint cannot starve the
- * loop. A socket with batches ({@link DatagramSocket#batchSize()} above 0: epoll's, with
+ * The readiness backends' half of a datagram endpoint (UDP, or a Unix datagram socket): a
+ * non-blocking {@link DatagramSocket} registered with the poller. On READABLE it receives datagrams
+ * and hands each to {@link DatagramCore} as a re-wrapped view, up to {@link #READS_PER_EVENT} per
+ * event so one busy endpoint cannot starve the loop. A socket with batches ({@link DatagramSocket#batchSize()} above 0: epoll's, with
  * {@code recvmmsg}) receives a batch per call and the core stages the replies sent meanwhile, which
  * leave in one {@code sendmmsg} when the batch is delivered; a batch that did not fill the socket's
  * batch ends the event, since level-triggered readiness reports what arrives later. Other
@@ -33,6 +36,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * delivered if the protocol pauses reading in the middle of it (they have left the kernel); after
  * {@code close()} they are dropped. On WRITABLE the core drains its queue. Allocates nothing per
  * datagram.
+ *
+ * <p><b>Unix datagram sockets.</b> A bound path is prepared and removed on release by
+ * {@link UnixSocketFile}. An unconnected one drains its queue on a 1 ms timer instead of WRITABLE
+ * (see {@code retryByTimer}).
  */
 final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
     static final int READS_PER_EVENT = 64;
@@ -42,6 +49,16 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
     private DatagramCore core;
     private boolean registered;
     private int interest;
+    /** The file of a Unix socket bound to a path, removed on release; else null. */
+    private UnixSocketFile unixFile;
+    /**
+     * An unconnected Unix socket: Linux reports it writable while the receiver it sends to is full
+     * ({@code unix_dgram_poll} checks a connected peer's queue only), so its write queue is retried
+     * every {@value #UNIX_RETRY_MILLIS} ms instead of on WRITABLE, which would spin.
+     */
+    private boolean retryByTimer;
+    private dev.weft.loop.TimerHandle retry;
+    static final int UNIX_RETRY_MILLIS = 1;
 
     private ReadinessDatagram(ReadinessDriver driver, DatagramSocket socket) {
         this.driver = driver;
@@ -101,6 +118,43 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
     }
 
     /**
+     * A Unix datagram endpoint: {@code local}'s path made ready by {@link UnixSocketFile} (a stale
+     * socket file removed after a refused probe, a live socket or another file refused with
+     * "Address already in use"), then bound, {@code remote} connected. Whatever fails closes the
+     * socket and removes the file it bound.
+     */
+    static <P extends DatagramProtocol> void openUnix(ReadinessDriver driver, Supplier<P> factory,
+                                                      UnixSocketAddress local, UnixSocketAddress remote,
+                                                      LoopFuture<DatagramEndpoint<P>> result) {
+        UnixSocketFile file;
+        DatagramSocket socket;
+        try {
+            file = local == null ? null : UnixSocketFile.prepare(local, true);
+            socket = driver.sockets.openDatagram(StandardProtocolFamily.UNIX);
+        } catch (IOException | RuntimeException e) {
+            result.setException(e);
+            return;
+        }
+        ReadinessDatagram io = new ReadinessDatagram(driver, socket);
+        try {
+            if (local != null) {
+                socket.bind(local);
+                io.unixFile = file;
+                file.bound();
+            }
+            if (remote != null) {
+                socket.connect(remote);
+            }
+        } catch (IOException | RuntimeException e) {
+            io.release();
+            result.setException(e);
+            return;
+        }
+        io.retryByTimer = remote == null;
+        io.start(factory, remote, result);
+    }
+
+    /**
      * An endpoint over the caller's socket: {@link dev.weft.loop.spi.UserHandles#adoptDatagram}
      * checks it and throws for bad input (the caller keeps it); from then on the endpoint owns it,
      * connected to the socket's peer if it has one.
@@ -113,7 +167,7 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("socket: cannot use " + handle + ": " + e.getMessage(), e);
         }
-        InetSocketAddress remote;
+        SocketAddress remote;
         try {
             remote = socket.remoteAddress();
         } catch (IOException | RuntimeException e) {
@@ -125,7 +179,7 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
     }
 
     /** Makes the protocol, registers the socket and starts the endpoint on the next iteration; owns the socket. */
-    private <P extends DatagramProtocol> void start(Supplier<P> factory, InetSocketAddress remote,
+    private <P extends DatagramProtocol> void start(Supplier<P> factory, SocketAddress remote,
                                                     LoopFuture<DatagramEndpoint<P>> result) {
         ReadinessDatagram io = this;
         P protocol;
@@ -137,7 +191,7 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
             driver.poller.register(socket, 0, io);
             io.registered = true;
         } catch (IOException | RuntimeException e) {
-            driver.closeSocket(socket, io.registered);
+            io.release();
             result.setException(e);
             return;
         }
@@ -216,7 +270,7 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
             core.beginBatch();
             for (int i = 0; i < n && !core.isLost() && !core.isClosingNow(); i++) {
                 int len = socket.batchLength(i);
-                InetSocketAddress from = socket.batchSource(i);
+                SocketAddress from = socket.batchSource(i);
                 view.wrap(socket.batchAddress(i), len);
                 core.datagramReceived(view, from);
                 if (socket.batchTruncated(i) && !core.isLost()) {
@@ -233,7 +287,7 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
     }
 
     @Override
-    public boolean stage(org.agrona.DirectBuffer data, int length, InetSocketAddress target) throws IOException {
+    public boolean stage(org.agrona.DirectBuffer data, int length, SocketAddress target) throws IOException {
         return socket.stage(data, length, target);
     }
 
@@ -259,7 +313,7 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
     }
 
     @Override
-    public InetSocketAddress stagedTarget(int i) {
+    public SocketAddress stagedTarget(int i) {
         return socket.stagedTarget(i);
     }
 
@@ -279,7 +333,12 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
     }
 
     @Override
-    public boolean sendNow(long address, int length, InetSocketAddress target) throws IOException {
+    public boolean unix() {
+        return socket.family() == StandardProtocolFamily.UNIX;
+    }
+
+    @Override
+    public boolean sendNow(long address, int length, SocketAddress target) throws IOException {
         return socket.send(address, length, target) != DatagramSocket.WOULD_BLOCK;
     }
 
@@ -298,7 +357,11 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
             want |= Poller.READABLE;
         }
         if (core.hasQueued()) {
-            want |= Poller.WRITABLE;
+            if (retryByTimer) {
+                scheduleRetry();
+            } else {
+                want |= Poller.WRITABLE;
+            }
         }
         if (want != interest) {
             try {
@@ -310,10 +373,35 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
         }
     }
 
+    private void scheduleRetry() {
+        if (retry == null) {
+            retry = driver.loop.callLater(UNIX_RETRY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS, () -> {
+                retry = null;
+                if (!core.isLost() && core.hasQueued()) {
+                    core.flush();
+                }
+            });
+        }
+    }
+
+    /** Closes the socket, then removes the file of a bound Unix path unless it was replaced. */
     @Override
     public void release() {
+        if (retry != null) {
+            retry.cancel();
+            retry = null;
+        }
         driver.closeSocket(socket, registered);
         registered = false;
+        UnixSocketFile file = unixFile;
+        unixFile = null;
+        if (file != null) {
+            IOException e = file.release();
+            if (e != null) {
+                driver.loop.callExceptionHandler(new dev.weft.loop.ExceptionContext(
+                        "removing the datagram endpoint's socket file failed", e, owner()));
+            }
+        }
     }
 
     @Override
@@ -326,7 +414,9 @@ final class ReadinessDatagram implements DatagramIo, Poller.ReadyHandler {
         try {
             switch (name) {
                 case Transport.SOCK_NAME:
-                    return socket.localAddress();
+                    // A Unix socket's names are path strings, as on Unix streams and in asyncio.
+                    SocketAddress a = socket.localAddress();
+                    return a instanceof UnixSocketAddress u ? u.path() : a;
                 case Transport.SOCKET:
                     return socket.handle();
                 default:

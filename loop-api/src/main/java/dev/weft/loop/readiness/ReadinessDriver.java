@@ -179,6 +179,15 @@ public final class ReadinessDriver implements IoDriver {
     }
 
     @Override
+    public <P extends DatagramProtocol> void openUnixDatagram(Supplier<P> protocolFactory,
+                                                             dev.weft.loop.UnixSocketAddress local,
+                                                             dev.weft.loop.UnixSocketAddress remote,
+                                                             DatagramOptions options,
+                                                             LoopFuture<DatagramEndpoint<P>> result) {
+        ReadinessDatagram.openUnix(this, protocolFactory, local, remote, result);
+    }
+
+    @Override
     public <P extends DatagramProtocol> void adoptDatagram(Supplier<P> protocolFactory, Object socket,
                                                           LoopFuture<DatagramEndpoint<P>> result) {
         if (userHandles == null) {

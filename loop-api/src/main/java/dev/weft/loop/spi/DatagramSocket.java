@@ -2,13 +2,16 @@ package dev.weft.loop.spi;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketOption;
 import java.net.StandardProtocolFamily;
 
 /**
- * A non-blocking UDP socket of a readiness backend: the calls the shared datagram transport needs.
+ * A non-blocking datagram socket of a readiness backend (UDP; a Unix datagram socket where the
+ * backend has them): the calls the shared datagram transport needs. Addresses are
+ * {@link java.net.InetSocketAddress}es on UDP and {@link dev.weft.loop.UnixSocketAddress}es on Unix
+ * sockets.
  * Memory is passed as raw addresses the caller owns for the call. Not thread-safe (the loop's).
  *
  * <p><b>Errors.</b> An ICMP port-unreachable reported by the kernel (ECONNREFUSED,
@@ -20,7 +23,7 @@ public interface DatagramSocket extends Pollable {
     /** What {@link #receive} and {@link #send} return when the call would block. */
     int WOULD_BLOCK = -1;
 
-    /** The socket's family: INET, or INET6 (dual-stack: IPv4 peers appear as plain IPv4 addresses). */
+    /** The socket's family: INET, INET6 (dual-stack: IPv4 peers appear as plain IPv4 addresses), or UNIX. */
     StandardProtocolFamily family();
 
     /**
@@ -31,7 +34,7 @@ public interface DatagramSocket extends Pollable {
     int receive(long address, int length) throws IOException;
 
     /** The sender of the last datagram received; the same object while the sender stays the same. */
-    InetSocketAddress source();
+    SocketAddress source();
 
     /** Whether the last datagram received was longer than the buffer given (its tail was dropped). */
     boolean truncated();
@@ -40,12 +43,12 @@ public interface DatagramSocket extends Pollable {
      * Sends {@code [address, address+length)} as one datagram to {@code target} (null: the
      * connected peer): {@code length}, or {@link #WOULD_BLOCK}.
      */
-    int send(long address, int length, InetSocketAddress target) throws IOException;
+    int send(long address, int length, SocketAddress target) throws IOException;
 
-    void bind(InetSocketAddress local) throws IOException;
+    void bind(SocketAddress local) throws IOException;
 
     /** Fixes the peer: only its datagrams are received, and sends without a target go to it. */
-    void connect(InetSocketAddress remote) throws IOException;
+    void connect(SocketAddress remote) throws IOException;
 
     <T> void setOption(SocketOption<T> option, T value) throws IOException;
 
@@ -55,10 +58,10 @@ public interface DatagramSocket extends Pollable {
 
     void leaveGroup(InetAddress group, NetworkInterface networkInterface) throws IOException;
 
-    InetSocketAddress localAddress() throws IOException;
+    SocketAddress localAddress() throws IOException;
 
     /** The connected peer, or null when the socket is not connected (an adopted socket may be). */
-    default InetSocketAddress remoteAddress() throws IOException {
+    default SocketAddress remoteAddress() throws IOException {
         return null;
     }
 
@@ -113,7 +116,7 @@ public interface DatagramSocket extends Pollable {
     }
 
     /** The sender of datagram {@code i} of the last batch; the same object for the same recent sender. */
-    default InetSocketAddress batchSource(int i) {
+    default SocketAddress batchSource(int i) {
         throw new UnsupportedOperationException("no batched receive");
     }
 
@@ -121,7 +124,7 @@ public interface DatagramSocket extends Pollable {
      * Copies a datagram to send later with {@link #sendStaged}: false, with nothing changed, when
      * the batch is full. Staged datagrams belong to this socket until sent or {@link #clearStaged cleared}.
      */
-    default boolean stage(org.agrona.DirectBuffer data, int length, InetSocketAddress target) throws IOException {
+    default boolean stage(org.agrona.DirectBuffer data, int length, SocketAddress target) throws IOException {
         return false;
     }
 
@@ -146,7 +149,7 @@ public interface DatagramSocket extends Pollable {
         throw new UnsupportedOperationException("no batched send");
     }
 
-    default InetSocketAddress stagedTarget(int i) {
+    default SocketAddress stagedTarget(int i) {
         throw new UnsupportedOperationException("no batched send");
     }
 

@@ -154,6 +154,23 @@ public interface IoDriver extends AutoCloseable {
     }
 
     /**
+     * Opens a Unix datagram endpoint ({@code AF_UNIX}, {@code SOCK_DGRAM}) bound to {@code local}
+     * (null: unbound) and connected to {@code remote} (null: unconnected), both checked by the loop
+     * (lengths, directories, abstract names); completes {@code result} as {@link #openDatagram}
+     * does. A bound path is prepared and removed on close as a Unix server's is
+     * ({@code UnixSocketFile}). The default fails it with
+     * {@link dev.weft.loop.UnsupportedCapabilityException}.
+     */
+    default <P extends DatagramProtocol> void openUnixDatagram(Supplier<P> protocolFactory,
+                                                               dev.weft.loop.UnixSocketAddress local,
+                                                               dev.weft.loop.UnixSocketAddress remote,
+                                                               DatagramOptions options,
+                                                               LoopFuture<DatagramEndpoint<P>> result) {
+        result.setException(new dev.weft.loop.UnsupportedCapabilityException(backendName(),
+                dev.weft.loop.Capability.UNIX_DATAGRAM, "Unix datagram sockets are not implemented on this backend"));
+    }
+
+    /**
      * Makes a UDP endpoint over an existing socket ({@code socket}: an {@link Integer} descriptor or
      * a {@link java.nio.channels.DatagramChannel}): checks it, throwing before anything changes for
      * bad input (the caller keeps it: {@link IllegalArgumentException} naming it, or

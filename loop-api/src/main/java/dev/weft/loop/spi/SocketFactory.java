@@ -34,7 +34,8 @@ public interface SocketFactory {
     }
 
     /**
-     * A non-blocking, close-on-exec UDP socket (INET6: dual-stack). A backend without datagrams
+     * A non-blocking, close-on-exec UDP socket (INET6: dual-stack), or for UNIX an unbound Unix
+     * datagram socket where the backend has them. A backend without datagrams
      * fails with {@link UnsupportedOperationException}, and says so in its
      * {@link LoopBackend#unsupportedReason}.
      */

@@ -1,10 +1,12 @@
 package dev.weft.loop.transport;
 
+import dev.weft.loop.Capability;
 import dev.weft.loop.DatagramProtocol;
 import dev.weft.loop.DatagramTransport;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.Transport;
+import dev.weft.loop.UnixSocketAddress;
 import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.core.LoopProbe;
 import dev.weft.loop.core.ResourceWatch;
@@ -13,6 +15,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.agrona.BufferUtil;
@@ -53,7 +56,7 @@ public final class DatagramCore implements DatagramTransport {
     private final EventLoop loop;
     private final DatagramIo io;
     private final DatagramProtocol protocol;
-    private final InetSocketAddress remote;
+    private final SocketAddress remote;
     private final WriteFlowControl flow = new WriteFlowControl();
 
     private ByteBuffer queueMemory;
@@ -63,7 +66,7 @@ public final class DatagramCore implements DatagramTransport {
     private boolean batching;
     private int head;
     private int tail;
-    private InetSocketAddress[] targets = new InetSocketAddress[64];
+    private SocketAddress[] targets = new SocketAddress[64];
     private int targetHead;
     private int queuedCount;
     private int size;
@@ -76,7 +79,7 @@ public final class DatagramCore implements DatagramTransport {
     private ResourceWatch watch;
     private int droppedSends;
 
-    public DatagramCore(EventLoop loop, DatagramIo io, DatagramProtocol protocol, InetSocketAddress remote) {
+    public DatagramCore(EventLoop loop, DatagramIo io, DatagramProtocol protocol, SocketAddress remote) {
         this.loop = Objects.requireNonNull(loop, "loop");
         this.io = Objects.requireNonNull(io, "io");
         this.protocol = Objects.requireNonNull(protocol, "protocol");
@@ -171,7 +174,7 @@ public final class DatagramCore implements DatagramTransport {
     }
 
     /** One datagram arrived; {@code data} is valid during the call. */
-    public void datagramReceived(DirectBuffer data, InetSocketAddress from) {
+    public void datagramReceived(DirectBuffer data, SocketAddress from) {
         try {
             protocol.datagramReceived(data, from);
         } catch (Throwable t) {
@@ -195,7 +198,7 @@ public final class DatagramCore implements DatagramTransport {
     public void flush() {
         while (queuedCount > 0 && !lost) {
             int len = queue.getInt(head);
-            InetSocketAddress target = targets[targetHead];
+            SocketAddress target = targets[targetHead];
             boolean sent;
             try {
                 sent = io.sendNow(queue.addressOffset() + head + 4, len, target);
@@ -249,14 +252,14 @@ public final class DatagramCore implements DatagramTransport {
     }
 
     @Override
-    public void sendto(DirectBuffer data, int offset, int length, InetSocketAddress target) {
+    public void sendto(DirectBuffer data, int offset, int length, SocketAddress target) {
         loop.assertInLoop("DatagramTransport.sendto");
         Objects.requireNonNull(data, "data");
         if (offset < 0 || length < 0 || (long) offset + length > data.capacity()) {
             throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + " outside capacity "
                     + data.capacity());
         }
-        InetSocketAddress to = checkSend(length, target);
+        SocketAddress to = checkSend(length, target);
         if (to == DROP) {
             return;
         }
@@ -269,14 +272,14 @@ public final class DatagramCore implements DatagramTransport {
     }
 
     @Override
-    public void sendto(byte[] data, int offset, int length, InetSocketAddress target) {
+    public void sendto(byte[] data, int offset, int length, SocketAddress target) {
         loop.assertInLoop("DatagramTransport.sendto");
         Objects.requireNonNull(data, "data");
         if (offset < 0 || length < 0 || (long) offset + length > data.length) {
             throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + " outside array of "
                     + data.length);
         }
-        InetSocketAddress to = checkSend(length, target);
+        SocketAddress to = checkSend(length, target);
         if (to == DROP) {
             return;
         }
@@ -285,11 +288,11 @@ public final class DatagramCore implements DatagramTransport {
     }
 
     @Override
-    public void sendto(ByteBuffer data, InetSocketAddress target) {
+    public void sendto(ByteBuffer data, SocketAddress target) {
         loop.assertInLoop("DatagramTransport.sendto");
         Objects.requireNonNull(data, "data");
         int length = data.remaining();
-        InetSocketAddress to = checkSend(length, target);
+        SocketAddress to = checkSend(length, target);
         if (to == DROP) {
             return;
         }
@@ -302,23 +305,19 @@ public final class DatagramCore implements DatagramTransport {
     }
 
     /** A marker: the endpoint is closed, drop the datagram. */
-    private static final InetSocketAddress DROP = InetSocketAddress.createUnresolved("dropped", 0);
+    private static final SocketAddress DROP = InetSocketAddress.createUnresolved("dropped", 0);
 
     /** Checks a send's arguments; returns the target to use (null: the connected peer) or {@link #DROP}. */
-    private InetSocketAddress checkSend(int length, InetSocketAddress target) {
+    private SocketAddress checkSend(int length, SocketAddress target) {
         if (length > MAX_DATAGRAM) {
-            throw new IllegalArgumentException("datagram of " + length + " bytes is larger than the UDP maximum "
-                    + MAX_DATAGRAM);
+            throw new IllegalArgumentException("datagram of " + length + " bytes is larger than the "
+                    + (io.unix() ? "maximum " : "UDP maximum ") + MAX_DATAGRAM);
         }
         if (target != null) {
-            if (target.isUnresolved()) {
-                throw new IllegalArgumentException("target address is unresolved: " + target);
-            }
-            if (target.getAddress() instanceof Inet6Address && !io.inet6()) {
-                throw new IllegalArgumentException("target " + target + " is IPv6 but the endpoint is IPv4");
-            }
-            if (target.getPort() == 0) {
-                throw new IllegalArgumentException("target port 0 is not a destination: " + target);
+            if (io.unix()) {
+                checkUnixTarget(target);
+            } else {
+                checkInetTarget(target);
             }
         }
         if (remote != null) {
@@ -339,7 +338,37 @@ public final class DatagramCore implements DatagramTransport {
         return target;
     }
 
-    private void sendChecked(UnsafeBuffer data, int length, InetSocketAddress target) {
+    private void checkInetTarget(SocketAddress target) {
+        if (!(target instanceof InetSocketAddress t)) {
+            throw new IllegalArgumentException("target of a UDP endpoint must be an InetSocketAddress, got "
+                    + target.getClass().getSimpleName() + " " + target);
+        }
+        if (t.isUnresolved()) {
+            throw new IllegalArgumentException("target address is unresolved: " + t);
+        }
+        if (t.getAddress() instanceof Inet6Address && !io.inet6()) {
+            throw new IllegalArgumentException("target " + t + " is IPv6 but the endpoint is IPv4");
+        }
+        if (t.getPort() == 0) {
+            throw new IllegalArgumentException("target port 0 is not a destination: " + t);
+        }
+    }
+
+    private void checkUnixTarget(SocketAddress target) {
+        if (!(target instanceof UnixSocketAddress t)) {
+            throw new IllegalArgumentException("target of a Unix datagram endpoint must be a UnixSocketAddress, got "
+                    + target.getClass().getSimpleName() + " " + target);
+        }
+        if (t.path().isEmpty()) {
+            throw new IllegalArgumentException("target is the unnamed Unix address: its sender bound no path or name,"
+                    + " so nothing can reach it (bind the sender to answer it)");
+        }
+        if (t.isAbstract()) {
+            loop.requireCapability(Capability.UNIX_ABSTRACT);
+        }
+    }
+
+    private void sendChecked(UnsafeBuffer data, int length, SocketAddress target) {
         if (batching && queuedCount == 0) {
             try {
                 if (io.stage(data, length, target)) {
@@ -395,7 +424,7 @@ public final class DatagramCore implements DatagramTransport {
         }
     }
 
-    private void enqueue(DirectBuffer data, int length, InetSocketAddress target) {
+    private void enqueue(DirectBuffer data, int length, SocketAddress target) {
         int need = 4 + length;
         if (queueMemory == null || tail + need > queue.capacity()) {
             int live = tail - head;
@@ -424,7 +453,7 @@ public final class DatagramCore implements DatagramTransport {
         queue.putBytes(tail + 4, data, 0, length);
         tail += need;
         if (queuedCount == targets.length) {
-            InetSocketAddress[] grown = new InetSocketAddress[targets.length * 2];
+            SocketAddress[] grown = new SocketAddress[targets.length * 2];
             for (int i = 0; i < queuedCount; i++) {
                 grown[i] = targets[(targetHead + i) % targets.length];
             }
@@ -594,7 +623,7 @@ public final class DatagramCore implements DatagramTransport {
     }
 
     @Override
-    public InetSocketAddress remoteAddress() {
+    public SocketAddress remoteAddress() {
         loop.assertInLoop("DatagramTransport.remoteAddress");
         return remote;
     }
@@ -615,6 +644,9 @@ public final class DatagramCore implements DatagramTransport {
 
     private void checkGroup(InetAddress group) throws IOException {
         Objects.requireNonNull(group, "group");
+        if (io.unix()) {
+            throw new IllegalArgumentException("a Unix datagram endpoint has no multicast groups: " + group);
+        }
         if (!group.isMulticastAddress()) {
             throw new IllegalArgumentException("group is not a multicast address: " + group);
         }
@@ -630,7 +662,8 @@ public final class DatagramCore implements DatagramTransport {
             return io.backendName();
         }
         if (Transport.PEER_NAME.equals(name)) {
-            return remote;
+            // A Unix socket's names are path strings, as on Unix streams and in asyncio.
+            return remote instanceof UnixSocketAddress u ? u.path() : remote;
         }
         return lost ? null : io.info(name);
     }

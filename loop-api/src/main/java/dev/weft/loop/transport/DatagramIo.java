@@ -1,7 +1,7 @@
 package dev.weft.loop.transport;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * The backend half of a {@link DatagramCore}: how one datagram leaves, how readiness is asked for,
@@ -13,11 +13,16 @@ public interface DatagramIo {
     /** The socket's family is IPv6 (dual-stack): IPv4 and IPv6 targets are both accepted. */
     boolean inet6();
 
+    /** The socket is a Unix datagram socket: targets are {@link dev.weft.loop.UnixSocketAddress}es. */
+    default boolean unix() {
+        return false;
+    }
+
     /**
      * Sends {@code [address, address+length)} to {@code target} (null: the connected peer): true if
      * the kernel took it, false if it would block.
      */
-    boolean sendNow(long address, int length, InetSocketAddress target) throws IOException;
+    boolean sendNow(long address, int length, SocketAddress target) throws IOException;
 
     /** Off-heap memory of at least {@link dev.weft.loop.DatagramTransport#MAX_DATAGRAM} bytes to stage heap data. */
     org.agrona.MutableDirectBuffer scratch();
@@ -42,7 +47,7 @@ public interface DatagramIo {
      * ({@link #sendStaged}); false, nothing changed, when the batch is full or this backend sends
      * one at a time (the default).
      */
-    default boolean stage(org.agrona.DirectBuffer data, int length, InetSocketAddress target) throws IOException {
+    default boolean stage(org.agrona.DirectBuffer data, int length, SocketAddress target) throws IOException {
         return false;
     }
 
@@ -67,7 +72,7 @@ public interface DatagramIo {
         throw new UnsupportedOperationException("no staged sends");
     }
 
-    default InetSocketAddress stagedTarget(int i) {
+    default SocketAddress stagedTarget(int i) {
         throw new UnsupportedOperationException("no staged sends");
     }
 

@@ -15,8 +15,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 
 /**
- * The file of a Unix server's socket, for every backend: what is done before {@code bind} and
- * after the server closes. An abstract name has no file, so every step does nothing for one.
+ * The file of a Unix server's socket, or of a Unix datagram endpoint bound to a path, for every
+ * backend: what is done before {@code bind} and after the socket closes. The probe is a stream
+ * connect for both kinds: refused (ECONNREFUSED) only when no socket at all is bound to the file. An abstract name has no file, so every step does nothing for one.
  *
  * <ul>
  *   <li>{@link #prepare}: a file already at the path is removed only when it is a socket <em>and</em>
@@ -92,6 +93,10 @@ public final class UnixSocketFile {
             } catch (IOException e) {
                 if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                     return null;
+                }
+                if (String.valueOf(e.getMessage()).contains("wrong type")) {
+                    // EPROTOTYPE: a live socket of another type (a datagram socket) is bound there.
+                    return "a socket of another type (datagram) is bound to it";
                 }
                 // EAGAIN (a full backlog: someone listens), EACCES: either way the file is not ours to remove.
                 return "a connect probe did not show it stale (" + e.getMessage() + ")";

@@ -126,7 +126,7 @@ public abstract class AbstractAllocationTest {
         }
 
         @Override
-        public void datagramReceived(org.agrona.DirectBuffer data, InetSocketAddress from) {
+        public void datagramReceived(org.agrona.DirectBuffer data, java.net.SocketAddress from) {
             transport.sendto(data, 0, data.capacity(), from);
         }
     }

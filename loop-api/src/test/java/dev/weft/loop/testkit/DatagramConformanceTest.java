@@ -64,9 +64,9 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
         }
 
         @Override
-        public void datagramReceived(DirectBuffer d, InetSocketAddress sender) {
+        public void datagramReceived(DirectBuffer d, java.net.SocketAddress sender) {
             data.add(d.getStringWithoutLengthAscii(0, d.capacity()));
-            from.add(sender);
+            from.add((InetSocketAddress) sender); // a UDP suite: senders are IP addresses
         }
 
         @Override
@@ -96,7 +96,7 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
     /** Sends every datagram back to its sender. */
     static final class Echo extends Recorder {
         @Override
-        public void datagramReceived(DirectBuffer d, InetSocketAddress sender) {
+        public void datagramReceived(DirectBuffer d, java.net.SocketAddress sender) {
             super.datagramReceived(d, sender);
             transport.sendto(d, 0, d.capacity(), sender);
         }
@@ -211,7 +211,7 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
     void shouldSendAReplyMadeJustBeforeCloseInTheSameCallback() {
         Recorder server = open(new Recorder() {
             @Override
-            public void datagramReceived(DirectBuffer d, InetSocketAddress sender) {
+            public void datagramReceived(DirectBuffer d, java.net.SocketAddress sender) {
                 super.datagramReceived(d, sender);
                 transport.sendto(d, 0, d.capacity(), sender);
                 transport.close();
@@ -632,12 +632,12 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
         }
 
         @Override
-        public boolean sendNow(long address, int length, InetSocketAddress target) {
+        public boolean sendNow(long address, int length, java.net.SocketAddress target) {
             if (!open) {
                 return false;
             }
             view.wrap(address, length);
-            sent.add(view.getStringWithoutLengthAscii(0, length) + "@" + target.getPort());
+            sent.add(view.getStringWithoutLengthAscii(0, length) + "@" + ((InetSocketAddress) target).getPort());
             return true;
         }
 
@@ -744,7 +744,7 @@ public abstract class DatagramConformanceTest extends CoreLoopTests {
             private final UnsafeBuffer reply = new UnsafeBuffer(new byte[512]);
 
             @Override
-            public void datagramReceived(DirectBuffer q, InetSocketAddress sender) {
+            public void datagramReceived(DirectBuffer q, java.net.SocketAddress sender) {
                 // Reply: the query's 2-byte id, then "A " and the name asked for.
                 int n = q.capacity();
                 reply.putBytes(0, q, 0, 2);

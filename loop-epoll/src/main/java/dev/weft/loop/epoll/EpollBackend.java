@@ -116,6 +116,7 @@ public final class EpollBackend implements LoopBackend {
             case UNIX_STREAM:
             case UNIX_ABSTRACT:
             case DATAGRAM:
+            case UNIX_DATAGRAM:
             case SIGNALS:
             case SUBPROCESS:
             case SENDFILE:

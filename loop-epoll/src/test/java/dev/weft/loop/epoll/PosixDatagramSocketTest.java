@@ -17,7 +17,7 @@ import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-/** The POSIX UDP socket on its own: truncation, sender reuse, would-block. */
+/** The POSIX datagram socket on its own: truncation, sender reuse, would-block, Unix senders. */
 class PosixDatagramSocketTest {
     @Test
     void shouldReportTruncationWhenTheDatagramIsLongerThanTheBuffer() throws Exception {
@@ -44,7 +44,7 @@ class PosixDatagramSocketTest {
             assertEquals(10, n, "only the buffer's length is delivered");
             assertTrue(a.s.truncated(), "MSG_TRUNC reported the longer datagram");
             assertEquals(9, view.getByte(128 + 9));
-            InetSocketAddress first = a.s.source();
+            InetSocketAddress first = (InetSocketAddress) a.s.source();
             assertEquals(b.s.localAddress(), first);
             for (int i = 0; i < 100 && (n = a.s.receive(addr + 128, 10)) == DatagramSocket.WOULD_BLOCK; i++) {
                 Thread.sleep(10);
@@ -73,14 +73,14 @@ class PosixDatagramSocketTest {
             b.s.bind(lo);
             c.s.bind(lo);
             assertEquals(DatagramSocket.WOULD_BLOCK, a.s.receiveBatch(), "nothing queued yet");
-            InetSocketAddress to = a.s.localAddress();
+            InetSocketAddress to = (InetSocketAddress) a.s.localAddress();
             int total = a.s.batchSize() + 4;
             for (int i = 0; i < total; i++) {
                 view.putInt(0, i);
                 assertEquals(i % 3, (i % 2 == 0 ? b : c).s.send(addr, i % 3, to));
             }
             java.util.List<Integer> lengths = new java.util.ArrayList<>();
-            java.util.List<InetSocketAddress> senders = new java.util.ArrayList<>();
+            java.util.List<java.net.SocketAddress> senders = new java.util.ArrayList<>();
             int calls = 0;
             for (int spin = 0; spin < 200 && lengths.size() < total; spin++) {
                 int n = a.s.receiveBatch();
@@ -98,8 +98,8 @@ class PosixDatagramSocketTest {
             }
             assertEquals(total, lengths.size());
             assertTrue(calls < total, "several datagrams per call (" + calls + " calls for " + total + ")");
-            InetSocketAddress fromB = b.s.localAddress();
-            InetSocketAddress fromC = c.s.localAddress();
+            InetSocketAddress fromB = (InetSocketAddress) b.s.localAddress();
+            InetSocketAddress fromC = (InetSocketAddress) c.s.localAddress();
             for (int i = 0; i < total; i++) {
                 assertEquals(i % 3, lengths.get(i), "datagram " + i + " in the kernel's order");
                 assertEquals(i % 2 == 0 ? fromB : fromC, senders.get(i), "datagram " + i + "'s own sender");
@@ -217,7 +217,7 @@ class PosixDatagramSocketTest {
             InetSocketAddress lo = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
             a.s.bind(lo);
             r.s.bind(lo);
-            InetSocketAddress to = r.s.localAddress();
+            InetSocketAddress to = (InetSocketAddress) r.s.localAddress();
             // A run of 300-byte datagrams ending with a shorter one, an empty one, a run of 50s ending with a 7.
             int[] lengths = {300, 300, 300, 300, 300, 300, 300, 300, 120, 0, 50, 50, 50, 7};
             InetSocketAddress[] targets = new InetSocketAddress[lengths.length];
@@ -311,6 +311,46 @@ class PosixDatagramSocketTest {
         }
 
         static native int setsockopt(int fd, int level, int name, int[] value, int len);
+    }
+
+    @Test
+    void shouldDecodeUnixSendersWhosePathsDifferOnlyInTheirLastByte() throws Exception {
+        assumeTrue(new EpollBackend().isAvailable(), "epoll unavailable");
+        PosixSocketFactory f = new PosixSocketFactory();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("/tmp"), "weft-udg");
+        String prefix = dir.resolve("a-sender-path-longer-than-thirty-two-bytes-").toString();
+        dev.weft.loop.UnixSocketAddress to = dev.weft.loop.UnixSocketAddress.of(dir.resolve("r").toString());
+        dev.weft.loop.UnixSocketAddress one = dev.weft.loop.UnixSocketAddress.of(prefix + "1");
+        dev.weft.loop.UnixSocketAddress two = dev.weft.loop.UnixSocketAddress.of(prefix + "2");
+        ByteBuffer mem = ByteBuffer.allocateDirect(64);
+        long addr = BufferUtil.address(mem);
+        try (Closer r = new Closer(f.openDatagram(StandardProtocolFamily.UNIX));
+             Closer a = new Closer(f.openDatagram(StandardProtocolFamily.UNIX));
+             Closer b = new Closer(f.openDatagram(StandardProtocolFamily.UNIX));
+             Closer u = new Closer(f.openDatagram(StandardProtocolFamily.UNIX))) {
+            assertEquals(StandardProtocolFamily.UNIX, r.s.family());
+            r.s.bind(to);
+            a.s.bind(one);
+            b.s.bind(two);
+            assertEquals(one, a.s.localAddress());
+            java.util.List<java.net.SocketAddress> senders = new java.util.ArrayList<>();
+            for (Closer c : new Closer[] {a, b, a, u}) {
+                assertEquals(3, c.s.send(addr, 3, to));
+                int n = DatagramSocket.WOULD_BLOCK;
+                for (int i = 0; i < 100 && (n = r.s.receive(addr + 32, 32)) == DatagramSocket.WOULD_BLOCK; i++) {
+                    Thread.sleep(10);
+                }
+                assertEquals(3, n);
+                senders.add(r.s.source());
+            }
+            assertEquals(java.util.List.of(one, two, one, dev.weft.loop.UnixSocketAddress.UNNAMED), senders);
+            assertSame(senders.get(0), senders.get(2), "the same sender decodes to the same object");
+        } finally {
+            BufferUtil.free(mem);
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     private static final class Closer implements AutoCloseable {

@@ -104,6 +104,8 @@ public final class IocpBackend implements LoopBackend {
                         + " to watch (asyncio's proactor loop has no add_reader either)";
             case UNIX_STREAM:
                 return AfUnixSupport.unsupportedReason();
+            case UNIX_DATAGRAM:
+                return "Windows has no Unix datagram sockets (its AF_UNIX offers SOCK_STREAM only)";
             case UNIX_ABSTRACT:
                 return "Windows has no abstract Unix socket names";
             case SIGNALS:

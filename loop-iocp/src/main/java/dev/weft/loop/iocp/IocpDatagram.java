@@ -452,15 +452,16 @@ final class IocpDatagram implements DatagramIo, Completion {
     }
 
     @Override
-    public boolean sendNow(long address, int length, InetSocketAddress target) throws IOException {
+    public boolean sendNow(long address, int length, java.net.SocketAddress target) throws IOException {
         if (sendPending || socketClosed) {
             return false;
         }
         int toLength = 0;
         if (target != null) {
             if (target != lastTarget) {
-                lastTargetLength = encode(target, block + TARGET);
-                lastTarget = target;
+                // DatagramCore lets only InetSocketAddress targets reach a UDP endpoint.
+                lastTarget = (InetSocketAddress) target;
+                lastTargetLength = encode(lastTarget, block + TARGET);
             }
             toLength = lastTargetLength;
         }

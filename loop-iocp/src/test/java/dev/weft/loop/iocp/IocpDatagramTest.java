@@ -69,7 +69,7 @@ class IocpDatagramTest {
         }
 
         @Override
-        public void datagramReceived(DirectBuffer d, InetSocketAddress from) {
+        public void datagramReceived(DirectBuffer d, java.net.SocketAddress from) {
             data.add(d.getStringWithoutLengthAscii(0, d.capacity()));
             events.add("data");
         }

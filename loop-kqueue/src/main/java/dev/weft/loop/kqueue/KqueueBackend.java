@@ -150,6 +150,9 @@ public final class KqueueBackend implements LoopBackend {
                 return isLinux(osName) ? null : "the POSIX layer's UDP sockets use Linux's constants (MSG_TRUNC,"
                         + " SO_BROADCAST and the IP multicast options differ on macOS and FreeBSD), so UDP runs"
                         + " only over libkqueue on Linux";
+            case UNIX_DATAGRAM:
+                return isLinux(osName) ? null : "the POSIX layer's datagram sockets use Linux's constants and"
+                        + " batch layout, so Unix datagram sockets run only over libkqueue on Linux";
             case SENDFILE:
                 return "the kernel path would be the BSD sendfile(2) (file first, socket second, the count"
                         + " returned through a pointer), which libkqueue on Linux cannot run and which is not"

@@ -46,6 +46,8 @@ class KqueueBackendTest {
         assertNull(KqueueBackend.unsupportedReason(Capability.DATAGRAM, "Linux"));
         assertTrue(KqueueBackend.unsupportedReason(Capability.DATAGRAM, "Mac OS X").contains("Linux's constants"));
         assertTrue(KqueueBackend.unsupportedReason(Capability.DATAGRAM, "FreeBSD").contains("Linux's constants"));
+        assertNull(KqueueBackend.unsupportedReason(Capability.UNIX_DATAGRAM, "Linux"));
+        assertTrue(KqueueBackend.unsupportedReason(Capability.UNIX_DATAGRAM, "Mac OS X").contains("Linux's constants"));
     }
 
     /** Even with libkqueue loaded, auto picks epoll (or nio) on Linux: kqueue there is for tests only. */

@@ -52,6 +52,10 @@ public final class NioBackend implements LoopBackend {
             case SUBPROCESS:
             case SENDFILE:
                 return null;
+            case UNIX_DATAGRAM:
+                return "java.nio's DatagramChannel has no UNIX family (JEP 380 gave it to SocketChannel and "
+                        + "ServerSocketChannel only; no JDK through 25 has it), so Unix datagram sockets cannot be "
+                        + "opened (the epoll backend has them)";
             case UNIX_ABSTRACT:
                 return "abstract names (a leading NUL) cannot be reached: java.nio's UnixDomainSocketAddress "
                         + "takes file system paths only (the epoll backend has them)";

@@ -4,9 +4,9 @@ import dev.weft.loop.spi.DatagramSocket;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.PortUnreachableException;
+import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
@@ -34,8 +34,8 @@ final class NioDatagramSocket implements DatagramSocket {
     private final StandardProtocolFamily family;
     private final NioStaging staging;
     private final List<MembershipKey> memberships = new ArrayList<>();
-    private InetSocketAddress source;
-    private InetSocketAddress remote;
+    private SocketAddress source;
+    private SocketAddress remote;
 
     NioDatagramSocket(DatagramChannel channel, StandardProtocolFamily family, NioStaging staging) {
         this.channel = channel;
@@ -57,9 +57,9 @@ final class NioDatagramSocket implements DatagramSocket {
     public int receive(long address, int length) throws IOException {
         ByteBuffer b = staging.buffer;
         b.clear().limit(Math.min(length, NioStaging.SIZE));
-        InetSocketAddress from;
+        SocketAddress from;
         try {
-            from = (InetSocketAddress) channel.receive(b);
+            from = channel.receive(b);
         } catch (PortUnreachableException e) {
             throw refused(e);
         }
@@ -92,7 +92,7 @@ final class NioDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public InetSocketAddress source() {
+    public SocketAddress source() {
         return source;
     }
 
@@ -102,7 +102,7 @@ final class NioDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public int send(long address, int length, InetSocketAddress target) throws IOException {
+    public int send(long address, int length, SocketAddress target) throws IOException {
         if (length == 0 && remote != null) {
             throw new IOException("java.nio cannot send an empty datagram on a connected DatagramChannel "
                     + "(its write skips empty buffers); use an unconnected endpoint or another backend");
@@ -123,12 +123,12 @@ final class NioDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public void bind(InetSocketAddress local) throws IOException {
+    public void bind(SocketAddress local) throws IOException {
         channel.bind(local);
     }
 
     @Override
-    public void connect(InetSocketAddress remote) throws IOException {
+    public void connect(SocketAddress remote) throws IOException {
         channel.connect(remote);
         this.remote = remote;
     }
@@ -175,18 +175,18 @@ final class NioDatagramSocket implements DatagramSocket {
     }
 
     /** An adopted channel connected to {@code peer} (null: not connected). */
-    void adopted(InetSocketAddress peer) {
+    void adopted(SocketAddress peer) {
         remote = peer;
     }
 
     @Override
-    public InetSocketAddress remoteAddress() {
+    public SocketAddress remoteAddress() {
         return remote;
     }
 
     @Override
-    public InetSocketAddress localAddress() throws IOException {
-        return (InetSocketAddress) channel.getLocalAddress();
+    public SocketAddress localAddress() throws IOException {
+        return channel.getLocalAddress();
     }
 
     @Override

@@ -49,6 +49,10 @@ final class NioSocketFactory implements SocketFactory {
 
     @Override
     public NioDatagramSocket openDatagram(StandardProtocolFamily family) throws IOException {
+        if (family == StandardProtocolFamily.UNIX) {
+            throw new dev.weft.loop.UnsupportedCapabilityException("nio", dev.weft.loop.Capability.UNIX_DATAGRAM,
+                    new NioBackend().unsupportedReason(dev.weft.loop.Capability.UNIX_DATAGRAM));
+        }
         DatagramChannel ch = DatagramChannel.open(family);
         try {
             ch.configureBlocking(false);
