@@ -7,7 +7,7 @@
  * ({@code .spi}), the transport core ({@code .transport}), the readiness implementation
  * ({@code .readiness}), the POSIX socket layer ({@code .posix}) and the loop internals
  * ({@code .core}). The subprocess implementation ({@code .process}) is exported to iocp only, which
- * starts its children itself and shares the stdin transport.
+ * starts its children itself and plugs them into the shared subprocess transport.
  *
  * <p>Backends are found with {@link java.util.ServiceLoader} as providers of
  * {@code dev.weft.loop.spi.LoopBackend}.
@@ -40,7 +40,7 @@ module dev.weft.loop {
             dev.weft.loop.nio, dev.weft.loop.epoll, dev.weft.loop.kqueue;
     exports dev.weft.loop.posix to
             dev.weft.loop.epoll, dev.weft.loop.kqueue;
-    // StdinTransport: the child's stdin as every subprocess transport hands it out.
+    // SubprocessCore and ChildProcess: the one subprocess transport, which iocp's children plug into.
     exports dev.weft.loop.process to
             dev.weft.loop.iocp;
     exports dev.weft.loop.core to

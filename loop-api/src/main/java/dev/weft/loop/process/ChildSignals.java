@@ -26,13 +26,7 @@ final class ChildSignals {
 
     /** The number of a signal name ({@code "TERM"} or {@code "SIGTERM"}) on this OS. */
     static int number(String signal) {
-        if (signal == null) {
-            throw new NullPointerException("signal");
-        }
-        String name = signal.toUpperCase(java.util.Locale.ROOT);
-        if (name.startsWith("SIG")) {
-            name = name.substring(3);
-        }
+        String name = SubprocessCore.bareSignalName(signal);
         try {
             return new sun.misc.Signal(name).getNumber();
         } catch (IllegalArgumentException e) {

@@ -1,60 +1,41 @@
 package dev.weft.loop.process;
 
 import dev.weft.loop.EventLoop;
-import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.ProcessLookupException;
+import dev.weft.loop.Protocol;
 import dev.weft.loop.SubprocessOptions;
 import dev.weft.loop.SubprocessProtocol;
 import dev.weft.loop.SubprocessTransport;
-import dev.weft.loop.Transport;
-import dev.weft.loop.core.LoopInternals;
 import java.io.File;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Supplier;
-import org.agrona.DirectBuffer;
 
 /**
- * A child process started with {@link ProcessBuilder}, its pipes pumped into the loop by
- * {@link ProcessPipe} threads and its exit watched with {@link Process#onExit()}. This never calls
+ * A child process started with {@link ProcessBuilder}; its transport is a {@link SubprocessCore}.
+ * Its pipes are pumped into the loop by {@link ProcessPipe} threads, started after the protocol's
+ * {@code connectionMade}; its exit is watched with {@link Process#onExit()}. This never calls
  * {@code waitpid(-1)} and leaves SIGCHLD alone: the JDK's own reaper waits for this pid only, so a
  * {@code java.lang.Process} started elsewhere in the JVM keeps its exit status.
- *
- * <h2>Order</h2>
- * {@code connectionMade} runs first (the pipes start reading after it); {@code processExited} runs
- * once the JDK saw the exit; {@code connectionLost(null)} runs after both that and the loss of every
- * pipe, in a later callback.
  *
  * <h2>Return code</h2>
  * The JDK reports a child ended by signal {@code n} as {@code 128 + n}, like a shell. When this
  * transport sent {@code n} to the child, {@code 128 + n} is reported as {@code -n} (asyncio's
  * convention); a child killed by someone else reports {@code 128 + n}.
  *
- * <p>Loop thread only, except {@link #pid()} and {@link #loop()}.
+ * <p>Loop thread only.
  */
-public final class JdkSubprocess implements SubprocessTransport {
+final class JdkSubprocess implements ChildProcess {
     private final EventLoop loop;
-    private final SubprocessProtocol protocol;
     private final Process process;
-    private final ProcessPipe stdin;
-    private final ProcessPipe stdout;
-    private final ProcessPipe stderr;
-    private Integer returnCode;
+    private final ProcessPipe[] pipes = new ProcessPipe[3];
     private long signalsSent;
-    private boolean closing;
-    private boolean finished;
-    private boolean connected;
     private boolean pipesStarted;
-    private final Runnable closer = this::closeWithLoop;
 
-    private JdkSubprocess(EventLoop loop, SubprocessProtocol protocol, Process process, SubprocessOptions o) {
+    private JdkSubprocess(EventLoop loop, Process process) {
         this.loop = loop;
-        this.protocol = protocol;
         this.process = process;
-        this.stdin = o.stdin().kind() == SubprocessOptions.Stdio.Kind.PIPE ? ProcessPipe.writing(this, process.getOutputStream()) : null;
-        this.stdout = o.stdout().kind() == SubprocessOptions.Stdio.Kind.PIPE ? ProcessPipe.reading(this, 1, process.getInputStream()) : null;
-        this.stderr = o.stderr().kind() == SubprocessOptions.Stdio.Kind.PIPE ? ProcessPipe.reading(this, 2, process.getErrorStream()) : null;
     }
 
     /**
@@ -62,8 +43,8 @@ public final class JdkSubprocess implements SubprocessTransport {
      * starts), starts the child and completes {@code result} once the protocol's
      * {@code connectionMade} has run. Cancelling {@code result} before then kills the child.
      */
-    public static void start(EventLoop loop, Supplier<? extends SubprocessProtocol> factory, List<String> argv,
-                             SubprocessOptions options, LoopFuture<SubprocessTransport> result) {
+    static void start(EventLoop loop, Supplier<? extends SubprocessProtocol> factory, List<String> argv,
+                      SubprocessOptions options, LoopFuture<SubprocessTransport> result) {
         SpawnCheck.check(argv, options);
         if (options.newSession() || options.processGroup() >= 0) {
             throw new dev.weft.loop.UnsupportedCapabilityException(loop.backendName(), dev.weft.loop.Capability.SUBPROCESS,
@@ -103,9 +84,21 @@ public final class JdkSubprocess implements SubprocessTransport {
         }
         SubprocessOptions effective = options.stderr().kind() == SubprocessOptions.Stdio.Kind.STDOUT
                 ? options.withStderr(SubprocessOptions.Stdio.DEVNULL) : options;
-        JdkSubprocess t = new JdkSubprocess(loop, protocol, p, effective);
-        LoopInternals.loop().childOpened(loop, t.closer);
-        loop.callSoon(() -> t.connect(result));
+        JdkSubprocess child = new JdkSubprocess(loop, p);
+        SubprocessCore core = new SubprocessCore(loop, protocol, p.pid(), child, result);
+        SubprocessOptions.Stdio[] stdio = {effective.stdin(), effective.stdout(), effective.stderr()};
+        for (int fd = 0; fd < 3; fd++) {
+            if (stdio[fd].kind() == SubprocessOptions.Stdio.Kind.PIPE) {
+                Protocol pp = core.pipeProtocol(fd);
+                ProcessPipe pipe = fd == 0 ? ProcessPipe.writing(loop, p.pid(), p.getOutputStream(), pp)
+                        : ProcessPipe.reading(loop, p.pid(), fd, fd == 1 ? p.getInputStream() : p.getErrorStream(), pp);
+                child.pipes[fd] = pipe;
+                // Connected at once; its thread starts with the exit watch, after connectionMade.
+                pp.connectionMade(pipe);
+            }
+        }
+        core.open();
+        loop.callSoon(core::pipesConnected);
     }
 
     private static ProcessBuilder.Redirect redirect(SubprocessOptions.Stdio s, boolean input) {
@@ -127,115 +120,48 @@ public final class JdkSubprocess implements SubprocessTransport {
         }
     }
 
-    private void connect(LoopFuture<SubprocessTransport> result) {
-        if (result.isCancelled()) {
-            close();
-        } else if (!closing) {
-            connected = true;
-            protocol.connectionMade(this);
-        }
-        startPipes();
-        process.onExit().whenComplete((p, e) -> {
-            try {
-                loop.callSoonThreadsafe(this::exited);
-            } catch (IllegalStateException closed) {
-                // The loop closed first: it killed the child, nobody is left to tell.
-            }
-        });
-        if (!result.isDone()) {
-            result.setResult(this);
-        }
-    }
-
     private void startPipes() {
         if (pipesStarted) {
             return;
         }
         pipesStarted = true;
-        for (ProcessPipe pipe : new ProcessPipe[] {stdin, stdout, stderr}) {
+        for (ProcessPipe pipe : pipes) {
             if (pipe != null) {
                 pipe.start();
             }
         }
     }
 
-    // ------------------------------------------------------------ events (loop thread)
+    // ------------------------------------------------------------ exit
 
-    private void exited() {
-        if (returnCode != null) {
-            return;
-        }
+    @Override
+    public void watchExit(SubprocessCore core) {
+        startPipes();
+        process.onExit().whenComplete((p, e) -> {
+            try {
+                loop.callSoonThreadsafe(() -> exited(core));
+            } catch (IllegalStateException closed) {
+                // The loop closed first: it killed the child, nobody is left to tell.
+            }
+        });
+    }
+
+    private void exited(SubprocessCore core) {
         int code = process.exitValue();
         int sig = code - 128;
         if (sig > 0 && sig < 64 && (signalsSent & (1L << sig)) != 0) {
             code = -sig;
         }
-        returnCode = code;
-        if (connected) {
-            try {
-                protocol.processExited();
-            } catch (RuntimeException e) {
-                loop.callExceptionHandler(new ExceptionContext("exception in processExited", e, this));
-            }
-        }
-        tryFinish();
+        core.exited(code);
     }
 
-    void pipeData(int fd, DirectBuffer data) {
-        if (connected) {
-            protocol.pipeDataReceived(fd, data);
-        }
-    }
-
-    void pipeLost(int fd, Throwable cause) {
-        if (connected) {
-            try {
-                protocol.pipeConnectionLost(fd, cause);
-            } catch (RuntimeException e) {
-                loop.callExceptionHandler(new ExceptionContext("exception in pipeConnectionLost", e, this));
-            }
-        }
-        tryFinish();
-    }
-
-    void pauseWriting() {
-        if (connected) {
-            protocol.pauseWriting();
-        }
-    }
-
-    void resumeWriting() {
-        if (connected) {
-            protocol.resumeWriting();
-        }
-    }
-
-    private void tryFinish() {
-        if (finished || returnCode == null) {
-            return;
-        }
-        for (ProcessPipe pipe : new ProcessPipe[] {stdin, stdout, stderr}) {
-            if (pipe != null && !pipe.isLost()) {
-                return;
-            }
-        }
-        finished = true;
-        closing = true;
-        loop.callSoon(() -> {
-            LoopInternals.loop().childClosed(loop, closer);
-            if (connected) {
-                protocol.connectionLost(null);
-            }
-        });
-    }
-
-    /** The loop closes: kill a running child and forget the pipes; no callback runs any more. */
-    private void closeWithLoop() {
-        connected = false;
-        if (returnCode == null && process.isAlive()) {
+    /** Kills a running child and forgets the pipes. */
+    @Override
+    public void abandon() {
+        if (process.isAlive()) {
             process.destroyForcibly();
         }
-        for (ProcessPipe pipe : new ProcessPipe[] {stdin, stdout, stderr}) {
+        for (ProcessPipe pipe : pipes) {
             if (pipe != null) {
                 pipe.abandon();
             }
@@ -244,107 +170,43 @@ public final class JdkSubprocess implements SubprocessTransport {
         startPipes();
     }
 
-    // ------------------------------------------------------------ SubprocessTransport
+    // ------------------------------------------------------------ signals
 
     @Override
-    public EventLoop loop() {
-        return loop;
+    public int signalNumber(String signal) {
+        return ChildSignals.number(signal);
     }
 
     @Override
-    public long pid() {
-        return process.pid();
-    }
-
-    @Override
-    public Integer returnCode() {
-        loop.assertInLoop("returnCode");
-        return returnCode;
-    }
-
-    @Override
-    public Transport pipeTransport(int fd) {
-        loop.assertInLoop("pipeTransport");
-        switch (fd) {
-            case 0:
-                return stdin;
-            case 1:
-                return stdout;
-            case 2:
-                return stderr;
-            default:
-                throw new IllegalArgumentException("fd must be 0, 1 or 2: " + fd);
-        }
-    }
-
-    @Override
-    public void sendSignal(String signal) {
-        loop.assertInLoop("sendSignal");
-        int sig = ChildSignals.number(signal);
-        signal(sig, signal);
-    }
-
-    @Override
-    public void terminate() {
-        loop.assertInLoop("terminate");
-        signal(ChildSignals.number("TERM"), "SIGTERM");
-    }
-
-    @Override
-    public void kill() {
-        loop.assertInLoop("kill");
-        signal(ChildSignals.number("KILL"), "SIGKILL");
-    }
-
-    private void signal(int sig, String name) {
+    public void signal(int sig, String name) {
         // The JDK reaps the child as soon as it exits; isAlive() is false from then on, so the pid is
         // never signalled after its reaping has been seen (asyncio has the same window before).
-        if (returnCode != null || !process.isAlive()) {
-            throw new ProcessLookupException("cannot send " + name + " to process " + pid() + ": the process has exited"
-                    + (returnCode != null ? " (return code " + returnCode + ")" : ""));
+        if (!process.isAlive()) {
+            throw new ProcessLookupException("cannot send " + name + " to process " + process.pid()
+                    + ": the process has exited");
         }
         if (sig > 0 && sig < 64) {
             signalsSent |= 1L << sig;
         }
-        int errno = ChildSignals.send(pid(), sig);
+        int errno = ChildSignals.send(process.pid(), sig);
         if (errno == 3) {
-            throw new ProcessLookupException("cannot send " + name + " to process " + pid() + ": the process has exited");
+            throw new ProcessLookupException("cannot send " + name + " to process " + process.pid() + ": the process has exited");
         }
         if (errno != 0) {
-            throw new IllegalStateException("kill(" + pid() + ", " + sig + ") failed: errno " + errno);
+            throw new IllegalStateException("kill(" + process.pid() + ", " + sig + ") failed: errno " + errno);
         }
     }
 
     @Override
-    public void close() {
-        loop.assertInLoop("close");
-        if (closing) {
-            return;
-        }
-        closing = true;
-        for (ProcessPipe pipe : new ProcessPipe[] {stdin, stdout, stderr}) {
-            if (pipe != null && !pipe.isClosing()) {
-                pipe.close();
-            }
-        }
-        if (returnCode == null && process.isAlive()) {
+    public void killQuietly() {
+        if (process.isAlive()) {
             signalsSent |= 1L << ChildSignals.number("KILL");
             process.destroyForcibly();
         }
     }
 
     @Override
-    public boolean isClosing() {
-        return closing;
-    }
-
-    @Override
-    public SubprocessProtocol protocol() {
-        return protocol;
-    }
-
-    @Override
     public String toString() {
-        return "JdkSubprocess[pid " + process.pid() + (returnCode != null ? ", returned " + returnCode : "") + "]";
+        return "java.lang.Process pid " + process.pid();
     }
 }

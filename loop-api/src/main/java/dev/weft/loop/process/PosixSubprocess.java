@@ -10,65 +10,49 @@ import dev.weft.loop.Protocol;
 import dev.weft.loop.SubprocessOptions;
 import dev.weft.loop.SubprocessProtocol;
 import dev.weft.loop.SubprocessTransport;
-import dev.weft.loop.Transport;
-import dev.weft.loop.core.LoopInternals;
 import dev.weft.loop.posix.LinuxSpawn;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.agrona.DirectBuffer;
 
 /**
  * A child started with {@code posix_spawn} ({@link LinuxSpawn}) on a loop whose pipe transports
- * and watches take raw descriptors (epoll, kqueue over libkqueue): its pipes are the loop's own
- * pipe transports ({@code connectReadPipe} / {@code connectWritePipe}, no thread), its exit is
- * watched through a {@code pidfd} given to the loop as a reader and reaped with {@code waitid} on
- * its pid only. Where the poller cannot watch a pidfd (kqueue), where {@code pidfd_open} fails
- * with ENOSYS (Linux before 5.3), or with {@code -Dweft.subprocess.pidfd=false}, one daemon thread
- * per child waits for its exit with {@code WNOWAIT} (the pid stays reserved) and the loop reaps
- * it. Nothing here calls {@code waitpid(-1)} or touches SIGCHLD.
- *
- * <h2>Order</h2>
- * As asyncio's: the pipes connect first, reading held until the protocol's {@code connectionMade}
- * has run; then {@code pipeDataReceived}, {@code pipeConnectionLost} (once per pipe) and
- * {@code processExited}; {@code connectionLost(null)} last, in a later callback once the child was
- * reaped and every pipe is lost.
+ * and watches take raw descriptors (epoll, kqueue over libkqueue); its transport is a
+ * {@link SubprocessCore}. Its pipes are the loop's own pipe transports ({@code connectReadPipe} /
+ * {@code connectWritePipe}, no thread); its exit is watched through a {@code pidfd} given to the
+ * loop as a reader and reaped with {@code waitid} on its pid only. Where the poller cannot watch a
+ * pidfd (kqueue), where {@code pidfd_open} fails with ENOSYS (Linux before 5.3), or with
+ * {@code -Dweft.subprocess.pidfd=false}, one daemon thread per child waits for its exit with
+ * {@code WNOWAIT} (the pid stays reserved) and the loop reaps it. Nothing here calls
+ * {@code waitpid(-1)} or touches SIGCHLD.
  *
  * <h2>Return code</h2>
  * The exit status, or minus the signal that ended the child, whoever sent it. A child reaped by
  * someone else ({@code waitpid(-1)} elsewhere in the process) reports 255, as asyncio, and the
  * exception handler hears of it.
  *
- * <p>Loop thread only, except {@link #pid()} and {@link #loop()}.
+ * <p>Loop thread only, except where a method says otherwise.
  */
-final class PosixSubprocess implements SubprocessTransport {
+final class PosixSubprocess implements ChildProcess {
     private static final int SIGKILL = 9;
 
     private final EventLoop loop;
-    private final SubprocessProtocol protocol;
     private final int pid;
-    private final Pipe[] pipes = new Pipe[3];
-    private final Runnable closer = this::closeWithLoop;
     private int pidfd = -1;
     private boolean watching;
-    private Integer returnCode;
-    private boolean connected;
-    private boolean closing;
-    private boolean finished;
     private int pipesPending;
-    private boolean pipesConnected;
-    private LoopFuture<SubprocessTransport> result;
+    private SubprocessCore core;
 
     // The waiter thread (no pidfd) and the loop: who reaps the child, exactly once.
-    private final java.util.concurrent.atomic.AtomicBoolean reapClaimed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean reapClaimed = new AtomicBoolean();
     private volatile boolean exitSeen;
     private volatile boolean abandoned;
 
-    private PosixSubprocess(EventLoop loop, SubprocessProtocol protocol, int pid) {
+    private PosixSubprocess(EventLoop loop, int pid) {
         this.loop = loop;
-        this.protocol = protocol;
         this.pid = pid;
     }
 
@@ -133,15 +117,15 @@ final class PosixSubprocess implements SubprocessTransport {
             return;
         }
         toClose.forEach(LinuxSpawn::closeQuietly);
-        PosixSubprocess t = new PosixSubprocess(loop, protocol, pid);
-        t.result = result;
+        PosixSubprocess child = new PosixSubprocess(loop, pid);
         if (usePidfd) {
             int fd = LinuxSpawn.pidfdOpen(pid);
             // Before Linux 5.3 there is no pidfd_open (ENOSYS): a waiter thread instead.
-            t.pidfd = fd >= 0 ? fd : -1;
+            child.pidfd = fd >= 0 ? fd : -1;
         }
-        LoopInternals.loop().childOpened(loop, t.closer);
-        t.connectPipes(parentEnd);
+        SubprocessCore core = new SubprocessCore(loop, protocol, pid, child, result);
+        core.open();
+        child.connectPipes(core, parentEnd);
     }
 
     private static int openFile(Path file, int fd) {
@@ -153,103 +137,54 @@ final class PosixSubprocess implements SubprocessTransport {
         }
     }
 
-    private void connectPipes(int[] parentEnd) {
+    private void connectPipes(SubprocessCore core, int[] parentEnd) {
         for (int i = 0; i < 3; i++) {
             if (parentEnd[i] >= 0) {
                 pipesPending++;
             }
         }
         if (pipesPending == 0) {
-            loop.callSoon(this::pipesReady);
+            loop.callSoon(core::pipesConnected);
             return;
         }
         for (int i = 0; i < 3; i++) {
             if (parentEnd[i] < 0) {
                 continue;
             }
-            Pipe p = new Pipe(i);
-            pipes[i] = p;
-            LoopFuture<Connection<Pipe>> f;
+            int fd = i;
+            Protocol p = core.pipeProtocol(fd);
+            LoopFuture<Connection<Protocol>> f;
             try {
-                f = i == 0 ? loop.connectWritePipe(() -> p, PipeEnd.ofFd(parentEnd[i]))
-                        : loop.connectReadPipe(() -> p, PipeEnd.ofFd(parentEnd[i]));
+                f = fd == 0 ? loop.connectWritePipe(() -> p, PipeEnd.ofFd(parentEnd[fd]))
+                        : loop.connectReadPipe(() -> p, PipeEnd.ofFd(parentEnd[fd]));
             } catch (RuntimeException e) {
                 // Not adopted: this end is still ours; later ones too.
-                for (int j = i; j < 3; j++) {
+                for (int j = fd; j < 3; j++) {
                     LinuxSpawn.closeQuietly(parentEnd[j]);
-                    if (pipes[j] != null) {
-                        pipes[j].lost = true;
-                    }
                 }
-                fail(e);
                 // The pipes connected so far still complete; the child is killed and reaped.
-                pipesConnected = true;
-                watchExit();
+                core.pipeFailed(fd, e);
+                core.pipesConnected();
                 return;
             }
             f.addDoneCallback(done -> {
                 if (done.isCancelled() || done.exception() != null) {
-                    p.lost = true;
-                    fail(done.isCancelled() ? new IOException("pipe connect cancelled") : done.exception());
-                } else if (p.transport == null) {
-                    // Lost before it started (the child closed its end at once): no connectionMade
-                    // and no connectionLost come from it; the loss is reported after connectionMade.
-                    p.adopt(done.result().transport());
-                    p.lostEarly = true;
+                    core.pipeFailed(fd, done.isCancelled() ? new IOException("pipe connect cancelled") : done.exception());
+                } else {
+                    core.pipeConnected(fd, done.result().transport());
                 }
                 if (--pipesPending == 0) {
-                    pipesReady();
+                    core.pipesConnected();
                 }
             });
         }
     }
 
-    private void fail(Throwable cause) {
-        if (!result.isDone()) {
-            result.setException(cause);
-        }
-        close();
-    }
-
-    private void pipesReady() {
-        pipesConnected = true;
-        if (result.isDone()) {
-            // Cancelled or failed meanwhile: the protocol never hears of this child.
-            close();
-        } else {
-            connected = true;
-            for (Pipe p : pipes) {
-                if (p != null && p.transport != null && p.fd != 0 && !p.lost && !closing) {
-                    p.transport.resumeReading();
-                }
-            }
-            try {
-                protocol.connectionMade(this);
-            } catch (RuntimeException e) {
-                // As a stream transport does: the child is killed, the creation fails with the error.
-                connected = false;
-                result.setException(e);
-                close();
-            }
-            if (!result.isDone()) {
-                result.setResult(this);
-            }
-        }
-        for (Pipe p : pipes) {
-            if (p != null && p.lostEarly && !p.lost) {
-                pipeLost(p, null);
-            }
-        }
-        watchExit();
-        tryFinish();
-    }
-
     // ------------------------------------------------------------ exit
 
-    private void watchExit() {
-        if (watching || returnCode != null) {
-            return;
-        }
+    @Override
+    public void watchExit(SubprocessCore core) {
+        this.core = core;
         watching = true;
         if (pidfd >= 0) {
             loop.addReader(pidfd, this::reap);
@@ -279,6 +214,7 @@ final class PosixSubprocess implements SubprocessTransport {
         reapOffLoop();
     }
 
+    /** Any thread, once the loop is closed or closing: reaps the child unless the loop did. */
     private void reapOffLoop() {
         if (reapClaimed.compareAndSet(false, true)) {
             try {
@@ -290,9 +226,9 @@ final class PosixSubprocess implements SubprocessTransport {
         }
     }
 
-    /** Loop thread: reaps the child if it exited (a pidfd reader may be spurious). */
+    /** Reaps the child if it exited (a pidfd reader may be spurious) and reports the exit. */
     private void reap() {
-        if (returnCode != null || reapClaimed.get()) {
+        if (reapClaimed.get()) {
             return;
         }
         int code;
@@ -301,7 +237,7 @@ final class PosixSubprocess implements SubprocessTransport {
         } catch (IOException e) {
             code = 255;
             loop.callExceptionHandler(new ExceptionContext("child " + pid
-                    + " was reaped by someone else (a waitpid(-1) in this process?); return code 255", e, this));
+                    + " was reaped by someone else (a waitpid(-1) in this process?); return code 255", e, core));
         }
         if (code == LinuxSpawn.RUNNING) {
             return;
@@ -312,57 +248,13 @@ final class PosixSubprocess implements SubprocessTransport {
             LinuxSpawn.closeQuietly(pidfd);
             pidfd = -1;
         }
-        returnCode = code;
-        if (connected) {
-            try {
-                protocol.processExited();
-            } catch (RuntimeException e) {
-                loop.callExceptionHandler(new ExceptionContext("exception in processExited", e, this));
-            }
-        }
-        tryFinish();
+        core.exited(code);
     }
 
-    // ------------------------------------------------------------ pipes
-
-    void pipeLost(Pipe p, Throwable cause) {
-        p.lost = true;
-        if (connected) {
-            try {
-                protocol.pipeConnectionLost(p.fd, cause);
-            } catch (RuntimeException e) {
-                loop.callExceptionHandler(new ExceptionContext("exception in pipeConnectionLost", e, this));
-            }
-        }
-        tryFinish();
-    }
-
-    private void tryFinish() {
-        if (finished || returnCode == null || !pipesConnected) {
-            return;
-        }
-        for (Pipe p : pipes) {
-            if (p != null && !p.lost) {
-                return;
-            }
-        }
-        finished = true;
-        closing = true;
-        loop.callSoon(() -> {
-            LoopInternals.loop().childClosed(loop, closer);
-            if (connected) {
-                protocol.connectionLost(null);
-            }
-        });
-    }
-
-    /**
-     * The loop closes (its transports are closed by the driver after this): kill a running child and
-     * reap it off the loop; no callback runs any more.
-     */
-    private void closeWithLoop() {
-        connected = false;
-        if (returnCode != null) {
+    /** Kills a running child and reaps it off the loop. */
+    @Override
+    public void abandon() {
+        if (reapClaimed.get()) {
             return;
         }
         abandoned = true;
@@ -375,59 +267,17 @@ final class PosixSubprocess implements SubprocessTransport {
         }
     }
 
-    // ------------------------------------------------------------ SubprocessTransport
+    // ------------------------------------------------------------ signals
 
     @Override
-    public EventLoop loop() {
-        return loop;
+    public int signalNumber(String signal) {
+        return ChildSignals.number(signal);
     }
 
     @Override
-    public long pid() {
-        return pid;
-    }
-
-    @Override
-    public Integer returnCode() {
-        loop.assertInLoop("returnCode");
-        return returnCode;
-    }
-
-    @Override
-    public Transport pipeTransport(int fd) {
-        loop.assertInLoop("pipeTransport");
-        if (fd < 0 || fd > 2) {
-            throw new IllegalArgumentException("fd must be 0, 1 or 2: " + fd);
-        }
-        Pipe p = pipes[fd];
-        return p == null ? null : fd == 0 ? p.stdin : p.transport;
-    }
-
-    @Override
-    public void sendSignal(String signal) {
-        loop.assertInLoop("sendSignal");
-        signal(ChildSignals.number(signal), signal);
-    }
-
-    @Override
-    public void terminate() {
-        loop.assertInLoop("terminate");
-        signal(ChildSignals.number("TERM"), "SIGTERM");
-    }
-
-    @Override
-    public void kill() {
-        loop.assertInLoop("kill");
-        signal(SIGKILL, "SIGKILL");
-    }
-
-    private void signal(int sig, String name) {
-        // The child is reaped on this thread only, so until returnCode is set its pid is its own
-        // (a zombie at worst), never a reused one.
-        if (returnCode != null) {
-            throw new ProcessLookupException("cannot send " + name + " to process " + pid + ": the process has exited"
-                    + " (return code " + returnCode + ")");
-        }
+    public void signal(int sig, String name) {
+        // The child is reaped on the loop thread only, and only then reported, so until then its
+        // pid is its own (a zombie at worst), never a reused one.
         int errno = LinuxSpawn.signal(pid, sig);
         if (errno == LinuxSpawn.ESRCH) {
             throw new ProcessLookupException("cannot send " + name + " to process " + pid + ": the process has exited");
@@ -438,91 +288,12 @@ final class PosixSubprocess implements SubprocessTransport {
     }
 
     @Override
-    public void close() {
-        loop.assertInLoop("close");
-        if (closing) {
-            return;
-        }
-        closing = true;
-        for (Pipe p : pipes) {
-            if (p != null && p.transport != null && !p.transport.isClosing()) {
-                p.transport.close();
-            }
-        }
-        if (returnCode == null) {
-            LinuxSpawn.signal(pid, SIGKILL);
-        }
-    }
-
-    @Override
-    public boolean isClosing() {
-        return closing;
-    }
-
-    @Override
-    public SubprocessProtocol protocol() {
-        return protocol;
+    public void killQuietly() {
+        LinuxSpawn.signal(pid, SIGKILL);
     }
 
     @Override
     public String toString() {
-        return "PosixSubprocess[pid " + pid + (pidfd >= 0 ? ", pidfd " + pidfd : "")
-                + (returnCode != null ? ", returned " + returnCode : "") + "]";
-    }
-
-    /** The protocol of one pipe transport: forwards to the child's protocol with the fd. */
-    private final class Pipe implements Protocol {
-        final int fd;
-        Transport transport;
-        Transport stdin;
-        boolean lost;
-        boolean lostEarly;
-
-        Pipe(int fd) {
-            this.fd = fd;
-        }
-
-        void adopt(Transport t) {
-            transport = t;
-            stdin = fd == 0 ? new StdinTransport(t) : null;
-        }
-
-        @Override
-        public void connectionMade(Transport t) {
-            adopt(t);
-            if (fd != 0 && !connected) {
-                // Held until the child's protocol has had connectionMade.
-                t.pauseReading();
-            }
-            if (closing) {
-                t.close();
-            }
-        }
-
-        @Override
-        public void dataReceived(DirectBuffer data) {
-            if (connected) {
-                protocol.pipeDataReceived(fd, data);
-            }
-        }
-
-        @Override
-        public void connectionLost(Throwable cause) {
-            pipeLost(this, cause);
-        }
-
-        @Override
-        public void pauseWriting() {
-            if (connected) {
-                protocol.pauseWriting();
-            }
-        }
-
-        @Override
-        public void resumeWriting() {
-            if (connected) {
-                protocol.resumeWriting();
-            }
-        }
+        return "posix_spawn pid " + pid + (pidfd >= 0 ? ", pidfd " + pidfd : "");
     }
 }

@@ -2,6 +2,7 @@ package dev.weft.loop.process;
 
 import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.EventLoop;
+import dev.weft.loop.Protocol;
 import dev.weft.loop.Transport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,16 +30,18 @@ import org.agrona.concurrent.UnsafeBuffer;
  * A failed write (the child closed its stdin or exited: broken pipe) loses the pipe with that
  * error; later writes are dropped, as asyncio's pipe transports do.
  *
- * <p>The threads own the {@code java.lang.Process} streams and close them when they end. Loop
- * thread only, as every transport.
+ * <p>The pipe reports to the protocol it is made with (a {@link SubprocessCore}'s pipe protocol),
+ * whose {@code connectionMade} its maker calls. The threads own the {@code java.lang.Process}
+ * streams and close them when they end. Loop thread only, as every transport.
  */
 final class ProcessPipe implements Transport {
     private static final int CHUNK = 64 * 1024;
     private static final Object EOF = new Object();
 
-    private final JdkSubprocess owner;
     private final EventLoop loop;
+    private final long pid;
     private final int fd;
+    private final Protocol protocol;
 
     // reading
     private final InputStream in;
@@ -60,27 +63,30 @@ final class ProcessPipe implements Transport {
     private boolean closing;
     private boolean lost;
 
-    private ProcessPipe(JdkSubprocess owner, int fd, InputStream in, OutputStream out) {
-        this.owner = owner;
-        this.loop = owner.loop();
+    private ProcessPipe(EventLoop loop, long pid, int fd, InputStream in, OutputStream out, Protocol protocol) {
+        this.loop = loop;
+        this.pid = pid;
         this.fd = fd;
+        this.protocol = protocol;
         this.in = in;
         this.out = out;
         this.chunk = in != null ? new byte[CHUNK] : null;
     }
 
-    static ProcessPipe reading(JdkSubprocess owner, int fd, InputStream in) {
-        return new ProcessPipe(owner, fd, in, null);
+    /** The pipe from the child's {@code fd} (1 or 2), read from {@code in}, reporting to {@code protocol}. */
+    static ProcessPipe reading(EventLoop loop, long pid, int fd, InputStream in, Protocol protocol) {
+        return new ProcessPipe(loop, pid, fd, in, null, protocol);
     }
 
-    static ProcessPipe writing(JdkSubprocess owner, OutputStream out) {
-        return new ProcessPipe(owner, 0, null, out);
+    /** The pipe to the child's stdin, written to {@code out}, reporting to {@code protocol}. */
+    static ProcessPipe writing(EventLoop loop, long pid, OutputStream out, Protocol protocol) {
+        return new ProcessPipe(loop, pid, 0, null, out, protocol);
     }
 
     /** Starts the pipe's thread; called once, after the protocol's connectionMade. */
     void start() {
         Thread t = new Thread(in != null ? this::readLoop : this::writeLoop,
-                "weft-subprocess-" + owner.pid() + (fd == 0 ? "-stdin" : fd == 1 ? "-stdout" : "-stderr"));
+                "weft-subprocess-" + pid + (fd == 0 ? "-stdin" : fd == 1 ? "-stdout" : "-stderr"));
         t.setDaemon(true);
         t.start();
     }
@@ -158,7 +164,7 @@ final class ProcessPipe implements Transport {
         if (!lost) {
             view.wrap(chunk, 0, n);
             try {
-                owner.pipeData(fd, view);
+                protocol.dataReceived(view);
             } finally {
                 view.wrap(chunk, 0, 0);
             }
@@ -175,7 +181,7 @@ final class ProcessPipe implements Transport {
         if (writePaused && bufferSize <= low) {
             writePaused = false;
             if (!lost) {
-                owner.resumeWriting();
+                protocol.resumeWriting();
             }
         }
     }
@@ -195,11 +201,7 @@ final class ProcessPipe implements Transport {
             permitHeld = false;
             readPermit.release();
         }
-        owner.pipeLost(fd, cause);
-    }
-
-    boolean isLost() {
-        return lost;
+        protocol.connectionLost(cause);
     }
 
     /** The loop is closing: forget the pipe; its thread ends when the child's side closes. */
@@ -238,7 +240,7 @@ final class ProcessPipe implements Transport {
         outbox.offer(copy);
         if (!writePaused && bufferSize > high) {
             writePaused = true;
-            owner.pauseWriting();
+            protocol.pauseWriting();
         }
     }
 
@@ -407,6 +409,6 @@ final class ProcessPipe implements Transport {
 
     @Override
     public String toString() {
-        return "ProcessPipe[pid " + owner.pid() + ", fd " + fd + (lost ? ", lost" : closing ? ", closing" : "") + "]";
+        return "ProcessPipe[pid " + pid + ", fd " + fd + (lost ? ", lost" : closing ? ", closing" : "") + "]";
     }
 }

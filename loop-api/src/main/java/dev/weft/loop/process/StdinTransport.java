@@ -12,11 +12,11 @@ import org.agrona.DirectBuffer;
  * {@code writeEof} are dropped instead of failing, as asyncio's pipe transports drop them; a loss
  * reaches the writer's {@code drain()} through {@code pipeConnectionLost}. Loop thread only.
  */
-public final class StdinTransport implements Transport {
+final class StdinTransport implements Transport {
     private final Transport pipe;
 
     /** Wraps the write pipe transport {@code pipe}, which stays the subprocess transport's. */
-    public StdinTransport(Transport pipe) {
+    StdinTransport(Transport pipe) {
         this.pipe = pipe;
     }
 

@@ -11,8 +11,9 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Where {@code EventLoop.subprocessExec} starts a child: {@link PosixSubprocess} (posix_spawn, the
- * loop's own pipe transports) on Linux with a backend whose pipes and watches take raw descriptors
+ * Where {@code EventLoop.subprocessExec} starts a child, whose transport is a
+ * {@link SubprocessCore} in either case: {@link PosixSubprocess} (posix_spawn, the loop's own pipe
+ * transports) on Linux with a backend whose pipes and watches take raw descriptors
  * (epoll; kqueue over libkqueue), else {@link JdkSubprocess} ({@code java.lang.Process}). The exit
  * is watched through a pidfd on the poller on epoll, and by a waiter thread per child on kqueue:
  * libkqueue 2.3.1 refuses a pidfd (an anonymous inode: EBADF) and has no {@code EVFILT_PROC} on

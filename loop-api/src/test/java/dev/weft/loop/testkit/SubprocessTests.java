@@ -132,6 +132,8 @@ public abstract class SubprocessTests extends LoopTestSupport {
         final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         final LoopFuture<Void> lost;
         SubprocessTransport transport;
+        /** What connectionMade throws, if not null. */
+        RuntimeException madeThrows;
 
         Recorder(dev.weft.loop.EventLoop loop) {
             lost = loop.createFuture();
@@ -141,6 +143,9 @@ public abstract class SubprocessTests extends LoopTestSupport {
         public void connectionMade(SubprocessTransport t) {
             transport = t;
             events.add("made");
+            if (madeThrows != null) {
+                throw madeThrows;
+            }
         }
 
         @Override
@@ -518,6 +523,33 @@ public abstract class SubprocessTests extends LoopTestSupport {
         }
         assertEquals(0, loop.liveHandles(), "the cancelled child is gone");
         assertTrue(r.events.isEmpty(), "the protocol never heard of it: " + r.events);
+    }
+
+    @Test
+    void shouldFailTheCreationAndKillTheChildWhenConnectionMadeThrows() {
+        Recorder r = new Recorder(loop);
+        r.madeThrows = new IllegalStateException("connectionMade fails in this test");
+        LoopFuture<SubprocessTransport> f = loop.subprocessExec(() -> r, child(Role.SLEEP, 30), null);
+        for (int i = 0; i < 500 && (!f.isDone() || loop.liveHandles() != 0); i++) {
+            runFor(20);
+        }
+        assertTrue(f.isDone(), "the creation completed");
+        assertEquals(r.madeThrows, f.exception());
+        assertEquals(0, loop.liveHandles(), "the child was killed and its pipes closed");
+        assertEquals(List.of("made"), r.events, "the protocol hears nothing after its connectionMade failed");
+    }
+
+    @Test
+    void shouldDropWritesToStdinOnceWriteEofWasCalled() {
+        Recorder r = run(child(Role.CAT), null);
+        dev.weft.loop.Transport stdin = r.transport.pipeTransport(0);
+        stdin.write("one\n".getBytes(StandardCharsets.UTF_8), 0, 4);
+        stdin.writeEof();
+        assertTrue(stdin.isClosing());
+        stdin.write("two\n".getBytes(StandardCharsets.UTF_8), 0, 4);
+        await(r.lost);
+        assertEquals("one\n", r.stdout.toString(StandardCharsets.UTF_8));
+        assertEquals(0, r.transport.returnCode());
     }
 
     @Test

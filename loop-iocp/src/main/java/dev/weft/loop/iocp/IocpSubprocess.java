@@ -6,44 +6,36 @@ import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
 import dev.weft.loop.ProcessLookupException;
-import dev.weft.loop.Protocol;
 import dev.weft.loop.SubprocessOptions;
 import dev.weft.loop.SubprocessProtocol;
 import dev.weft.loop.SubprocessTransport;
-import dev.weft.loop.Transport;
 import dev.weft.loop.UnsupportedCapabilityException;
-import dev.weft.loop.core.LoopInternals;
-import dev.weft.loop.process.StdinTransport;
+import dev.weft.loop.process.ChildProcess;
+import dev.weft.loop.process.SubprocessCore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.agrona.DirectBuffer;
 import static dev.weft.loop.iocp.ProcessCalls.*;
 
 /**
- * A child started with CreateProcessW on the iocp backend, as asyncio's proactor loop starts one: its
- * pipes are overlapped named pipes whose ReadFile and WriteFile complete on the loop's port
- * ({@link IocpPipe}, the shared stream-transport core), its exit is watched by one daemon thread
- * per child blocked in WaitForSingleObject on the process handle, which hands the exit to the loop,
- * and its return code is GetExitCodeProcess's.
- *
- * <h2>Order</h2>
- * As on the other backends: the pipes connect first, reading held until the protocol's
- * {@code connectionMade} has run; then {@code pipeDataReceived}, {@code pipeConnectionLost} (once per
- * pipe) and {@code processExited}; {@code connectionLost(null)} last, in a later callback once the
- * exit was seen and every pipe is lost.
+ * A child started with CreateProcessW on the iocp backend, as asyncio's proactor loop starts one;
+ * its transport is a {@link SubprocessCore}. Its pipes are overlapped named pipes whose ReadFile
+ * and WriteFile complete on the loop's port ({@link IocpPipe}, the shared stream-transport core);
+ * its exit is watched by one daemon thread per child blocked in WaitForSingleObject on the process
+ * handle, which hands the exit to the loop; its return code is GetExitCodeProcess's.
  *
  * <h2>Signals and return code</h2>
  * Windows has no POSIX signals. {@code terminate()} and {@code kill()} (and {@code sendSignal} of
  * TERM or KILL) call TerminateProcess with exit code 128 + 15 or 128 + 9, as a shell reports a
  * child ended by that signal; the return code is then reported as -15 or -9, the portable
- * convention, when this transport ended the child with it. Any other signal fails with
- * {@link UnsupportedCapabilityException}. The process handle stays open until the loop has read the
- * exit code, so its id cannot be reused under a TerminateProcess.
+ * convention, when this transport ended the child with it. Any other POSIX signal fails with
+ * {@link UnsupportedCapabilityException} (once the child has exited, with
+ * {@link ProcessLookupException} first); an unknown name with {@link IllegalArgumentException}.
+ * The process handle stays open until the loop has read the exit code, so its id cannot be reused
+ * under a TerminateProcess.
  *
  * <h2>Options</h2>
  * stdin, stdout and stderr each PIPE, DEVNULL (the NUL device), INHERIT (a duplicate of this process's
@@ -51,11 +43,13 @@ import static dev.weft.loop.iocp.ProcessCalls.*;
  * ({@code Stdio.fd}), a new session and a process group are refused with
  * {@link UnsupportedCapabilityException} before anything starts.
  *
- * <p>Loop thread only, except {@link #pid()} and {@link #loop()}.
+ * <p>Loop thread only, except where a method says otherwise.
  */
-final class IocpSubprocess implements SubprocessTransport {
+final class IocpSubprocess implements ChildProcess {
     private static final int SIGKILL = 9;
     private static final int SIGTERM = 15;
+    /** What {@link #signalNumber} gives a POSIX signal a Windows process cannot be sent. */
+    private static final int NOT_ON_WINDOWS = 0;
     /** POSIX signal names: known, but not something a Windows process can be sent. */
     private static final Set<String> POSIX_SIGNALS = Set.of("HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS",
             "FPE", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
@@ -63,18 +57,11 @@ final class IocpSubprocess implements SubprocessTransport {
 
     private final IocpDriver driver;
     private final EventLoop loop;
-    private final SubprocessProtocol protocol;
     private final int pid;
-    private final Pipe[] pipes = new Pipe[3];
-    private final Runnable closer = this::closeWithLoop;
-    private LoopFuture<SubprocessTransport> result;
-    private Integer returnCode;
+    private final IocpPipe[] pipes = new IocpPipe[3];
+    private SubprocessCore core;
     /** The signal this transport ended the child with (its TerminateProcess came first), else 0. */
     private int endedWith;
-    private boolean connected;
-    private boolean closing;
-    private boolean finished;
-    private boolean pipesStarted;
 
     // Shared with the waiter thread, under this object's lock.
     private long process;
@@ -83,10 +70,9 @@ final class IocpSubprocess implements SubprocessTransport {
     private boolean exitPosted;
     private boolean abandoned;
 
-    private IocpSubprocess(IocpDriver driver, SubprocessProtocol protocol, long process, int pid) {
+    private IocpSubprocess(IocpDriver driver, long process, int pid) {
         this.driver = driver;
         this.loop = driver.loop;
-        this.protocol = protocol;
         this.process = process;
         this.pid = pid;
     }
@@ -176,28 +162,28 @@ final class IocpSubprocess implements SubprocessTransport {
             return;
         }
         toClose.forEach(WinSpawn::closeQuietly);
-        IocpSubprocess t = new IocpSubprocess(driver, protocol, child.process(), child.pid());
-        t.result = result;
+        IocpSubprocess t = new IocpSubprocess(driver, child.process(), child.pid());
+        SubprocessCore core = new SubprocessCore(driver.loop, protocol, child.pid(), t, result);
+        t.core = core;
         if (child.handleListFailure() != null) {
             driver.loop.callExceptionHandler(new ExceptionContext("child " + child.pid() + " was started without "
                     + "PROC_THREAD_ATTRIBUTE_HANDLE_LIST, so it inherited every inheritable handle of this process: "
-                    + child.handleListFailure(), null, t));
+                    + child.handleListFailure(), null, core));
         }
         for (int i = 0; i < 3; i++) {
             if (parentEnd[i] == 0) {
                 continue;
             }
-            Pipe p = t.new Pipe(i);
             try {
-                p.io = new IocpPipe(driver, parentEnd[i], names[i], i == 0, p);
+                t.pipes[i] = new IocpPipe(driver, parentEnd[i], names[i], i == 0, core.pipeProtocol(i));
             } catch (NativeIOException e) {
                 // Registration failed (the handle is closed): undo the rest and end the child.
                 for (int j = i + 1; j < 3; j++) {
                     WinSpawn.closeQuietly(parentEnd[j]);
                 }
-                for (Pipe made : t.pipes) {
-                    if (made != null && made.io != null) {
-                        made.io.closeNow();
+                for (IocpPipe made : t.pipes) {
+                    if (made != null) {
+                        made.closeNow();
                     }
                 }
                 TerminateProcess(t.process, 128 + SIGKILL);
@@ -205,9 +191,8 @@ final class IocpSubprocess implements SubprocessTransport {
                 result.setException(new IOException("cannot start " + argv + ": " + e.getMessage(), e));
                 return;
             }
-            t.pipes[i] = p;
         }
-        LoopInternals.loop().childOpened(driver.loop, t.closer);
+        core.open();
         driver.loop.callSoon(t::connect);
     }
 
@@ -222,42 +207,21 @@ final class IocpSubprocess implements SubprocessTransport {
 
     // ------------------------------------------------------------ start
 
+    /** Starts the pipe transports (their connectionMade), then the core's life cycle. */
     private void connect() {
-        pipesStarted = true;
-        for (Pipe p : pipes) {
-            if (p != null) {
-                p.io.transport().start();
+        for (int fd = 0; fd < 3; fd++) {
+            if (pipes[fd] != null) {
+                pipes[fd].transport().start();
+                core.pipeConnected(fd, pipes[fd].transport());
             }
         }
-        if (result.isDone()) {
-            // Cancelled meanwhile: the protocol never hears of this child.
-            close();
-        } else {
-            connected = true;
-            for (Pipe p : pipes) {
-                if (p != null && p.fd != 0 && !p.lost && !closing) {
-                    p.transport.resumeReading();
-                }
-            }
-            try {
-                protocol.connectionMade(this);
-            } catch (RuntimeException e) {
-                // As a stream transport does: the child is killed, the creation fails with the error.
-                connected = false;
-                result.setException(e);
-                close();
-            }
-            if (!result.isDone()) {
-                result.setResult(this);
-            }
-        }
-        startWaiter();
-        tryFinish();
+        core.pipesConnected();
     }
 
     // ------------------------------------------------------------ exit
 
-    private void startWaiter() {
+    @Override
+    public void watchExit(SubprocessCore core) {
         synchronized (this) {
             if (waiterStarted || abandoned) {
                 return;
@@ -299,11 +263,11 @@ final class IocpSubprocess implements SubprocessTransport {
         }
     }
 
-    /** Loop thread: the child has exited. */
+    /** The child has exited: reads its exit code, closes its handle and reports the exit. */
     private void exited() {
         int code;
         synchronized (this) {
-            if (abandoned || returnCode != null || process == 0) {
+            if (abandoned || process == 0) {
                 return;
             }
             long slot = Mem.allocate(8);
@@ -311,7 +275,7 @@ final class IocpSubprocess implements SubprocessTransport {
                 if (GetExitCodeProcess(process, slot) == 0) {
                     int error = WinError.last();
                     loop.callExceptionHandler(new ExceptionContext("GetExitCodeProcess of child " + pid + " failed: "
-                            + WinError.describe(error) + "; return code 255", null, this));
+                            + WinError.describe(error) + "; return code 255", null, core));
                     code = 255;
                 } else {
                     code = Mem.getInt(slot);
@@ -324,59 +288,18 @@ final class IocpSubprocess implements SubprocessTransport {
         if (endedWith != 0 && code == 128 + endedWith) {
             code = -endedWith;
         }
-        returnCode = code;
-        if (connected) {
-            try {
-                protocol.processExited();
-            } catch (RuntimeException e) {
-                loop.callExceptionHandler(new ExceptionContext("exception in processExited", e, this));
-            }
-        }
-        tryFinish();
-    }
-
-    // ------------------------------------------------------------ pipes
-
-    private void pipeLost(Pipe p, Throwable cause) {
-        p.lost = true;
-        if (connected) {
-            try {
-                protocol.pipeConnectionLost(p.fd, cause);
-            } catch (RuntimeException e) {
-                loop.callExceptionHandler(new ExceptionContext("exception in pipeConnectionLost", e, this));
-            }
-        }
-        tryFinish();
-    }
-
-    private void tryFinish() {
-        if (finished || returnCode == null || !pipesStarted) {
-            return;
-        }
-        for (Pipe p : pipes) {
-            if (p != null && !p.lost) {
-                return;
-            }
-        }
-        finished = true;
-        closing = true;
-        loop.callSoon(() -> {
-            LoopInternals.loop().childClosed(loop, closer);
-            if (connected) {
-                protocol.connectionLost(null);
-            }
-        });
+        core.exited(code);
     }
 
     /**
-     * The loop closes (the driver closes the pipes after this): end a running child; the waiter
-     * thread, or this call when no waiter will, closes the process handle. No callback runs any more.
+     * Ends a running child; the waiter thread, or this call when no waiter will, closes the process
+     * handle (the driver closes the pipes after this).
      */
-    private void closeWithLoop() {
-        connected = false;
+    @Override
+    public void abandon() {
         synchronized (this) {
             abandoned = true;
-            if (returnCode == null && !exitSeen && process != 0) {
+            if (!exitSeen && process != 0) {
                 TerminateProcess(process, 128 + SIGKILL);
             }
             if (!waiterStarted || exitPosted) {
@@ -385,87 +308,32 @@ final class IocpSubprocess implements SubprocessTransport {
         }
     }
 
-    // ------------------------------------------------------------ SubprocessTransport
+    // ------------------------------------------------------------ signals
 
+    /** TERM and KILL; any other POSIX signal is known but cannot be sent ({@link #signal} says so). */
     @Override
-    public EventLoop loop() {
-        return loop;
-    }
-
-    @Override
-    public long pid() {
-        return pid;
-    }
-
-    @Override
-    public Integer returnCode() {
-        loop.assertInLoop("returnCode");
-        return returnCode;
-    }
-
-    @Override
-    public Transport pipeTransport(int fd) {
-        loop.assertInLoop("pipeTransport");
-        if (fd < 0 || fd > 2) {
-            throw new IllegalArgumentException("fd must be 0, 1 or 2: " + fd);
-        }
-        Pipe p = pipes[fd];
-        return p == null ? null : fd == 0 ? p.stdin : p.transport;
-    }
-
-    /**
-     * TERM and KILL (with or without {@code SIG}) end the child with TerminateProcess; any other
-     * POSIX signal fails with {@link UnsupportedCapabilityException} (once the child has exited,
-     * with {@link ProcessLookupException} first); an unknown name with
-     * {@link IllegalArgumentException}.
-     */
-    @Override
-    public void sendSignal(String signal) {
-        loop.assertInLoop("sendSignal");
-        if (signal == null) {
-            throw new NullPointerException("signal");
-        }
-        String name = signal.toUpperCase(Locale.ROOT);
-        if (name.startsWith("SIG")) {
-            name = name.substring(3);
-        }
+    public int signalNumber(String signal) {
+        String name = SubprocessCore.bareSignalName(signal);
         if (name.equals("TERM")) {
-            end(SIGTERM, "SIGTERM");
+            return SIGTERM;
         } else if (name.equals("KILL")) {
-            end(SIGKILL, "SIGKILL");
+            return SIGKILL;
         } else if (POSIX_SIGNALS.contains(name)) {
-            requireRunning("SIG" + name);
-            throw new UnsupportedCapabilityException(driver.name, Capability.SUBPROCESS, "sendSignal(" + signal
+            return NOT_ON_WINDOWS;
+        }
+        throw new IllegalArgumentException("signal: unknown signal name '" + signal + "'");
+    }
+
+    /** TERM and KILL end the child with TerminateProcess (exit code 128 + the signal). */
+    @Override
+    public void signal(int sig, String name) {
+        if (sig == NOT_ON_WINDOWS) {
+            throw new UnsupportedCapabilityException(driver.name, Capability.SUBPROCESS, "sendSignal(" + name
                     + "): Windows has no POSIX signals; a child can only be ended, with TERM or KILL (TerminateProcess)");
-        } else {
-            throw new IllegalArgumentException("signal: unknown signal name '" + signal + "'");
         }
-    }
-
-    @Override
-    public void terminate() {
-        loop.assertInLoop("terminate");
-        end(SIGTERM, "SIGTERM");
-    }
-
-    @Override
-    public void kill() {
-        loop.assertInLoop("kill");
-        end(SIGKILL, "SIGKILL");
-    }
-
-    private void requireRunning(String name) {
-        if (returnCode != null) {
-            throw new ProcessLookupException("cannot send " + name + " to process " + pid + ": the process has exited"
-                    + " (return code " + returnCode + ")");
-        }
-    }
-
-    private void end(int sig, String name) {
-        requireRunning(name);
         int error = 0;
         synchronized (this) {
-            // The handle is closed only once the loop has read the exit code (returnCode set), so
+            // The handle is closed only once the loop has read the exit code (and reported it), so
             // this TerminateProcess cannot reach a process that reused the id.
             if (TerminateProcess(process, 128 + sig) == 0) {
                 error = WinError.last();
@@ -484,90 +352,16 @@ final class IocpSubprocess implements SubprocessTransport {
     }
 
     @Override
-    public void close() {
-        loop.assertInLoop("close");
-        if (closing) {
-            return;
-        }
-        closing = true;
-        for (Pipe p : pipes) {
-            if (p != null && p.transport != null && !p.transport.isClosing()) {
-                p.transport.close();
+    public void killQuietly() {
+        synchronized (this) {
+            if (process != 0 && TerminateProcess(process, 128 + SIGKILL) != 0 && endedWith == 0) {
+                endedWith = SIGKILL;
             }
         }
-        if (returnCode == null) {
-            synchronized (this) {
-                if (process != 0 && TerminateProcess(process, 128 + SIGKILL) != 0 && endedWith == 0) {
-                    endedWith = SIGKILL;
-                }
-            }
-        }
-    }
-
-    @Override
-    public boolean isClosing() {
-        return closing;
-    }
-
-    @Override
-    public SubprocessProtocol protocol() {
-        return protocol;
     }
 
     @Override
     public String toString() {
-        return "IocpSubprocess[pid " + pid + (returnCode != null ? ", returned " + returnCode : "") + "]";
-    }
-
-    /** The protocol of one pipe transport: forwards to the child's protocol with the fd. */
-    private final class Pipe implements Protocol {
-        final int fd;
-        IocpPipe io;
-        Transport transport;
-        Transport stdin;
-        boolean lost;
-
-        Pipe(int fd) {
-            this.fd = fd;
-        }
-
-        @Override
-        public void connectionMade(Transport t) {
-            transport = t;
-            stdin = fd == 0 ? new StdinTransport(t) : null;
-            if (fd != 0 && !connected) {
-                // Held until the child's protocol has had connectionMade.
-                t.pauseReading();
-            }
-            if (closing) {
-                t.close();
-            }
-        }
-
-        @Override
-        public void dataReceived(DirectBuffer data) {
-            if (connected) {
-                protocol.pipeDataReceived(fd, data);
-            }
-        }
-
-        @Override
-        public void connectionLost(Throwable cause) {
-            pipeLost(this, cause);
-        }
-
-        @Override
-        public void pauseWriting() {
-            if (connected) {
-                protocol.pauseWriting();
-            }
-        }
-
-        @Override
-        public void resumeWriting() {
-            if (connected) {
-                protocol.resumeWriting();
-            }
-        }
+        return "CreateProcessW pid " + pid;
     }
 }
