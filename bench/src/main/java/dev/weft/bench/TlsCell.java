@@ -59,9 +59,10 @@ final class TlsCell {
      */
     record Plan(List<Load> loads, int reps, int firstWarmupS, int warmupS, int durationS) {
         static Plan of(boolean quick) {
-            // Handshakes first: 2 s of them warm the server up for the echo loads that follow.
+            // Handshakes first: 3 s of them (as many as the former separate server warm-up and the
+            // cell's own) warm the server up for the echo loads that follow.
             return quick ? new Plan(List.of(LOADS.get(0)), 1, 1, 1, 1)
-                    : new Plan(List.of(LOADS.get(2), LOADS.get(0), LOADS.get(1)), 1, 2, 1, 2);
+                    : new Plan(List.of(LOADS.get(2), LOADS.get(0), LOADS.get(1)), 1, 3, 1, 2);
         }
 
         /** Warm-up seconds before run {@code index} (0-based over the loads) of round {@code rep}. */
