@@ -35,6 +35,19 @@ class TlsCellTest {
     }
 
     @Test
+    void shouldPlanAboutNinetySecondsByDefaultAndFifteenQuickKeepingEveryLoad() {
+        TlsCell.Plan full = TlsCell.Plan.of(false);
+        assertTrue(full.loads().containsAll(TlsCell.LOADS), String.valueOf(full.loads()));
+        assertTrue(full.estimate(6) <= 90, "default: " + full.estimate(6) + " s");
+        assertTrue(TlsCell.Plan.of(true).estimate(4) <= 16, "quick: " + TlsCell.Plan.of(true).estimate(4) + " s");
+        // The handshakes load warms each server up: it runs first, with the longer warm-up.
+        assertTrue(full.loads().get(0).handshakes());
+        assertTrue(full.warmupBefore(0, 0) > full.warmupBefore(0, 1));
+        String m = TlsCell.method(full, NATIVE);
+        assertTrue(m.contains(full.describe()) && m.contains("about " + Math.round(full.estimate(6)) + " s"), m);
+    }
+
+    @Test
     void shouldCarryTheGeneratorOfItsRunsIntoEachCell() {
         Map<String, Map<String, List<Map<String, Object>>>> runs = new LinkedHashMap<>();
         for (String[] s : new String[][] {{"netty-jdk", "c"}, {"weft-epoll", "java"}}) {

@@ -69,9 +69,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   <li>Delegated tasks run on {@link TlsOptions#taskExecutor()} (a shared daemon pool by default),
  *       never on the loop thread; the engine resumes on the loop through
  *       {@link EventLoop#callSoonThreadsafe}. The handshake timer is independent of them.</li>
- *   <li>BUFFER_OVERFLOW grows the destination (or hands what it holds on first) and retries; nothing
- *       is consumed by an overflowing call, so no plaintext is lost. BUFFER_UNDERFLOW grows the
- *       inbound buffer to the session's packet size when needed and waits for more bytes.</li>
+ *   <li>BUFFER_OVERFLOW hands on what the destination holds first (or, for plaintext the application
+ *       cannot take now, waits until it can), else grows the destination to at least the session's
+ *       current size, up to {@link #MAX_RECORD_BUFFER}, and retries; nothing is consumed by an
+ *       overflowing call, so no plaintext is lost, and an engine overflowing past the bound fails the
+ *       connection with an {@link SSLException} saying so. BUFFER_UNDERFLOW grows the inbound buffer to
+ *       the session's packet size when needed and waits for more bytes. Post-handshake messages of any
+ *       size (session tickets, key updates, spread over several records) take this same path.</li>
  *   <li>A TCP EOF without the peer's close_notify fails the connection with
  *       {@link TlsTruncatedException}; bytes received before it are delivered first.</li>
  *   <li>Flow control: the application's {@code pauseWriting}/{@code resumeWriting} follow the
@@ -91,6 +95,13 @@ public final class TlsProtocol implements Protocol {
     private static final int RECORD_HEADER = 5;
     /** How many full records {@code netOut} holds before it is written to the transport below. */
     private static final int NET_OUT_RECORDS = 4;
+
+    /**
+     * The most a record buffer grows to when the engine reports BUFFER_OVERFLOW into an empty one:
+     * many times the largest record any engine produces (2^14 bytes of plaintext, 2^15 with the
+     * JDK's large fragments, plus headers and padding).
+     */
+    static final int MAX_RECORD_BUFFER = 1 << 18;
 
     /** The states; see the class comment. */
     enum State { UNWRAPPED, DO_HANDSHAKE, WRAPPED, FLUSHING, SHUTDOWN }
@@ -478,7 +489,7 @@ public final class TlsProtocol implements Protocol {
                 if (netOut.position() > 0) {
                     flushNetOut();
                 } else {
-                    netOut = grow(netOut, engine.getSession().getPacketBufferSize());
+                    netOut = growForEngine(netOut, engine.getSession().getPacketBufferSize(), "wrap");
                 }
                 return true;
             case CLOSED:
@@ -510,10 +521,14 @@ public final class TlsProtocol implements Protocol {
         }
         switch (r.getStatus()) {
             case BUFFER_OVERFLOW:
-                if (appIn.position() > 0 && mayDeliver()) {
+                if (appIn.position() > 0) {
+                    if (!mayDeliver()) {
+                        // Room comes from delivery: resumeReading() or the deferred connectionMade pumps again.
+                        return false;
+                    }
                     deliver();
                 } else {
-                    appIn = grow(appIn, engine.getSession().getApplicationBufferSize());
+                    appIn = growForEngine(appIn, engine.getSession().getApplicationBufferSize(), "unwrap");
                 }
                 return true;
             case BUFFER_UNDERFLOW:
@@ -1007,6 +1022,22 @@ public final class TlsProtocol implements Protocol {
         }
         data.getBytes(offset, netIn.array(), netIn.position(), length);
         netIn.position(netIn.position() + length);
+    }
+
+    /**
+     * An empty record buffer the engine found too small ({@code BUFFER_OVERFLOW} with nothing in it):
+     * a larger one, at least the size the session now reports (it grows for large fragments and
+     * post-handshake messages) and at least double, up to {@link #MAX_RECORD_BUFFER}; an engine that
+     * still overflows there fails the connection instead of growing the buffer without end.
+     */
+    private static ByteBuffer growForEngine(ByteBuffer b, int sessionSize, String op) throws SSLException {
+        if (b.capacity() >= MAX_RECORD_BUFFER) {
+            throw new SSLException("SSLEngine." + op + " reported BUFFER_OVERFLOW into an empty buffer of "
+                    + b.capacity() + " bytes (the session asks for " + sessionSize + "); the TLS layer grows it to "
+                    + MAX_RECORD_BUFFER + " bytes at most");
+        }
+        int cap = Math.min(MAX_RECORD_BUFFER, Math.max(b.capacity() * 2, sessionSize));
+        return grow(b, cap - b.capacity());
     }
 
     /** A copy of {@code b} (write mode) with at least {@code extra} more bytes free; doubles at least. */
