@@ -49,7 +49,10 @@ import java.util.function.Supplier;
  *       ready queue and the timer wheel.</li>
  *   <li><b>I/O.</b> Poll the backend: without blocking if callbacks are ready or the loop is
  *       stopping, else until the earliest timer is due (forever with no timer), or until woken.
- *       Ready or completed I/O is dispatched to transports and their protocols right there.</li>
+ *       Ready or completed I/O is dispatched to transports and their protocols right there. A loop
+ *       that took work from other threads since it last slept first watches its inbox for up to
+ *       2,000 ns ({@code -Dweft.loop.handoffSpinNanos}; 0 never): a
+ *       burst that goes on within that time is taken without a wake-up.</li>
  *   <li><b>Timers.</b> Every timer whose deadline has passed moves to the ready queue in deadline
  *       order, equal deadlines in the order they were scheduled. A timer never runs early.</li>
  *   <li><b>Ready callbacks.</b> Run exactly the callbacks queued when this phase began, FIFO;
@@ -97,6 +100,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     static final int INBOX_CAPACITY = 4096;
     /** At most this many inbox items run at the end of an iteration that found them meanwhile. */
     static final int INBOX_CHASE = 1024;
+    /** The default of {@code weft.loop.handoffSpinNanos}. */
+    static final long DEFAULT_HANDOFF_SPIN_NANOS = 2_000;
 
     static {
         // Loaded with the loop, not on first use: these run when the process may have no
@@ -121,6 +126,15 @@ public final class EventLoop implements Executor, AutoCloseable {
      * once. Spinning trades CPU for the wake-up latency of a sleeping thread.
      */
     private final long spinNanos = Math.max(0, Long.getLong("weft.loop.spinNanos", 0));
+    /**
+     * {@code -Dweft.loop.handoffSpinNanos}, read when the loop is made: how long a loop that has
+     * just taken work from other threads watches its inbox before it sleeps (0 never). Only the
+     * inbox and a stop are watched, so I/O and timers wait at most this long.
+     */
+    private final long handoffSpinNanos = Math.max(0, Long.getLong("weft.loop.handoffSpinNanos",
+            DEFAULT_HANDOFF_SPIN_NANOS));
+    /** Items this loop took from its inbox since it last slept (or started). Loop thread only. */
+    private long handedOff;
 
     /**
      * Ready items, FIFO: a {@link Handle} (skipped when cancelled), a {@link LoopFuture} whose done
@@ -461,12 +475,17 @@ public final class EventLoop implements Executor, AutoCloseable {
             long next = timers.earliestDeadline();
             timeout = next == Long.MAX_VALUE ? -1 : pollTimeout(next, clock.getAsLong());
         }
+        handedOff += work;
+        if (timeout != 0 && handedOff != 0 && handoffSpinNanos > 0 && watchInbox(timeout)) {
+            timeout = 0;
+        }
         boolean armed = timeout != 0;
         if (armed) {
-            // Arm before the last inbox check: a producer that offers after this sees the flag
-            // and wakes the poll; one that offered before is seen by the check.
+            handedOff = 0;
+            // Arm before the last check of the inbox and of a stop: a producer (or stop()) after
+            // this sees the flag and wakes the poll; one before is seen by the check.
             wakeupArmed.arm();
-            if (!inbox.isEmpty()) {
+            if (!inbox.isEmpty() || stopping) {
                 timeout = 0;
             }
         }
@@ -519,6 +538,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             }
         }
         work += chased;
+        handedOff += chased;
         metrics.iterationEnded(io, ran, timers.size(), driver.liveHandles() + liveChildren.size());
         return work + ran;
     }
@@ -541,6 +561,29 @@ public final class EventLoop implements Executor, AutoCloseable {
             Thread.onSpinWait();
         } while (System.nanoTime() - start < limit);
         return -1;
+    }
+
+    /**
+     * Before a sleep that follows work from other threads: waits up to {@link #handoffSpinNanos}
+     * (at most {@code timeout}; -1 means no timer) for the inbox to fill or a stop. True when one
+     * came or the timeout ran out meanwhile, so the poll need not block; otherwise the poll that
+     * follows waits its whole timeout, so a timer may run up to the spin late, never early. The
+     * flag is not armed yet, so producers meanwhile write no wake-up: a burst that resumes within
+     * the spin costs them nothing.
+     */
+    private boolean watchInbox(long timeout) {
+        boolean timerFirst = timeout >= 0 && timeout <= handoffSpinNanos;
+        long limit = timerFirst ? timeout : handoffSpinNanos;
+        long start = System.nanoTime();
+        do {
+            for (int i = 0; i < 8; i++) {
+                if (!inbox.isEmpty() || stopping) {
+                    return true;
+                }
+                Thread.onSpinWait();
+            }
+        } while (System.nanoTime() - start < limit);
+        return timerFirst;
     }
 
     /**

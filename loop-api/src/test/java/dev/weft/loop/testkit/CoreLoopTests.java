@@ -934,4 +934,74 @@ public abstract class CoreLoopTests extends LoopTestSupport {
         assertEquals(rounds, ran.get());
         assertTrue(ticks.get() > 1, "the timer fired while the loop spun: " + ticks.get());
     }
+
+    /** A loop whose hand-off spin ({@code weft.loop.handoffSpinNanos}) lasts {@code seconds}. */
+    private EventLoop loopWatchingItsInboxFor(long seconds) {
+        System.setProperty("weft.loop.handoffSpinNanos", String.valueOf(TimeUnit.SECONDS.toNanos(seconds)));
+        try {
+            return newLoop();
+        } finally {
+            System.clearProperty("weft.loop.handoffSpinNanos");
+        }
+    }
+
+    @Test
+    void shouldRunATimerAtItsDeadlineWhileWatchingTheInboxAfterCrossThreadWork() {
+        loop.close();
+        loop = loopWatchingItsInboxFor(30);
+        List<String> seen = new ArrayList<>();
+        onAnotherThread(() -> loop.execute(() -> seen.add("handed off")));
+        loop.runOnce();
+        assertEquals(List.of("handed off"), seen);
+        // The next iteration sleeps only after watching its inbox, and must not watch past this.
+        long start = System.nanoTime();
+        loop.callLater(Duration.ofMillis(50), () -> seen.add("timer"));
+        for (int i = 0; i < 10 && seen.size() < 2; i++) {
+            loop.runOnce();
+        }
+        long took = System.nanoTime() - start;
+        assertEquals(List.of("handed off", "timer"), seen);
+        assertTrue(took < TimeUnit.SECONDS.toNanos(20),
+                "the watch ended when the timer was due, not after its 30 s: " + took / 1_000_000 + " ms");
+    }
+
+    @Test
+    void shouldStopWhileWatchingTheInboxAfterCrossThreadWork() throws Exception {
+        loop.close();
+        loop = loopWatchingItsInboxFor(30);
+        CountDownLatch ran = new CountDownLatch(1);
+        Thread runner = new Thread(loop::runForever, "loop-under-test");
+        runner.start();
+        loop.execute(ran::countDown);
+        assertTrue(ran.await(10, TimeUnit.SECONDS), "the cross-thread callback ran");
+        long start = System.nanoTime();
+        loop.stop();
+        runner.join(TimeUnit.SECONDS.toMillis(20));
+        assertFalse(runner.isAlive(), "runForever returned on stop(), not after the 30 s watch");
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20));
+    }
+
+    @Test
+    void shouldRunCrossThreadWorkThatArrivesWhileTheLoopWatchesItsInbox() throws Exception {
+        loop.close();
+        loop = loopWatchingItsInboxFor(30);
+        int rounds = 200;
+        AtomicInteger ran = new AtomicInteger();
+        Thread runner = new Thread(loop::runForever, "loop-under-test");
+        runner.start();
+        try {
+            for (int i = 1; i <= rounds; i++) {
+                loop.execute(ran::incrementAndGet);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (ran.get() < i && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(i, ran.get(), "callback " + i + " ran while the loop watched its inbox");
+            }
+        } finally {
+            loop.stop();
+            runner.join(TimeUnit.SECONDS.toMillis(20));
+        }
+        assertFalse(runner.isAlive());
+    }
 }
