@@ -50,9 +50,9 @@ import java.util.function.Supplier;
  *   <li><b>I/O.</b> Poll the backend: without blocking if callbacks are ready or the loop is
  *       stopping, else until the earliest timer is due (forever with no timer), or until woken.
  *       Ready or completed I/O is dispatched to transports and their protocols right there. A loop
- *       that took work from other threads since it last slept first watches its inbox for up to
- *       2,000 ns ({@code -Dweft.loop.handoffSpinNanos}; 0 never): a
- *       burst that goes on within that time is taken without a wake-up.</li>
+ *       that took work from other threads since it last slept can first watch its inbox for a while
+ *       (opt-in: {@code -Dweft.loop.handoffSpinNanos=2000}; 0, the default, never): a burst that
+ *       goes on within that time is then taken without a wake-up.</li>
  *   <li><b>Timers.</b> Every timer whose deadline has passed moves to the ready queue in deadline
  *       order, equal deadlines in the order they were scheduled. A timer never runs early.</li>
  *   <li><b>Ready callbacks.</b> Run exactly the callbacks queued when this phase began, FIFO;
@@ -101,7 +101,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     /** At most this many inbox items run at the end of an iteration that found them meanwhile. */
     static final int INBOX_CHASE = 1024;
     /** The default of {@code weft.loop.handoffSpinNanos}. */
-    static final long DEFAULT_HANDOFF_SPIN_NANOS = 2_000;
+    static final long DEFAULT_HANDOFF_SPIN_NANOS = 0;
 
     static {
         // Loaded with the loop, not on first use: these run when the process may have no
