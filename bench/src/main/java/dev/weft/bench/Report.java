@@ -250,7 +250,7 @@ final class Report {
             planned += hp.estimate(httpServers);
         }
         if (parts.contains("tls")) {
-            planned += TlsCell.Plan.of(quick).estimate(quick ? 4 : 6);
+            planned += TlsCell.Plan.of(quick).estimate(quick ? 4 : 6, 4);
         }
         if (parts.contains(LoopsPart.KEY)) {
             planned += LoopsPart.estimate(quick);
