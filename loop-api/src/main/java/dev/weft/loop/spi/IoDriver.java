@@ -79,7 +79,7 @@ public interface IoDriver extends AutoCloseable {
      * {@link ConnectOptions#happyEyeballsDelay()} one attempt runs at a time; with it, the next
      * attempt also starts when the delay has passed since the last start (RFC 8305), the first to
      * connect wins and the others are closed before the protocol factory is called, once. Failure
-     * of all completes it with one error naming each address and its error ({@link ConnectFailures}).
+     * of all completes it with one error naming each address and its error ({@code transport.ConnectFailures}).
      * {@link dev.weft.loop.transport.ConnectCore} does all of this over the backend's I/O of one
      * attempt.
      */

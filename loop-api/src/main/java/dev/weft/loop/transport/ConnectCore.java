@@ -6,7 +6,6 @@ import dev.weft.loop.Connection;
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.TimerHandle;
-import dev.weft.loop.spi.ConnectFailures;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.weft.loop.spi;
+package dev.weft.loop.transport;
 
 import java.io.IOException;
 import java.net.ConnectException;
