@@ -454,7 +454,10 @@ public abstract class UnixDatagramConformanceTest extends LoopTestSupport {
         try (var files = Files.list(dir)) {
             assertEquals(List.of(sub), files.toList(), "no file was made");
         }
-        assertEquals(fds, openDescriptors(), "no socket was made");
+        // At most as many: a descriptor another part of the process closes meanwhile (libkqueue
+        // closes a finished kqueue's descriptors on its own thread) only lowers the count.
+        int now = openDescriptors();
+        assertTrue(now <= fds, "no socket was made: " + fds + " sockets, pipes and event descriptors before, " + now + " after");
         assertEquals(0, loop.liveHandles());
     }
 
