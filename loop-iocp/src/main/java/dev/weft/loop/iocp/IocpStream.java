@@ -34,9 +34,10 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * that is closed only when the completion is dequeued, so the caller closing the channel cannot pull
  * the handle from under the kernel. One TransmitFile at a time: {@link #sendFile} starts it and
  * returns 0, and its completion reports {@link StreamCore#writable()}; the next call returns the
- * bytes it sent. Writes queue meanwhile and go after it. A transfer that ended (cancelled) while a
- * TransmitFile was in flight cancels it and, when it completes, sets the file's position past the
- * bytes it did send.
+ * bytes it sent. Writes queue meanwhile and go after it. A TransmitFile still in flight
+ * when its transfer ends (cancelled) is not stopped: under Wine 8.0 one cancelled with CancelIoEx
+ * went on to send its whole range yet completed reporting none of it. When it completes, the
+ * file's position is set past the bytes it sent, and the queued writes follow.
  *
  * <p><b>Closing</b> the socket cancels what is in flight; the native block and the frozen buffer are
  * freed only when the last completion has come back.
@@ -356,10 +357,11 @@ final class IocpStream implements StreamIo, Completion {
 
     @Override
     public void readingChanged() {
-        if (filePending && fileAwaited && !fileOrphaned && !core.wantsWritable()) {
-            // The transfer ended (cancelled) with a TransmitFile in flight: stop it.
+        if (filePending && fileAwaited && !core.wantsWritable()) {
+            // The transfer ended (cancelled) with a TransmitFile in flight. It runs to its end (a
+            // cancelled TransmitFile may have sent bytes it does not report), and its completion
+            // moves the file's position past what it sent.
             fileOrphaned = true;
-            Kernel32.CancelIoEx(socket, block + FILE_OV);
         }
         if (core.wantsRead()) {
             if (held > 0) {
