@@ -1481,9 +1481,10 @@ public final class EventLoop implements Executor, AutoCloseable {
      * {@code count=None}); a file shorter than {@code offset + count} sends what it has.
      *
      * <p><b>Paths.</b> Where the backend has a kernel path ({@link Capability#SENDFILE}: Linux
-     * {@code sendfile(2)} on epoll, {@link FileChannel#transferTo} on nio), the transfer starts once
-     * the transport's write buffer has drained, and the bytes go from the file to the socket
-     * without passing through Java memory, in chunks (so files over 2 GiB work). Otherwise, or when
+     * {@code sendfile(2)} on epoll, {@link FileChannel#transferTo} on nio, {@code TransmitFile} on
+     * iocp), the transfer starts once the transport's write buffer has drained, and the bytes go
+     * from the file to the socket without passing through Java memory, in chunks (so files over
+     * 2 GiB work). Otherwise, or when
      * the kernel refuses the file before any byte went, the file is read in chunks on the loop
      * thread and written through the transport with its flow control, unless {@code fallback} is
      * false: then {@link SendfileNotAvailableException} ("sendfile not available: ...").

@@ -94,6 +94,7 @@ public final class IocpBackend implements LoopBackend {
             case TCP:
             case DATAGRAM:
             case SUBPROCESS:
+            case SENDFILE:
                 return null;
             case PIPES:
                 return "connectReadPipe/connectWritePipe take a POSIX descriptor or a java.nio channel (PipeEnd),"
@@ -110,8 +111,6 @@ public final class IocpBackend implements LoopBackend {
                 return "Windows has no abstract Unix socket names";
             case SIGNALS:
                 return "Windows has no POSIX signals (its JVM maps only console events to INT, TERM and BREAK)";
-            case SENDFILE:
-                return "TransmitFile is not wired up on iocp yet; sendfile copies through the transport";
             default:
                 return "not implemented on iocp yet (" + capability.description() + ")";
         }

@@ -9,6 +9,8 @@ import dev.weft.loop.transport.StreamIo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import static dev.weft.loop.iocp.WinConstants.*;
@@ -27,6 +29,16 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * One WSASend at a time sends the frozen buffer; when it completes the buffers swap. The frozen
  * buffer is never appended to while the kernel reads it.
  *
+ * <p><b>sendfile</b> is {@code TransmitFile}, overlapped on the completion port with its own
+ * OVERLAPPED (the file offset in Offset/OffsetHigh), on a duplicate of the channel's file handle
+ * that is closed only when the completion is dequeued, so the caller closing the channel cannot pull
+ * the handle from under the kernel. One TransmitFile at a time: {@link #sendFile} starts it and
+ * returns 0, and its completion reports {@link StreamCore#writable()}; the next call returns the
+ * bytes it sent. Writes queue meanwhile and go after it. A TransmitFile still in flight
+ * when its transfer ends (cancelled) is not stopped: under Wine 8.0 one cancelled with CancelIoEx
+ * went on to send its whole range yet completed reporting none of it. When it completes, the
+ * file's position is set past the bytes it sent, and the queued writes follow.
+ *
  * <p><b>Closing</b> the socket cancels what is in flight; the native block and the frozen buffer are
  * freed only when the last completion has come back.
  */
@@ -39,7 +51,9 @@ final class IocpStream implements StreamIo, Completion {
     private static final int WRITE_WSABUF = READ_WSABUF + WSABUF_SIZE;
     private static final int FLAGS = WRITE_WSABUF + WSABUF_SIZE;
     private static final int LINGER = FLAGS + 8;
-    private static final int READ_DATA = LINGER + 8;
+    private static final int FILE_OV = LINGER + 8;
+    private static final int FILE_HANDLE = FILE_OV + OVERLAPPED_SIZE;
+    private static final int READ_DATA = FILE_HANDLE + 8;
     private static final int BLOCK_SIZE = READ_DATA + READ_SIZE;
 
     private final IocpDriver driver;
@@ -56,6 +70,13 @@ final class IocpStream implements StreamIo, Completion {
     private boolean readPending;
     private boolean readCancelled;
     private boolean writePending;
+    private boolean filePending;
+    private boolean fileAwaited;
+    private boolean fileOrphaned;
+    private FileChannel fileInFlight;
+    private long filePosition;
+    private long fileResult = -1;
+    private int fileError;
     private int held;
     private boolean socketClosed;
     private boolean freed;
@@ -88,6 +109,9 @@ final class IocpStream implements StreamIo, Completion {
         } else if (overlapped == block + WRITE_OV) {
             writePending = false;
             onWrite(error, bytes);
+        } else if (overlapped == block + FILE_OV) {
+            filePending = false;
+            onFileSent(error, bytes);
         }
         maybeFree();
     }
@@ -154,8 +178,47 @@ final class IocpStream implements StreamIo, Completion {
         core.drained();
     }
 
-    /** Starts the next WSASend if none is in flight and bytes wait. */
+    private void onFileSent(int error, int bytes) {
+        Kernel32.CloseHandle(Mem.getLong(block + FILE_HANDLE));
+        FileChannel file = fileInFlight;
+        fileInFlight = null;
+        fileAwaited = false;
+        if (fileOrphaned || !core.wantsWritable()) {
+            // The transfer ended while this send ran: the file's position must count its bytes too.
+            fileOrphaned = false;
+            fileResult = -1;
+            fileError = 0;
+            if (bytes > 0 && file.isOpen()) {
+                try {
+                    file.position(filePosition + bytes);
+                } catch (IOException e) {
+                    // Closed meanwhile: no position left to keep.
+                }
+            }
+            if (!core.isLost()) {
+                postSend();
+                core.drained();
+            }
+            return;
+        }
+        if (core.isLost()) {
+            return;
+        }
+        if (error != 0 && bytes <= 0) {
+            core.lost(WinError.exception("TransmitFile", error));
+            return;
+        }
+        // A failed send that moved some bytes reports them first; the next call throws the error.
+        fileResult = bytes;
+        fileError = error;
+        core.writable();
+    }
+
+    /** Starts the next WSASend if none is in flight and bytes wait (never beside a TransmitFile). */
     private void postSend() {
+        if (filePending) {
+            return;
+        }
         if (!writePending && frozen.isEmpty() && !filling.isEmpty()) {
             SendBuffer b = frozen;
             frozen = filling;
@@ -182,7 +245,64 @@ final class IocpStream implements StreamIo, Completion {
 
     @Override
     public boolean idle() {
-        return !writePending && frozen.isEmpty() && filling.isEmpty();
+        return !writePending && !filePending && frozen.isEmpty() && filling.isEmpty();
+    }
+
+    /** Null for a JDK file channel (its handle is what TransmitFile reads). */
+    @Override
+    public String sendFileUnsupported(FileChannel file) {
+        return FileHandles.unsupported(file);
+    }
+
+    /**
+     * The bytes the last TransmitFile sent, if it completed since the last call; else starts one
+     * for at most {@link Mswsock#TRANSMIT_MAX} bytes from {@code position} (when none runs) and
+     * returns 0.
+     */
+    @Override
+    public long sendFile(FileChannel file, long position, long count) throws IOException {
+        if (fileResult >= 0) {
+            long k = fileResult;
+            fileResult = -1;
+            if (k == 0) {
+                throw new IOException("TransmitFile sent no byte of a non-empty range at " + position);
+            }
+            return k;
+        }
+        if (fileError != 0) {
+            int error = fileError;
+            fileError = 0;
+            throw WinError.exception("TransmitFile", error);
+        }
+        if (filePending) {
+            return 0;
+        }
+        long handle = FileHandles.of(file);
+        if (handle == -1) {
+            throw new ClosedChannelException();
+        }
+        long copy = block + FILE_HANDLE;
+        if (Kernel32.DuplicateHandle(Kernel32.CURRENT_PROCESS, handle, Kernel32.CURRENT_PROCESS, copy, 0, 0,
+                Kernel32.DUPLICATE_SAME_ACCESS) == 0) {
+            throw WinError.exception("DuplicateHandle", WinError.last());
+        }
+        int n = (int) Math.min(count, Mswsock.TRANSMIT_MAX);
+        long ov = block + FILE_OV;
+        Mem.zero(ov, OVERLAPPED_SIZE);
+        Mem.putInt(ov + OVERLAPPED_OFFSET, (int) position);
+        Mem.putInt(ov + OVERLAPPED_OFFSET_HIGH, (int) (position >>> 32));
+        filePending = true;
+        fileInFlight = file;
+        filePosition = position;
+        int ok = Mswsock.TransmitFile(socket, Mem.getLong(copy), n, 0, ov, 0L, 0);
+        driver.started(this, ov, ok != 0 ? 0 : -1, ok != 0 ? 0 : WinError.last());
+        return 0;
+    }
+
+    /** The running TransmitFile's completion reports {@link StreamCore#writable()}. */
+    @Override
+    public void awaitWritable() {
+        fileAwaited = true;
     }
 
     @Override
@@ -237,6 +357,12 @@ final class IocpStream implements StreamIo, Completion {
 
     @Override
     public void readingChanged() {
+        if (filePending && fileAwaited && !core.wantsWritable()) {
+            // The transfer ended (cancelled) with a TransmitFile in flight. It runs to its end (a
+            // cancelled TransmitFile may have sent bytes it does not report), and its completion
+            // moves the file's position past what it sent.
+            fileOrphaned = true;
+        }
         if (core.wantsRead()) {
             if (held > 0) {
                 driver.loop.callSoon(this::deliverHeld);
@@ -288,7 +414,7 @@ final class IocpStream implements StreamIo, Completion {
 
     /** Frees native memory once closed and nothing is in flight; then forgets the key. */
     private void maybeFree() {
-        if (freed || !socketClosed || readPending || writePending) {
+        if (freed || !socketClosed || readPending || writePending || filePending) {
             return;
         }
         freed = true;

@@ -38,6 +38,16 @@ final class Kernel32 {
 
     static native int CloseHandle(long handle);
 
+    /** {@code GetCurrentProcess()}'s pseudo handle, for {@link #DuplicateHandle}. */
+    static final long CURRENT_PROCESS = -1L;
+
+    /** {@code DUPLICATE_SAME_ACCESS}: the copy has the source handle's access rights. */
+    static final int DUPLICATE_SAME_ACCESS = 2;
+
+    /** Copies {@code source} of {@code sourceProcess} into {@code targetProcess}; the new handle at {@code targetAddress}. */
+    static native int DuplicateHandle(long sourceProcess, long source, long targetProcess, long targetAddress,
+                                      int access, int inherit, int options);
+
     /**
      * Reads the result of an overlapped operation on {@code handle} from its OVERLAPPED (bytes into the
      * DWORD at {@code bytesAddress}); with {@code wait} 0 it fails with ERROR_IO_INCOMPLETE if pending.
