@@ -20,9 +20,15 @@ final class Proc {
 
     /** Runs {@code cmd} to completion (at most {@code timeoutSec}); exit -1 when it could not run. */
     static Result run(List<String> cmd, int timeoutSec) {
+        return run(cmd, timeoutSec, java.util.Map.of());
+    }
+
+    /** As {@link #run(List, int)}, with {@code env} added to the child's environment last. */
+    static Result run(List<String> cmd, int timeoutSec, java.util.Map<String, String> env) {
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
             Uvloop.environment(pb.environment());
+            pb.environment().putAll(env);
             Process p = pb.start();
             p.getOutputStream().close();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -1,13 +1,10 @@
 package dev.weft.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -40,8 +37,9 @@ final class Uvloop {
         if (python == null) {
             return outcome = "uvloop: no python3 found";
         }
-        if (probe(python, null) != null) {
-            return outcome = "uvloop " + probe(python, null) + ": installed for " + python;
+        String installed = probe(python, null);
+        if (installed != null) {
+            return outcome = "uvloop " + installed + ": installed for " + python;
         }
         Path root = Resources.cacheRoot().resolve("python-uvloop");
         Path pip = root.resolve("pip");
@@ -106,26 +104,8 @@ final class Uvloop {
 
     /** Output of {@code cmd}, prefixed "ok " when it exited 0; the output alone otherwise. */
     private static String run(List<String> cmd, Path pythonPath, int timeoutS) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true);
-            if (pythonPath != null) {
-                pb.environment().put("PYTHONPATH", pythonPath.toString());
-            }
-            Process p = pb.start();
-            p.getOutputStream().close();
-            byte[] bytes = p.getInputStream().readAllBytes();
-            if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "timed out after " + timeoutS + " s";
-            }
-            String out = new String(bytes, StandardCharsets.UTF_8).trim();
-            return p.exitValue() == 0 ? "ok " + out : out;
-        } catch (IOException e) {
-            return e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
+        Proc.Result r = Proc.run(cmd, timeoutS, pythonPath == null ? Map.of() : Map.of("PYTHONPATH", pythonPath.toString()));
+        return r.exit() == 0 ? "ok " + r.out() : r.out();
     }
 
     private static String lastLine(String s) {
