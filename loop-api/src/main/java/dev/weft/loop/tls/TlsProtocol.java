@@ -137,6 +137,19 @@ public final class TlsProtocol implements Protocol {
     /** Plaintext the application wrote, not yet wrapped (write mode). */
     private ByteBuffer backlog;
 
+    /**
+     * True while the engine is known to be in the steady wrapped state: the last wrap or unwrap
+     * returned OK or a buffer status with NOT_HANDSHAKING, and nothing that changes the engine's
+     * state ran since. While it holds (and the state is {@link State#WRAPPED}) the engine loop does
+     * not ask the engine for its handshake status or whether either side is done: each of those
+     * calls takes the engine's lock, and an echo asked a dozen of them per message. Cleared by
+     * every call that can change the answer (beginHandshake, closeInbound, closeOutbound,
+     * delegated tasks, an error, a CLOSED result, FINISHED).
+     */
+    private boolean quiet;
+    /** The session's buffer sizes, read again whenever the engine reports a buffer too small. */
+    private int packetSize;
+    private int appSize;
     private boolean inPump;
     private boolean pumpAgain;
     private boolean taskRunning;
@@ -171,6 +184,8 @@ public final class TlsProtocol implements Protocol {
         this.engine = newEngine(options, serverSide, this.serverHostname, peerPort);
         int packet = engine.getSession().getPacketBufferSize();
         int plain = engine.getSession().getApplicationBufferSize();
+        this.packetSize = packet;
+        this.appSize = plain;
         this.netIn = ByteBuffer.allocate(packet);
         this.netOut = ByteBuffer.allocate(packet * 2);
         this.appIn = ByteBuffer.allocate(plain * 2);
@@ -295,6 +310,7 @@ public final class TlsProtocol implements Protocol {
         lower = transport;
         state = State.DO_HANDSHAKE;
         handshakeTimer = loop.callLater(options.handshakeTimeout(), this::onHandshakeTimeout);
+        quiet = false;
         try {
             engine.beginHandshake();
         } catch (SSLException e) {
@@ -328,6 +344,7 @@ public final class TlsProtocol implements Protocol {
         cancelTimers();
         State was = state;
         state = State.SHUTDOWN;
+        quiet = false;
         engine.closeOutbound();
         if (was == State.DO_HANDSHAKE || was == State.UNWRAPPED) {
             SocketException e = new SocketException("connection lost during the TLS handshake"
@@ -395,19 +412,20 @@ public final class TlsProtocol implements Protocol {
             inPump = false;
         }
         if (backlog.position() == 0 && backlog.capacity() > BACKLOG_KEEP) {
-            backlog = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
+            backlog = ByteBuffer.allocate(appSize);
         }
     }
 
     private void runEngine() throws SSLException {
         while (!done && !taskRunning) {
             boolean progress = false;
-            HandshakeStatus hs = engine.getHandshakeStatus();
+            HandshakeStatus hs = handshakeStatus();
             if (hs == HandshakeStatus.NEED_TASK) {
                 startTasks();
                 return;
             }
             if (state == State.FLUSHING && backlog.position() == 0) {
+                quiet = false;
                 engine.closeOutbound();
                 state = State.SHUTDOWN;
                 hs = engine.getHandshakeStatus();
@@ -419,7 +437,7 @@ public final class TlsProtocol implements Protocol {
                 if (done) {
                     return;
                 }
-                hs = engine.getHandshakeStatus();
+                hs = handshakeStatus();
             }
             if (state == State.DO_HANDSHAKE && hs == HandshakeStatus.NOT_HANDSHAKING) {
                 flushNetOut();
@@ -448,8 +466,24 @@ public final class TlsProtocol implements Protocol {
         }
     }
 
+    /** The engine's handshake status; without asking the engine while it is known to be steady. */
+    private HandshakeStatus handshakeStatus() {
+        return quiet && state == State.WRAPPED ? HandshakeStatus.NOT_HANDSHAKING : engine.getHandshakeStatus();
+    }
+
+    /** Whether the engine is done for writing; false without asking while it is known to be steady. */
+    private boolean outboundDone() {
+        return !(quiet && state == State.WRAPPED) && engine.isOutboundDone();
+    }
+
+    /** Notes what a wrap or unwrap result says about the engine's state (see {@link #quiet}). */
+    private void noteResult(SSLEngineResult r) {
+        quiet = r.getStatus() != SSLEngineResult.Status.CLOSED
+                && r.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING;
+    }
+
     private boolean mayUnwrap() {
-        if (engine.isInboundDone()) {
+        if (!(quiet && state == State.WRAPPED) && engine.isInboundDone()) {
             return false;
         }
         return state == State.DO_HANDSHAKE || !appReadingPaused;
@@ -462,7 +496,7 @@ public final class TlsProtocol implements Protocol {
      * read (an echo, a proxy) write once per read rather than once per 16 KiB record.
      */
     private boolean moreToUnwrap() {
-        if (state != State.WRAPPED || appIn.remaining() < engine.getSession().getApplicationBufferSize()
+        if (state != State.WRAPPED || appIn.remaining() < appSize
                 || netIn.position() < RECORD_HEADER) {
             return false;
         }
@@ -480,6 +514,7 @@ public final class TlsProtocol implements Protocol {
         try {
             wrapSource[0] = state == State.DO_HANDSHAKE ? EMPTY : backlog;
             r = engine.wrap(wrapSource, 0, 1, netOut);
+            noteResult(r);
         } finally {
             wrapSource[0] = null;
             backlog.compact();
@@ -489,13 +524,14 @@ public final class TlsProtocol implements Protocol {
                 if (netOut.position() > 0) {
                     flushNetOut();
                 } else {
-                    netOut = growForEngine(netOut, engine.getSession().getPacketBufferSize(), "wrap");
+                    packetSize = engine.getSession().getPacketBufferSize();
+                    netOut = growForEngine(netOut, packetSize, "wrap");
                 }
                 return true;
             case CLOSED:
                 return r.bytesProduced() > 0;
             default:
-                int packet = engine.getSession().getPacketBufferSize();
+                int packet = packetSize;
                 if (netOut.remaining() < packet) {
                     // Records written in one pass of the engine loop leave in one write below, up
                     // to NET_OUT_RECORDS records: the buffer grows to that once and then stays.
@@ -515,6 +551,7 @@ public final class TlsProtocol implements Protocol {
         try {
             unwrapTarget[0] = appIn;
             r = engine.unwrap(netIn, unwrapTarget, 0, 1);
+            noteResult(r);
         } finally {
             unwrapTarget[0] = null;
             netIn.compact();
@@ -528,11 +565,13 @@ public final class TlsProtocol implements Protocol {
                     }
                     deliver();
                 } else {
-                    appIn = growForEngine(appIn, engine.getSession().getApplicationBufferSize(), "unwrap");
+                    appSize = engine.getSession().getApplicationBufferSize();
+                    appIn = growForEngine(appIn, appSize, "unwrap");
                 }
                 return true;
             case BUFFER_UNDERFLOW:
-                int need = engine.getSession().getPacketBufferSize();
+                packetSize = engine.getSession().getPacketBufferSize();
+                int need = packetSize;
                 if (netIn.capacity() < need) {
                     netIn = grow(netIn, need - netIn.capacity());
                 }
@@ -637,6 +676,7 @@ public final class TlsProtocol implements Protocol {
                 break;
             case WRAPPED:
                 if (!peerClosed) {
+                    quiet = false;
                     try {
                         engine.closeInbound();
                         failure = new TlsTruncatedException("TLS stream truncated: TCP EOF without close_notify", null);
@@ -664,6 +704,7 @@ public final class TlsProtocol implements Protocol {
     // ------------------------------------------------------------------ delegated tasks
 
     private void startTasks() {
+        quiet = false;
         List<Runnable> tasks = new ArrayList<>(2);
         Runnable t;
         while ((t = engine.getDelegatedTask()) != null) {
@@ -700,6 +741,7 @@ public final class TlsProtocol implements Protocol {
 
     private void onTasksDone(Throwable thrown) {
         taskRunning = false;
+        quiet = false;
         if (done) {
             return;
         }
@@ -718,6 +760,8 @@ public final class TlsProtocol implements Protocol {
             handshakeTimer = null;
         }
         state = State.WRAPPED;
+        packetSize = engine.getSession().getPacketBufferSize();
+        appSize = engine.getSession().getApplicationBufferSize();
         if (!callConnectionMade) {
             // start_tls: the caller learns the transport from the handshake future, whose callbacks
             // run first; plaintext waits until after them.
@@ -803,6 +847,7 @@ public final class TlsProtocol implements Protocol {
         }
         failure = reported;
         state = State.SHUTDOWN;
+        quiet = false;
         // The engine holds an alert for the peer: write it before closing (netty/netty#5003).
         engine.closeOutbound();
         for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
@@ -857,6 +902,7 @@ public final class TlsProtocol implements Protocol {
         }
         done = true;
         state = State.SHUTDOWN;
+        quiet = false;
         cancelTimers();
         engine.closeOutbound();
         if (lower != null) {
@@ -904,7 +950,7 @@ public final class TlsProtocol implements Protocol {
         if (closeRequested || done || state == State.FLUSHING || state == State.SHUTDOWN) {
             throw new IllegalStateException("cannot write: the transport is closing");
         }
-        if (engine.isOutboundDone()) {
+        if (outboundDone()) {
             throw new IllegalStateException("cannot write: the TLS session is closed for writing");
         }
         if (length == 0) {
@@ -930,7 +976,7 @@ public final class TlsProtocol implements Protocol {
     private void wrapBacklog() {
         try {
             while (!done && backlog.position() > 0 && (state == State.WRAPPED || state == State.FLUSHING)
-                    && engine.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING && !engine.isOutboundDone()) {
+                    && handshakeStatus() == HandshakeStatus.NOT_HANDSHAKING && !outboundDone()) {
                 if (!wrap()) {
                     break;
                 }
