@@ -475,13 +475,19 @@ public final class EventLoop implements Executor, AutoCloseable {
             long next = timers.earliestDeadline();
             timeout = next == Long.MAX_VALUE ? -1 : pollTimeout(next, clock.getAsLong());
         }
-        handedOff += work;
-        if (timeout != 0 && handedOff != 0 && handoffSpinNanos > 0 && watchInbox(timeout)) {
-            timeout = 0;
+        // handedOff is written only when the watch is on: it shares a cache line with fields other
+        // threads read on every execute(), and a write per iteration would make each of them miss.
+        if (handoffSpinNanos > 0) {
+            handedOff += work;
+            if (timeout != 0 && handedOff != 0 && watchInbox(timeout)) {
+                timeout = 0;
+            }
         }
         boolean armed = timeout != 0;
         if (armed) {
-            handedOff = 0;
+            if (handoffSpinNanos > 0) {
+                handedOff = 0;
+            }
             // Arm before the last check of the inbox and of a stop: a producer (or stop()) after
             // this sees the flag and wakes the poll; one before is seen by the check.
             wakeupArmed.arm();
@@ -538,7 +544,9 @@ public final class EventLoop implements Executor, AutoCloseable {
             }
         }
         work += chased;
-        handedOff += chased;
+        if (handoffSpinNanos > 0) {
+            handedOff += chased;
+        }
         metrics.iterationEnded(io, ran, timers.size(), driver.liveHandles() + liveChildren.size());
         return work + ran;
     }
