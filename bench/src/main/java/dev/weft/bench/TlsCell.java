@@ -64,9 +64,11 @@ final class TlsCell {
             // record path was still being compiled, and the JIT's own CPU time counted as the
             // server's (100x1KiB at 30-90 user us/msg cold against 4-7 warm, for Weft and Netty alike).
             // Netty-JDK needs the longer of the two: after 4 s per load it still ran 100x1KiB at
-            // about half the rate it reaches after 8.
+            // about half the rate it reaches after 8. Two rounds, so that each cell shows its spread:
+            // this machine's runs land in a fast or a slow mode (see the slow-mode note), and one
+            // run per cell cannot tell a server's difference from the mode it happened to get.
             return quick ? new Plan(List.of(LOADS.get(0)), 1, 1, 1, 1, 0)
-                    : new Plan(List.of(LOADS.get(2), LOADS.get(0), LOADS.get(1)), 1, 3, 1, 2, 8);
+                    : new Plan(List.of(LOADS.get(2), LOADS.get(0), LOADS.get(1)), 2, 3, 1, 2, 8);
         }
 
         /** Warm-up seconds before run {@code index} (0-based over the loads) of round {@code rep}. */

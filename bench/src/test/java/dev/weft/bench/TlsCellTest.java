@@ -35,10 +35,11 @@ class TlsCellTest {
     }
 
     @Test
-    void shouldPlanAtMostTwoHundredSecondsByDefaultAndSixteenQuickKeepingEveryLoad() {
+    void shouldPlanTwoRoundsInAtMost280SecondsByDefaultAndSixteenQuickKeepingEveryLoad() {
         TlsCell.Plan full = TlsCell.Plan.of(false);
         assertTrue(full.loads().containsAll(TlsCell.LOADS), String.valueOf(full.loads()));
-        assertTrue(full.estimate(6, 4) <= 200, "default: " + full.estimate(6, 4) + " s");
+        assertTrue(full.reps() >= 2, "a cell needs two runs to show its spread: " + full.reps());
+        assertTrue(full.estimate(6, 4) <= 280, "default: " + full.estimate(6, 4) + " s");
         assertTrue(full.jitWarmupS() > 0, "JVM servers get a JIT warm-up on every load by default");
         assertTrue(TlsCell.Plan.of(true).estimate(4) <= 16, "quick: " + TlsCell.Plan.of(true).estimate(4) + " s");
         // The handshakes load warms each server up: it runs first, with the longer warm-up.
