@@ -7,7 +7,6 @@ import dev.weft.loop.DatagramTruncatedException;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.NativeIOException;
 import dev.weft.loop.TimerHandle;
-import dev.weft.loop.Transport;
 import dev.weft.loop.transport.DatagramCore;
 import dev.weft.loop.transport.DatagramIo;
 import java.io.IOException;
@@ -53,12 +52,12 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * finishes a {@code close()} waiting for it). An error of that send reaches {@code errorReceived}.
  *
  * <p><b>Memory.</b> Each OVERLAPPED, its WSABUF, the buffers, the flags and the sender's sockaddr
- * and its length live in one native block owned by this endpoint; the kernel owns the parts of an
- * operation until its completion is dequeued, so the block is freed, and the completion key
- * released, only when the socket is closed and both operations have completed. {@code close()} and
- * {@code abort()} close the socket at once unless an overlapped send is in flight: then the
- * receive is cancelled and the socket is closed when that send completes, so the datagram the
- * kernel already took is not cancelled with it.
+ * and its length live in one native block owned by this endpoint (an {@link IoBlock}); the kernel
+ * owns the parts of an operation until its completion is dequeued, so the block is freed, and the
+ * completion key released, only when the socket is closed and both operations have completed.
+ * {@code close()} and {@code abort()} close the socket at once unless an overlapped send is in
+ * flight: then the receive is cancelled and the socket is closed when that send completes, so the
+ * datagram the kernel already took is not cancelled with it.
  *
  * <p><b>Completion packets.</b> The socket is associated with the port without
  * FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a receive finishing at once with a warning status
@@ -113,9 +112,10 @@ final class IocpDatagram implements DatagramIo, Completion {
     static final int WSAENETRESET = 10052;
 
     // ---- the native block ------------------------------------------------------------------------
-    private static final int RECV_OV = 0;
-    private static final int SEND_OV = OVERLAPPED_SIZE;
-    private static final int RECV_WSABUF = 2 * OVERLAPPED_SIZE;
+    // The two OVERLAPPED slots of the IoBlock, then this endpoint's fields.
+    private static final int RECV = 0;
+    private static final int SEND = 1;
+    private static final int RECV_WSABUF = IoBlock.after(2);
     private static final int SEND_WSABUF = RECV_WSABUF + WSABUF_SIZE;
     private static final int RECV_FLAGS = SEND_WSABUF + WSABUF_SIZE;
     private static final int RECV_FROM_LEN = RECV_FLAGS + 4;
@@ -132,18 +132,15 @@ final class IocpDatagram implements DatagramIo, Completion {
     private final boolean inet6;
     private final InetSocketAddress remote;
     private final int readSize;
+    private final IoBlock ops;
     private final long block;
     private final UnsafeBuffer mem;
     private InetSocketAddress local;
     private int key = -1;
     private DatagramCore core;
 
-    private boolean recvPending;
     private boolean recvCancelled;
-    private boolean sendPending;
     private boolean closeAfterSend;
-    private boolean socketClosed;
-    private boolean freed;
     private boolean retryScheduled;
     private TimerHandle retry;
 
@@ -170,9 +167,9 @@ final class IocpDatagram implements DatagramIo, Completion {
         this.inet6 = inet6;
         this.remote = remote;
         this.readSize = readSize;
-        long size = (long) RECV_DATA + readSize;
-        this.block = Mem.allocate(size);
-        this.mem = new UnsafeBuffer(block, (int) size);
+        this.ops = new IoBlock(2, RECV_DATA - RECV_WSABUF + readSize);
+        this.block = ops.address;
+        this.mem = new UnsafeBuffer(block, RECV_DATA + readSize);
     }
 
     /**
@@ -266,7 +263,7 @@ final class IocpDatagram implements DatagramIo, Completion {
             WinSock.close(s);
             if (io != null) {
                 // Nothing was started: no operation can still use the block.
-                io.socketClosed = true;
+                io.ops.close();
                 io.maybeFree();
             }
             result.setException(e);
@@ -291,14 +288,14 @@ final class IocpDatagram implements DatagramIo, Completion {
 
     @Override
     public void complete(long overlapped, int error, int bytes) {
-        if (overlapped == block + RECV_OV) {
-            recvPending = false;
-            if (!socketClosed) {
-                received(error, bytes);
+        switch (ops.complete(overlapped)) {
+            case RECV -> {
+                if (!ops.isClosed()) {
+                    received(error, bytes);
+                }
             }
-        } else if (overlapped == block + SEND_OV) {
-            sendPending = false;
-            sent(error);
+            case SEND -> sent(error);
+            default -> { }
         }
         maybeFree();
     }
@@ -332,7 +329,7 @@ final class IocpDatagram implements DatagramIo, Completion {
 
     /** Takes up to {@code max} datagrams the kernel already holds, with plain recvfrom. */
     private void drain(int max) {
-        for (int i = 0; i < max && core.wantsRead() && !socketClosed; i++) {
+        for (int i = 0; i < max && core.wantsRead() && !ops.isClosed(); i++) {
             Mem.putShort(block + RECV_FROM + SA_FAMILY, (short) 0);
             Mem.putInt(block + RECV_FROM_LEN, SOCKADDR_STORAGE_SIZE);
             int n = Ws2.recvfrom(socket, block + RECV_DATA, readSize, 0, block + RECV_FROM, block + RECV_FROM_LEN);
@@ -368,7 +365,7 @@ final class IocpDatagram implements DatagramIo, Completion {
 
     /** Posts the next WSARecvFrom unless one is in flight, a datagram is held or reading is off. */
     private void startRead() {
-        if (recvPending || held >= 0 || retryScheduled || socketClosed || !core.wantsRead()) {
+        if (ops.inFlight(RECV) || held >= 0 || retryScheduled || ops.isClosed() || !core.wantsRead()) {
             return;
         }
         long wsabuf = block + RECV_WSABUF;
@@ -378,9 +375,7 @@ final class IocpDatagram implements DatagramIo, Completion {
         // A connected socket may leave the sender unwritten (Wine does): family 0 then means the peer.
         Mem.putShort(block + RECV_FROM + SA_FAMILY, (short) 0);
         Mem.putInt(block + RECV_FROM_LEN, SOCKADDR_STORAGE_SIZE);
-        long ov = block + RECV_OV;
-        Mem.zero(ov, OVERLAPPED_SIZE);
-        recvPending = true;
+        long ov = ops.start(RECV);
         recvCancelled = false;
         int rc = Ws2.WSARecvFrom(socket, wsabuf, 1, 0L, block + RECV_FLAGS, block + RECV_FROM,
                 block + RECV_FROM_LEN, ov, 0L);
@@ -402,14 +397,14 @@ final class IocpDatagram implements DatagramIo, Completion {
     private void retryRead() {
         retryScheduled = false;
         retry = null;
-        if (!socketClosed && !core.isLost()) {
+        if (!ops.isClosed() && !core.isLost()) {
             startRead();
         }
     }
 
     private void deliverHeld() {
         heldScheduled = false;
-        if (held < 0 || socketClosed || !core.wantsRead()) {
+        if (held < 0 || ops.isClosed() || !core.wantsRead()) {
             return;
         }
         int n = held;
@@ -426,7 +421,7 @@ final class IocpDatagram implements DatagramIo, Completion {
             closeSocket();
             return;
         }
-        if (socketClosed || core.isLost()) {
+        if (ops.isClosed() || core.isLost()) {
             return;
         }
         if (error != 0) {
@@ -453,7 +448,7 @@ final class IocpDatagram implements DatagramIo, Completion {
 
     @Override
     public boolean sendNow(long address, int length, java.net.SocketAddress target) throws IOException {
-        if (sendPending || socketClosed) {
+        if (ops.inFlight(SEND) || ops.isClosed()) {
             return false;
         }
         int toLength = 0;
@@ -481,9 +476,7 @@ final class IocpDatagram implements DatagramIo, Completion {
         long wsabuf = block + SEND_WSABUF;
         Mem.putInt(wsabuf + WSABUF_LEN, length);
         Mem.putLong(wsabuf + WSABUF_BUF, block + SEND_DATA);
-        long ov = block + SEND_OV;
-        Mem.zero(ov, OVERLAPPED_SIZE);
-        sendPending = true;
+        long ov = ops.start(SEND);
         int rc = Ws2.WSASendTo(socket, wsabuf, 1, 0L, 0, to, toLength, ov, 0L);
         if (rc != 0) {
             int e = WinError.last();
@@ -501,7 +494,7 @@ final class IocpDatagram implements DatagramIo, Completion {
 
     @Override
     public void interestChanged() {
-        if (socketClosed || core == null || core.isLost()) {
+        if (ops.isClosed() || core == null || core.isLost()) {
             return;
         }
         if (core.wantsRead()) {
@@ -524,12 +517,12 @@ final class IocpDatagram implements DatagramIo, Completion {
             retry = null;
             retryScheduled = false;
         }
-        if (sendPending && !socketClosed) {
+        if (ops.inFlight(SEND) && !ops.isClosed()) {
             // Keep the socket until the kernel has sent the datagram it took; stop receiving now.
             closeAfterSend = true;
-            if (recvPending && !recvCancelled) {
+            if (ops.inFlight(RECV) && !recvCancelled) {
                 recvCancelled = true;
-                Kernel32.CancelIoEx(socket, block + RECV_OV);
+                Kernel32.CancelIoEx(socket, ops.overlapped(RECV));
             }
             return;
         }
@@ -555,41 +548,28 @@ final class IocpDatagram implements DatagramIo, Completion {
     }
 
     private void closeSocket() {
-        if (socketClosed) {
-            return;
+        if (ops.close()) {
+            // Closing cancels whatever is in flight: each operation still completes, aborted.
+            Ws2.closesocket(socket);
         }
-        socketClosed = true;
-        // Closing cancels whatever is in flight: each operation still completes, aborted.
-        Ws2.closesocket(socket);
     }
 
     /** Frees the block once the socket is closed and nothing is in flight; then forgets the key. */
     private void maybeFree() {
-        if (freed || !socketClosed || recvPending || sendPending) {
-            return;
-        }
-        freed = true;
-        Mem.free(block);
-        if (key >= 0) {
+        if (ops.freeIfDone() && key >= 0) {
             driver.release(key);
         }
     }
 
+    /** The peer ({@code peername}) is the core's to report. */
     @Override
     public Object info(String name) {
-        switch (name) {
-            case Transport.SOCK_NAME:
-                return local;
-            case Transport.SOCKET:
-                return socket;
-            default:
-                return null;
-        }
+        return WinSock.info(name, socket, local, null);
     }
 
     @Override
     public void joinGroup(InetAddress group, NetworkInterface nif, boolean join) throws IOException {
-        if (socketClosed) {
+        if (ops.isClosed()) {
             throw new IOException("endpoint is closed");
         }
         long opt = block + OPT;
@@ -739,7 +719,7 @@ final class IocpDatagram implements DatagramIo, Completion {
 
     @Override
     public String toString() {
-        return "IocpDatagram[" + local + (remote != null ? " -> " + remote : "") + (socketClosed ? ", closed" : "")
+        return "IocpDatagram[" + local + (remote != null ? " -> " + remote : "") + (ops.isClosed() ? ", closed" : "")
                 + "]";
     }
 }

@@ -2,12 +2,10 @@ package dev.weft.loop.iocp;
 
 import dev.weft.loop.BaseProtocol;
 import dev.weft.loop.NativeIOException;
-import dev.weft.loop.Transport;
 import dev.weft.loop.transport.ServerClients;
 import dev.weft.loop.transport.StreamCore;
 import dev.weft.loop.transport.StreamIo;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -16,21 +14,25 @@ import org.agrona.MutableDirectBuffer;
 import static dev.weft.loop.iocp.WinConstants.*;
 
 /**
- * The IOCP backend's half of a stream transport: at most one overlapped WSARecv and one overlapped
- * WSASend in flight, each with its own OVERLAPPED in this object's native block. The protocol, the
- * life cycle and flow control are {@link StreamCore}'s.
+ * The IOCP backend's half of a stream transport, over a socket ({@link IocpSocket}) or one end of a
+ * named pipe ({@link IocpPipe}): at most one overlapped read and one overlapped write in flight,
+ * each with its own OVERLAPPED in this object's {@link IoBlock}. The protocol, the life cycle and
+ * flow control are {@link StreamCore}'s; the kernel calls and the meaning of their errors are the
+ * {@link StreamHandle}'s.
  *
- * <p><b>Reads</b> land in this transport's own 64 KiB native buffer (an operation in flight owns its
+ * <p><b>Reads</b> land in this transport's own native buffer (64 KiB; an operation in flight owns its
  * memory, so the loop cannot share one read buffer between connections as readiness backends do)
  * and reach the protocol through {@link StreamCore#deliver}. While reading is paused no read is
- * posted; bytes of a read that completed after the pause are held and delivered on resume.
+ * posted; bytes of a read that completed after the pause are held and delivered on resume. The
+ * write end of a pipe ({@link StreamCore.Direction#WRITE_ONLY}) instead keeps a small read posted
+ * that only its reader going away completes: {@link StreamCore#readerClosed()}.
  *
  * <p><b>Writes</b> the kernel did not take at once are copied into the filling {@link SendBuffer}.
- * One WSASend at a time sends the frozen buffer; when it completes the buffers swap. The frozen
- * buffer is never appended to while the kernel reads it.
+ * One overlapped write at a time sends the frozen buffer; when it completes the buffers swap. The
+ * frozen buffer is never appended to while the kernel reads it.
  *
- * <p><b>sendfile</b> is {@code TransmitFile}, overlapped on the completion port with its own
- * OVERLAPPED (the file offset in Offset/OffsetHigh), on a duplicate of the channel's file handle
+ * <p><b>sendfile</b> (sockets) is {@code TransmitFile}, overlapped on the completion port with its
+ * own OVERLAPPED (the file offset in Offset/OffsetHigh), on a duplicate of the channel's file handle
  * that is closed only when the completion is dequeued, so the caller closing the channel cannot pull
  * the handle from under the kernel. One TransmitFile at a time: {@link #sendFile} starts it and
  * returns 0, and its completion reports {@link StreamCore#writable()}; the next call returns the
@@ -39,38 +41,34 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * went on to send its whole range yet completed reporting none of it. When it completes, the
  * file's position is set past the bytes it sent, and the queued writes follow.
  *
- * <p><b>Closing</b> the socket cancels what is in flight; the native block and the frozen buffer are
- * freed only when the last completion has come back.
+ * <p><b>Closing</b> the handle cancels what is in flight; the native block and the frozen buffer are
+ * freed only when the last completion has come back. Loop thread only.
  */
 final class IocpStream implements StreamIo, Completion {
     static final int READ_SIZE = 64 * 1024;
 
-    private static final int READ_OV = 0;
-    private static final int WRITE_OV = OVERLAPPED_SIZE;
-    private static final int READ_WSABUF = 2 * OVERLAPPED_SIZE;
-    private static final int WRITE_WSABUF = READ_WSABUF + WSABUF_SIZE;
-    private static final int FLAGS = WRITE_WSABUF + WSABUF_SIZE;
-    private static final int LINGER = FLAGS + 8;
-    private static final int FILE_OV = LINGER + 8;
-    private static final int FILE_HANDLE = FILE_OV + OVERLAPPED_SIZE;
+    // The block's OVERLAPPED slots, then the handle's area, the TransmitFile's file handle, the read data.
+    private static final int READ = 0;
+    private static final int WRITE = 1;
+    private static final int FILE = 2;
+    private static final int AREA = IoBlock.after(3);
+    private static final int FILE_HANDLE = AREA + StreamHandle.AREA_SIZE;
     private static final int READ_DATA = FILE_HANDLE + 8;
-    private static final int BLOCK_SIZE = READ_DATA + READ_SIZE;
 
     private final IocpDriver driver;
-    private final long socket;
+    private final StreamHandle handle;
     private final int key;
+    private final IoBlock ops;
     private final long block;
-    private final InetSocketAddress local;
-    private final InetSocketAddress remote;
+    private final int readSize;
+    /** A pipe's write end: its read only waits for the reader to go away. */
+    private final boolean watchReader;
     private final StreamCore core;
 
     private SendBuffer frozen = new SendBuffer();
     private SendBuffer filling = new SendBuffer();
 
-    private boolean readPending;
     private boolean readCancelled;
-    private boolean writePending;
-    private boolean filePending;
     private boolean fileAwaited;
     private boolean fileOrphaned;
     private FileChannel fileInFlight;
@@ -78,20 +76,27 @@ final class IocpStream implements StreamIo, Completion {
     private long fileResult = -1;
     private int fileError;
     private int held;
-    private boolean socketClosed;
-    private boolean freed;
 
     /** Takes over {@code socket}, already registered with the driver under {@code key}. */
     IocpStream(IocpDriver driver, long socket, int key, BaseProtocol protocol, ServerClients server)
             throws NativeIOException {
+        this(driver, new IocpSocket(driver, socket, key), protocol, server, StreamCore.Direction.BOTH, READ_SIZE);
+    }
+
+    /**
+     * Takes over {@code handle}: makes this stream its completion owner, with reads of at most
+     * {@code readSize} bytes. On failure nothing stays registered.
+     */
+    IocpStream(IocpDriver driver, StreamHandle handle, BaseProtocol protocol, ServerClients server,
+               StreamCore.Direction direction, int readSize) throws NativeIOException {
         this.driver = driver;
-        this.socket = socket;
-        this.key = key;
-        this.core = new StreamCore(driver.loop, this, protocol, server);
-        this.local = WinSock.localAddress(socket);
-        this.remote = WinSock.remoteAddress(socket);
-        this.block = Mem.allocate(BLOCK_SIZE);
-        driver.transfer(key, this);
+        this.handle = handle;
+        this.readSize = readSize;
+        this.watchReader = direction == StreamCore.Direction.WRITE_ONLY;
+        this.core = new StreamCore(driver.loop, this, protocol, server, direction);
+        this.key = handle.register(this);
+        this.ops = new IoBlock(3, READ_DATA - AREA + readSize);
+        this.block = ops.address;
         driver.opened(core);
     }
 
@@ -103,15 +108,11 @@ final class IocpStream implements StreamIo, Completion {
 
     @Override
     public void complete(long overlapped, int error, int bytes) {
-        if (overlapped == block + READ_OV) {
-            readPending = false;
-            onRead(error, bytes);
-        } else if (overlapped == block + WRITE_OV) {
-            writePending = false;
-            onWrite(error, bytes);
-        } else if (overlapped == block + FILE_OV) {
-            filePending = false;
-            onFileSent(error, bytes);
+        switch (ops.complete(overlapped)) {
+            case READ -> onRead(error, bytes);
+            case WRITE -> onWrite(error, bytes);
+            case FILE -> onFileSent(error, bytes);
+            default -> { }
         }
         maybeFree();
     }
@@ -124,7 +125,18 @@ final class IocpStream implements StreamIo, Completion {
             if (error == ERROR_OPERATION_ABORTED && core.isClosing()) {
                 return;
             }
-            core.lost(WinError.exception("WSARecv", error));
+            if (watchReader) {
+                core.readerClosed();
+            } else if (handle.isEnd(error)) {
+                core.eofReceived();
+            } else {
+                core.lost(handle.readFailure(error));
+            }
+            return;
+        }
+        if (watchReader || (bytes == 0 && !handle.emptyReadIsEof())) {
+            // The watch read, or an empty write of a pipe's other end: nothing to deliver.
+            startRead();
             return;
         }
         if (bytes == 0) {
@@ -139,20 +151,15 @@ final class IocpStream implements StreamIo, Completion {
         startRead();
     }
 
+    /** Posts a read unless one is in flight, bytes are held, or nothing is to be read (or watched). */
     private void startRead() {
-        if (readPending || held > 0 || !core.wantsRead()) {
+        if (ops.inFlight(READ) || held > 0 || ops.isClosed()
+                || (watchReader ? core.isClosing() : !core.wantsRead())) {
             return;
         }
-        long wsabuf = block + READ_WSABUF;
-        Mem.putInt(wsabuf + WSABUF_LEN, READ_SIZE);
-        Mem.putLong(wsabuf + WSABUF_BUF, block + READ_DATA);
-        Mem.putInt(block + FLAGS, 0);
-        long ov = block + READ_OV;
-        Mem.zero(ov, OVERLAPPED_SIZE);
-        readPending = true;
+        long ov = ops.start(READ);
         readCancelled = false;
-        int rc = Ws2.WSARecv(socket, wsabuf, 1, 0L, block + FLAGS, ov, 0L);
-        driver.started(this, ov, rc, rc == 0 ? 0 : WinError.last());
+        handle.read(this, ov, block + READ_DATA, readSize, block + AREA);
     }
 
     private void deliverHeld() {
@@ -170,11 +177,11 @@ final class IocpStream implements StreamIo, Completion {
             return;
         }
         if (error != 0) {
-            core.lost(WinError.exception("WSASend", error));
+            core.lost(handle.writeFailure(error));
             return;
         }
         frozen.consume(bytes);
-        postSend();
+        postWrite();
         core.drained();
     }
 
@@ -196,7 +203,7 @@ final class IocpStream implements StreamIo, Completion {
                 }
             }
             if (!core.isLost()) {
-                postSend();
+                postWrite();
                 core.drained();
             }
             return;
@@ -214,25 +221,20 @@ final class IocpStream implements StreamIo, Completion {
         core.writable();
     }
 
-    /** Starts the next WSASend if none is in flight and bytes wait (never beside a TransmitFile). */
-    private void postSend() {
-        if (filePending) {
+    /** Starts the next write if none is in flight and bytes wait (never beside a TransmitFile). */
+    private void postWrite() {
+        if (ops.inFlight(FILE) || ops.isClosed()) {
             return;
         }
-        if (!writePending && frozen.isEmpty() && !filling.isEmpty()) {
+        boolean writing = ops.inFlight(WRITE);
+        if (!writing && frozen.isEmpty() && !filling.isEmpty()) {
             SendBuffer b = frozen;
             frozen = filling;
             filling = b;
         }
-        if (!writePending && !frozen.isEmpty()) {
-            long wsabuf = block + WRITE_WSABUF;
-            Mem.putInt(wsabuf + WSABUF_LEN, frozen.size());
-            Mem.putLong(wsabuf + WSABUF_BUF, frozen.headAddress());
-            long ov = block + WRITE_OV;
-            Mem.zero(ov, OVERLAPPED_SIZE);
-            writePending = true;
-            int rc = Ws2.WSASend(socket, wsabuf, 1, 0L, 0, ov, 0L);
-            driver.started(this, ov, rc, rc == 0 ? 0 : WinError.last());
+        if (!writing && !frozen.isEmpty()) {
+            long ov = ops.start(WRITE);
+            handle.write(this, ov, frozen.headAddress(), frozen.size(), block + AREA);
         }
     }
 
@@ -245,13 +247,12 @@ final class IocpStream implements StreamIo, Completion {
 
     @Override
     public boolean idle() {
-        return !writePending && !filePending && frozen.isEmpty() && filling.isEmpty();
+        return !ops.inFlight(WRITE) && !ops.inFlight(FILE) && frozen.isEmpty() && filling.isEmpty();
     }
 
-    /** Null for a JDK file channel (its handle is what TransmitFile reads). */
     @Override
     public String sendFileUnsupported(FileChannel file) {
-        return FileHandles.unsupported(file);
+        return handle.sendFileUnsupported(file);
     }
 
     /**
@@ -274,28 +275,25 @@ final class IocpStream implements StreamIo, Completion {
             fileError = 0;
             throw WinError.exception("TransmitFile", error);
         }
-        if (filePending) {
+        if (ops.inFlight(FILE)) {
             return 0;
         }
-        long handle = FileHandles.of(file);
-        if (handle == -1) {
+        long source = FileHandles.of(file);
+        if (source == -1) {
             throw new ClosedChannelException();
         }
         long copy = block + FILE_HANDLE;
-        if (Kernel32.DuplicateHandle(Kernel32.CURRENT_PROCESS, handle, Kernel32.CURRENT_PROCESS, copy, 0, 0,
+        if (Kernel32.DuplicateHandle(Kernel32.CURRENT_PROCESS, source, Kernel32.CURRENT_PROCESS, copy, 0, 0,
                 Kernel32.DUPLICATE_SAME_ACCESS) == 0) {
             throw WinError.exception("DuplicateHandle", WinError.last());
         }
         int n = (int) Math.min(count, Mswsock.TRANSMIT_MAX);
-        long ov = block + FILE_OV;
-        Mem.zero(ov, OVERLAPPED_SIZE);
+        long ov = ops.start(FILE);
         Mem.putInt(ov + OVERLAPPED_OFFSET, (int) position);
         Mem.putInt(ov + OVERLAPPED_OFFSET_HIGH, (int) (position >>> 32));
-        filePending = true;
         fileInFlight = file;
         filePosition = position;
-        int ok = Mswsock.TransmitFile(socket, Mem.getLong(copy), n, 0, ov, 0L, 0);
-        driver.started(this, ov, ok != 0 ? 0 : -1, ok != 0 ? 0 : WinError.last());
+        handle.transmit(this, ov, Mem.getLong(copy), n);
         return 0;
     }
 
@@ -307,15 +305,7 @@ final class IocpStream implements StreamIo, Completion {
 
     @Override
     public int sendNow(long address, int length) throws IOException {
-        int n = Ws2.send(socket, address, length, 0);
-        if (n >= 0) {
-            return n;
-        }
-        int error = WinError.last();
-        if (error == WSAEWOULDBLOCK) {
-            return 0;
-        }
-        throw WinError.exception("send", error);
+        return handle.sendNow(address, length);
     }
 
     @Override
@@ -345,40 +335,40 @@ final class IocpStream implements StreamIo, Completion {
 
     @Override
     public void kick(boolean tryNow) {
-        postSend();
+        postWrite();
     }
 
     @Override
     public void shutdownOutput() throws IOException {
-        if (Ws2.shutdown(socket, SD_SEND) != 0) {
-            throw WinError.exception("shutdown(SD_SEND)", WinError.last());
-        }
+        handle.shutdownOutput();
     }
 
     @Override
     public void readingChanged() {
-        if (filePending && fileAwaited && !core.wantsWritable()) {
+        if (ops.inFlight(FILE) && fileAwaited && !core.wantsWritable()) {
             // The transfer ended (cancelled) with a TransmitFile in flight. It runs to its end (a
             // cancelled TransmitFile may have sent bytes it does not report), and its completion
             // moves the file's position past what it sent.
             fileOrphaned = true;
         }
-        if (core.wantsRead()) {
+        if (watchReader) {
+            startRead();
+        } else if (core.wantsRead()) {
             if (held > 0) {
                 driver.loop.callSoon(this::deliverHeld);
             } else {
                 startRead();
             }
-        } else if (core.isClosing() && readPending && !readCancelled) {
+        } else if (core.isClosing() && ops.inFlight(READ) && !readCancelled) {
             // Stop reading now; the cancelled read completes with ERROR_OPERATION_ABORTED.
             readCancelled = true;
-            Kernel32.CancelIoEx(socket, block + READ_OV);
+            handle.cancel(ops.overlapped(READ));
         }
     }
 
     @Override
     public void release(boolean reset) {
-        closeSocket(reset);
+        closeHandle(reset);
         maybeFree();
     }
 
@@ -387,59 +377,37 @@ final class IocpStream implements StreamIo, Completion {
         driver.closed(core);
     }
 
-    private void closeSocket(boolean reset) {
-        if (socketClosed) {
-            return;
+    private void closeHandle(boolean reset) {
+        if (ops.close()) {
+            handle.close(reset, !ops.idle(), block + AREA);
         }
-        socketClosed = true;
-        if (reset) {
-            // SO_LINGER {l_onoff=1, l_linger=0}: closesocket sends RST and drops unsent data.
-            long linger = block + LINGER;
-            Mem.putShort(linger, (short) 1);
-            Mem.putShort(linger + 2, (short) 0);
-            Ws2.setsockopt(socket, SOL_SOCKET, SO_LINGER, linger, 4);
-        }
-        // Closing cancels whatever is in flight: each operation still completes, aborted.
-        Ws2.closesocket(socket);
     }
 
-    /** Loop closing: drop the socket without callbacks. */
+    /** Loop closing: drop the handle without callbacks. */
     @Override
     public void closeNow() {
         core.closeNow();
         driver.closed(core);
-        closeSocket(true);
+        closeHandle(true);
         maybeFree();
     }
 
     /** Frees native memory once closed and nothing is in flight; then forgets the key. */
     private void maybeFree() {
-        if (freed || !socketClosed || readPending || writePending || filePending) {
-            return;
+        if (ops.freeIfDone()) {
+            frozen.release();
+            filling.release();
+            driver.release(key);
         }
-        freed = true;
-        frozen.release();
-        filling.release();
-        Mem.free(block);
-        driver.release(key);
     }
 
     @Override
     public Object info(String name) {
-        switch (name) {
-            case Transport.PEER_NAME:
-                return remote;
-            case Transport.SOCK_NAME:
-                return local;
-            case Transport.SOCKET:
-                return socket;
-            default:
-                return null;
-        }
+        return handle.info(name);
     }
 
     @Override
     public String toString() {
-        return "IocpStream[" + local + " -> " + remote + (core.isLost() ? ", closed" : "") + "]";
+        return "IocpStream[" + handle + (core.isLost() ? ", closed" : "") + "]";
     }
 }

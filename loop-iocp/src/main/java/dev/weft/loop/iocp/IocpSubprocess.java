@@ -23,9 +23,10 @@ import static dev.weft.loop.iocp.ProcessCalls.*;
 /**
  * A child started with CreateProcessW on the iocp backend, as asyncio's proactor loop starts one;
  * its transport is a {@link SubprocessCore}. Its pipes are overlapped named pipes whose ReadFile
- * and WriteFile complete on the loop's port ({@link IocpPipe}, the shared stream-transport core);
- * its exit is watched by one daemon thread per child blocked in WaitForSingleObject on the process
- * handle, which hands the exit to the loop; its return code is GetExitCodeProcess's.
+ * and WriteFile complete on the loop's port (an {@link IocpStream} over an {@link IocpPipe}, the
+ * shared stream-transport core); its exit is watched by one daemon thread per child blocked in
+ * WaitForSingleObject on the process handle, which hands the exit to the loop; its return code is
+ * GetExitCodeProcess's.
  *
  * <h2>Signals and return code</h2>
  * Windows has no POSIX signals. {@code terminate()} and {@code kill()} (and {@code sendSignal} of
@@ -58,7 +59,7 @@ final class IocpSubprocess implements ChildProcess {
     private final IocpDriver driver;
     private final EventLoop loop;
     private final int pid;
-    private final IocpPipe[] pipes = new IocpPipe[3];
+    private final IocpStream[] pipes = new IocpStream[3];
     private SubprocessCore core;
     /** The signal this transport ended the child with (its TerminateProcess came first), else 0. */
     private int endedWith;
@@ -175,13 +176,13 @@ final class IocpSubprocess implements ChildProcess {
                 continue;
             }
             try {
-                t.pipes[i] = new IocpPipe(driver, parentEnd[i], names[i], i == 0, core.pipeProtocol(i));
+                t.pipes[i] = IocpPipe.open(driver, parentEnd[i], names[i], i == 0, core.pipeProtocol(i));
             } catch (NativeIOException e) {
                 // Registration failed (the handle is closed): undo the rest and end the child.
                 for (int j = i + 1; j < 3; j++) {
                     WinSpawn.closeQuietly(parentEnd[j]);
                 }
-                for (IocpPipe made : t.pipes) {
+                for (IocpStream made : t.pipes) {
                     if (made != null) {
                         made.closeNow();
                     }

@@ -2,6 +2,7 @@ package dev.weft.loop.iocp;
 
 import com.sun.jna.Function;
 import dev.weft.loop.NativeIOException;
+import dev.weft.loop.Transport;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -133,6 +134,23 @@ final class WinSock {
 
     static InetSocketAddress remoteAddress(long socket) throws NativeIOException {
         return name(socket, false);
+    }
+
+    /**
+     * A socket transport's extra info: {@code peername} ({@code remote}), {@code sockname}
+     * ({@code local}), {@code socket} (the SOCKET as a Long); null for any other name.
+     */
+    static Object info(String name, long socket, InetSocketAddress local, InetSocketAddress remote) {
+        switch (name) {
+            case Transport.PEER_NAME:
+                return remote;
+            case Transport.SOCK_NAME:
+                return local;
+            case Transport.SOCKET:
+                return socket;
+            default:
+                return null;
+        }
     }
 
     private static InetSocketAddress name(long socket, boolean local) throws NativeIOException {
