@@ -39,8 +39,9 @@ if [ -n "${WEFT_WINE_CACHE:-}" ] && [ ! -e "$ROOT/.cache/wine" ] && [ ! -L "$ROO
     echo "Wine set-up: $ROOT/.cache/wine is a link to $WEFT_WINE_CACHE (shared by the runs of every clone)"
   fi
 fi
-"$SCRIPT_DIR/setup.sh" --skip-status "$SKIPPED"
+setup_out="$("$SCRIPT_DIR/setup.sh" --skip-status "$SKIPPED")"
 status=$?
+printf '%s\n' "$setup_out"
 if [ $status -eq $SKIPPED ]; then
   exit 0
 elif [ $status -ne 0 ]; then
@@ -128,7 +129,10 @@ fi
 
 REPORTS="$ROOT/loop-iocp/target/wine-reports"
 rm -rf "$REPORTS"
-echo "running dev.weft.loop.iocp tests under $("$WINE" --version) on $("$WINE" "$WINE_JAVA" -version 2>&1 | head -n 1)"
+# setup.sh has just run the JRE's -version under Wine ("ready: <its first line> (Wine ...)").
+java_line="$(printf '%s\n' "$setup_out" | sed -n 's/^ready: \(.*\) (Wine .*/\1/p' | head -n 1)"
+[ -n "$java_line" ] || java_line="$("$WINE" "$WINE_JAVA" -version 2>&1 | head -n 1)"
+echo "running dev.weft.loop.iocp tests under $("$WINE" --version) on $java_line"
 # Run from drive C: of the prefix. From a Linux folder (drive Z:) a path like /proc/self/fd would
 # resolve to Z:\proc\self\fd, the Wine process's Linux descriptors, which the suite would take for
 # Windows handles; on C: it does not exist, as on Windows.
