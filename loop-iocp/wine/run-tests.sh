@@ -5,9 +5,15 @@
 #   loop-iocp/wine/run-tests.sh [console-launcher selectors instead of the whole package, e.g.
 #                                --select-class dev.weft.loop.iocp.LoopbackTcpTest]
 #
-# 1. loop-iocp/wine/setup.sh makes Wine and the JRE ready (or the run is skipped).
+# 1. loop-iocp/wine/setup.sh makes Wine and the JRE ready (or the run is skipped). It keeps them in
+#    <repository>/.cache/wine; with WEFT_WINE_CACHE=DIR (.ci/run sets ~/.cache/weft/wine) that
+#    folder, when absent, is made a link to DIR, so that a fresh clone uses the JRE and the Wine
+#    prefix an earlier run set up instead of fetching, unpacking and creating them again.
 # 2. Maven builds afresh (clean), on Linux, loop-api (and its test-jar, which holds the conformance suite) and
-#    loop-iocp (classes and test classes), and writes loop-iocp's test class path.
+#    loop-iocp (classes and test classes), and writes loop-iocp's test class path. With
+#    WEFT_REUSE_BUILD=1 (.ci/run sets it when `mvn -B verify` of this tree passed just before) it
+#    does not clean: the reactor's target/ outputs of that build are used as they are (no source that
+#    is not newer than its classes recompiled, no gcc run, no sources jar).
 # 3. The Windows JRE runs org.junit.platform.console.ConsoleLauncher (junit-platform-console-standalone
 #    1.11.4) with those jars, JNA and Agrona on its class path, selecting package dev.weft.loop.iocp.
 #    Why one JVM and no Surefire: the JRE has no java.management, which Surefire's forked booter needs,
@@ -19,7 +25,7 @@
 # be set up here it prints one line "skipped: <reason>" and exits 0.
 #
 # Environment: WEFT_WINE_TIMEOUT, WEFT_WINE_DETAILS (launcher --details: tree, summary, flat...),
-# WEFT_MVN (default mvn).
+# WEFT_MVN (default mvn), WEFT_WINE_CACHE, WEFT_REUSE_BUILD.
 set -u
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,8 +34,14 @@ SKIPPED=3
 CONSOLE_VERSION=1.11.4
 DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
 
-"$SCRIPT_DIR/setup.sh" --skip-status "$SKIPPED"
+if [ -n "${WEFT_WINE_CACHE:-}" ] && [ ! -e "$ROOT/.cache/wine" ] && [ ! -L "$ROOT/.cache/wine" ]; then
+  if mkdir -p "$WEFT_WINE_CACHE" "$ROOT/.cache" && ln -s "$WEFT_WINE_CACHE" "$ROOT/.cache/wine"; then
+    echo "Wine set-up: $ROOT/.cache/wine is a link to $WEFT_WINE_CACHE (shared by the runs of every clone)"
+  fi
+fi
+setup_out="$("$SCRIPT_DIR/setup.sh" --skip-status "$SKIPPED")"
 status=$?
+printf '%s\n' "$setup_out"
 if [ $status -eq $SKIPPED ]; then
   exit 0
 elif [ $status -ne 0 ]; then
@@ -45,16 +57,28 @@ OUT="$ROOT/loop-iocp/target/wine"
 mkdir -p "$OUT"
 BUILD_LOG="$OUT/build.log"
 
+if [ "${WEFT_REUSE_BUILD:-0}" = 1 ]; then
+  # The default (incremental) compile recompiles a whole module when a jar it depends on was
+  # rewritten in this build, which packaging alone does; the sources are those just compiled.
+  GOALS=(-Dmaven.compiler.useIncrementalCompilation=false -Dmaven.antrun.skip=true -Dmaven.source.skip=true package)
+else
+  GOALS=(clean package)
+fi
 # Offline first (dependencies are usually in ~/.m2 already), then online once if something is missing.
+# One Maven run: the console launcher is copied once per module of the reactor, each time to one file.
+# The log is written outside target/, which clean removes, and moved to $BUILD_LOG after.
 build() {
+  local log status
+  log="$(mktemp)"
   "$MVN" "$@" -q -B -f "$ROOT/pom.xml" -pl loop-iocp -am -DskipTests \
-    clean package "$DEPENDENCY_PLUGIN:build-classpath" \
+    "${GOALS[@]}" "$DEPENDENCY_PLUGIN:build-classpath" "$DEPENDENCY_PLUGIN:copy" \
     -Dmdep.outputFile=target/wine/classpath.txt -DincludeScope=test \
     -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian \
-    >"$BUILD_LOG" 2>&1 \
-  && "$MVN" "$@" -q -B -f "$ROOT/pom.xml" -pl loop-iocp "$DEPENDENCY_PLUGIN:copy" \
     -Dartifact=org.junit.platform:junit-platform-console-standalone:$CONSOLE_VERSION \
-    -DoutputDirectory=target/wine >>"$BUILD_LOG" 2>&1
+    -DoutputDirectory="$OUT" >"$log" 2>&1
+  status=$?
+  mkdir -p "$OUT" && mv "$log" "$BUILD_LOG"
+  return $status
 }
 echo "building loop-api and loop-iocp with Maven (log: ${BUILD_LOG#"$ROOT"/})"
 if ! build -o; then
@@ -105,7 +129,10 @@ fi
 
 REPORTS="$ROOT/loop-iocp/target/wine-reports"
 rm -rf "$REPORTS"
-echo "running dev.weft.loop.iocp tests under $("$WINE" --version) on $("$WINE" "$WINE_JAVA" -version 2>&1 | head -n 1)"
+# setup.sh has just run the JRE's -version under Wine ("ready: <its first line> (Wine ...)").
+java_line="$(printf '%s\n' "$setup_out" | sed -n 's/^ready: \(.*\) (Wine .*/\1/p' | head -n 1)"
+[ -n "$java_line" ] || java_line="$("$WINE" "$WINE_JAVA" -version 2>&1 | head -n 1)"
+echo "running dev.weft.loop.iocp tests under $("$WINE" --version) on $java_line"
 # Run from drive C: of the prefix. From a Linux folder (drive Z:) a path like /proc/self/fd would
 # resolve to Z:\proc\self\fd, the Wine process's Linux descriptors, which the suite would take for
 # Windows handles; on C: it does not exist, as on Windows.

@@ -10,6 +10,12 @@
 # local repository, removed at the end. The shared ~/.m2/repository is never written: it serves
 # only as a read-only file:// mirror from which Maven copies the third-party artifacts it needs
 # (no network). --repo DIR uses a local repository where the reactor is already installed.
+# The install runs no test: `mvn -B verify` runs them all (.ci/run runs it first). With
+# WEFT_REUSE_BUILD=1 (.ci/run sets it when that `mvn -B verify` of this tree passed) the install
+# packages the reactor's target/ outputs as they are: no source that is not newer than its classes
+# is recompiled (the default would recompile every module, the dependency jars being new copies in
+# the throwaway repository) and gcc does not run again; the jars, sources and javadoc jars are
+# made and installed as always.
 #
 # What runs, on JDK 17 and on a JDK 21+ (WEFT_JDK17, WEFT_JDK21: default the build's java and
 # /usr/lib/jvm/temurin-25-jdk-amd64; a missing JDK is skipped with the reason):
@@ -85,7 +91,11 @@ mvn_user=(mvn -B -q -s "$work/settings.xml")
 if [ -z "$repo" ]; then
   repo="$work/repository"
   say "== installing the reactor into $repo (third-party artifacts copied from ~/.m2, which is not written)"
-  if ! (cd "$root" && nice "${mvn_user[@]}" -Dmaven.repo.local="$repo" install -DskipTests \
+  reuse=()
+  if [ "${WEFT_REUSE_BUILD:-0}" = 1 ]; then
+    reuse=(-Dmaven.compiler.useIncrementalCompilation=false -Dmaven.antrun.skip=true)
+  fi
+  if ! (cd "$root" && nice "${mvn_user[@]}" -Dmaven.repo.local="$repo" install -DskipTests ${reuse[@]+"${reuse[@]}"} \
         -pl loop-api/bom,loop-api,loop-nio,loop-epoll,loop-kqueue,loop-iocp -am); then
     bad "mvn install into $repo"
     exit 1
