@@ -16,11 +16,15 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * stagger, the failures, cancellation and the single winner). An attempt is a socket bound to the
  * options' local address or the wildcard of the target's family (ConnectEx wants a bound socket)
  * with one ConnectEx in flight; the winner gets SO_UPDATE_CONNECT_CONTEXT and becomes an
- * {@link IocpStream}. Each attempt owns its completion key and OVERLAPPED: closing its socket
- * cancels the ConnectEx, which still completes (aborted), and only then are they freed. One per
- * driver; loop thread only.
+ * {@link IocpStream}. Each attempt owns its completion key and an {@link IoBlock} (one OVERLAPPED,
+ * then the target's sockaddr): closing its socket cancels the ConnectEx, which still completes
+ * (aborted), and only then are they freed. One per driver; loop thread only.
  */
 final class IocpConnect implements ConnectIo<InetSocketAddress> {
+    /** The ConnectEx's slot in an attempt's block, and the target's sockaddr behind it. */
+    private static final int CONNECT = 0;
+    private static final int TARGET = IoBlock.after(1);
+
     private final IocpDriver driver;
 
     IocpConnect(IocpDriver driver) {
@@ -48,10 +52,8 @@ final class IocpConnect implements ConnectIo<InetSocketAddress> {
         private final InetSocketAddress target;
         private long socket = INVALID_SOCKET;
         private int key = -1;
-        /** The ConnectEx is in flight: the kernel owns the OVERLAPPED. */
-        private boolean pending;
-        /** OVERLAPPED, then the target's sockaddr. */
-        private long block;
+        /** Made by {@link #start}: the ConnectEx's slot, then the target's sockaddr. */
+        private IoBlock ops;
 
         Attempt(ConnectCore<?, InetSocketAddress> connect, InetSocketAddress target) {
             this.connect = connect;
@@ -85,19 +87,19 @@ final class IocpConnect implements ConnectIo<InetSocketAddress> {
             WinSock.bind(socket, local);
             Function connectEx = WinSock.connectEx(socket, family);
             key = driver.register(socket, this);
-            block = Mem.allocate(OVERLAPPED_SIZE + SOCKADDR_STORAGE_SIZE);
-            int length = WinSock.writeAddress(target, block + OVERLAPPED_SIZE);
-            Mem.zero(block, OVERLAPPED_SIZE);
-            pending = true;
-            int rc = WinSock.connectEx(connectEx, socket, block + OVERLAPPED_SIZE, length, block);
-            driver.started(this, block, rc == 0 ? 0 : -1, rc);
+            ops = new IoBlock(1, SOCKADDR_STORAGE_SIZE);
+            long sockaddr = ops.address + TARGET;
+            int length = WinSock.writeAddress(target, sockaddr);
+            long ov = ops.start(CONNECT);
+            int rc = WinSock.connectEx(connectEx, socket, sockaddr, length, ov);
+            driver.started(this, ov, rc == 0 ? 0 : -1, rc);
             return false;
         }
 
         @Override
         public void complete(long overlapped, int error, int bytes) {
-            pending = false;
-            if (socket == INVALID_SOCKET) {
+            ops.complete(overlapped);
+            if (ops.isClosed()) {
                 free(); // closed (lost, or cancelled): this was the last use of the memory
                 return;
             }
@@ -115,6 +117,9 @@ final class IocpConnect implements ConnectIo<InetSocketAddress> {
             StreamCore t = new IocpStream(driver, socket, key, protocol, null).transport();
             socket = INVALID_SOCKET;
             key = -1;
+            if (ops != null) {
+                ops.close();
+            }
             free();
             return t;
         }
@@ -126,6 +131,9 @@ final class IocpConnect implements ConnectIo<InetSocketAddress> {
                 WinSock.close(socket);
                 socket = INVALID_SOCKET;
             }
+            if (ops != null) {
+                ops.close();
+            }
             free();
         }
 
@@ -135,18 +143,17 @@ final class IocpConnect implements ConnectIo<InetSocketAddress> {
             close();
         }
 
-        /** Forgets the key and frees the OVERLAPPED, unless the kernel still owns them. */
+        /**
+         * Once closed and the kernel holds nothing: frees the block and forgets the key (unless a
+         * stream took it over).
+         */
         private void free() {
-            if (pending) {
+            if (ops != null && !ops.freeIfDone()) {
                 return;
             }
             if (key >= 0) {
                 driver.release(key);
                 key = -1;
-            }
-            if (block != 0) {
-                Mem.free(block);
-                block = 0;
             }
         }
     }

@@ -87,21 +87,24 @@ final class IocpServer extends ServerCore<IocpServer, Long> {
         return s;
     }
 
-    /** One listening socket and its AcceptEx slots. */
-    private final class Listener implements Completion {
-        // Per slot: OVERLAPPED, two address rooms; then a DWORD for AcceptEx's byte count.
-        private static final int SLOT = OVERLAPPED_SIZE + 2 * ADDRESS_ROOM;
+    // A listener's block: ACCEPTS OVERLAPPED slots, then two address rooms per slot, then a DWORD
+    // for AcceptEx's byte count.
+    private static final int ROOMS = IoBlock.after(ACCEPTS);
+    private static final int ROOMS_SIZE = 2 * ADDRESS_ROOM;
+    private static final int BYTE_COUNT = ROOMS + ACCEPTS * ROOMS_SIZE;
 
+    /**
+     * One listening socket and its AcceptEx slots, in one {@link IoBlock}: closing the socket cancels
+     * them, and the block and the key are freed once the last has completed.
+     */
+    private final class Listener implements Completion {
         final long socket;
         final short family;
         final int key;
         final InetSocketAddress address;
         final Function acceptEx;
-        final long block;
+        final IoBlock ops;
         final long[] accepting = new long[ACCEPTS];
-        final boolean[] pending = new boolean[ACCEPTS];
-        boolean closed;
-        boolean freed;
 
         Listener(InetSocketAddress bindTo) throws IOException {
             family = WinSock.family(bindTo);
@@ -122,13 +125,13 @@ final class IocpServer extends ServerCore<IocpServer, Long> {
             socket = s;
             key = k;
             address = WinSock.localAddress(s);
-            block = Mem.allocate((long) SLOT * ACCEPTS + 8);
+            ops = new IoBlock(ACCEPTS, BYTE_COUNT - ROOMS + 8);
             java.util.Arrays.fill(accepting, INVALID_SOCKET);
         }
 
         /** Posts an AcceptEx in slot {@code i} on a fresh socket. */
         void accept(int i) {
-            if (closed || !clients.isServing()) {
+            if (ops.isClosed() || !clients.isServing()) {
                 return;
             }
             long s;
@@ -140,20 +143,18 @@ final class IocpServer extends ServerCore<IocpServer, Long> {
                 return;
             }
             accepting[i] = s;
-            long ov = block + (long) i * SLOT;
-            Mem.zero(ov, OVERLAPPED_SIZE);
-            pending[i] = true;
-            int rc = WinSock.acceptEx(acceptEx, socket, s, ov + OVERLAPPED_SIZE, ADDRESS_ROOM,
-                    block + (long) SLOT * ACCEPTS, ov);
+            long ov = ops.start(i);
+            int rc = WinSock.acceptEx(acceptEx, socket, s, ops.address + ROOMS + (long) i * ROOMS_SIZE,
+                    ADDRESS_ROOM, ops.address + BYTE_COUNT, ov);
             driver.started(this, ov, rc == 0 ? 0 : -1, rc);
         }
 
         @Override
         public void complete(long overlapped, int error, int bytes) {
-            int i = (int) ((overlapped - block) / SLOT);
-            pending[i] = false;
+            int i = ops.complete(overlapped);
             long s = accepting[i];
             accepting[i] = INVALID_SOCKET;
+            boolean closed = ops.isClosed();
             if (error != 0 || closed) {
                 WinSock.close(s);
                 if (!closed && error != ERROR_OPERATION_ABORTED) {
@@ -182,8 +183,7 @@ final class IocpServer extends ServerCore<IocpServer, Long> {
         }
 
         void close() {
-            if (!closed) {
-                closed = true;
+            if (ops.close()) {
                 // Cancels the AcceptEx operations; each completes with ERROR_OPERATION_ABORTED.
                 WinSock.close(socket);
             }
@@ -191,17 +191,9 @@ final class IocpServer extends ServerCore<IocpServer, Long> {
         }
 
         private void maybeFree() {
-            if (freed || !closed) {
-                return;
+            if (ops.freeIfDone()) {
+                driver.release(key);
             }
-            for (boolean p : pending) {
-                if (p) {
-                    return;
-                }
-            }
-            freed = true;
-            Mem.free(block);
-            driver.release(key);
         }
     }
 
