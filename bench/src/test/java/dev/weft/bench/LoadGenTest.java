@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Map;
@@ -36,11 +37,27 @@ class LoadGenTest {
 
     /** Starts a test echo server (one thread per connection) doing {@code fault}; returns its port. Also used by {@link NativeLoadGenTest}. */
     int startServer(Fault fault, long after) throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        return startServer(fault, after, 0);
+    }
+
+    /**
+     * {@link #startServer(Fault, long)} with {@code SO_RCVBUF} (set before bind, so accepted
+     * sockets inherit it) and {@code SO_SNDBUF} of {@code socketBuffer} bytes per connection, 0 for
+     * the kernel's: a size set by hand turns off the kernel's autotuning.
+     */
+    int startServer(Fault fault, long after, int socketBuffer) throws IOException {
+        server = new ServerSocket();
+        if (socketBuffer > 0) {
+            server.setReceiveBufferSize(socketBuffer);
+        }
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         Thread t = new Thread(() -> {
             while (!server.isClosed()) {
                 try {
                     Socket s = server.accept();
+                    if (socketBuffer > 0) {
+                        s.setSendBufferSize(socketBuffer);
+                    }
                     Thread c = new Thread(() -> echo(s, fault, after), "test-echo-conn");
                     c.setDaemon(true);
                     c.start();
@@ -91,7 +108,12 @@ class LoadGenTest {
     }
 
     private static Map<String, Object> run(int port, int conns, int size, int depth, String mode, String check) throws Exception {
-        LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", port, conns, size, depth, 1, 0, -1, 2, mode, check, false);
+        return run(port, conns, size, depth, mode, check, 0);
+    }
+
+    private static Map<String, Object> run(int port, int conns, int size, int depth, String mode, String check, int socketBuffer)
+            throws Exception {
+        LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", port, conns, size, depth, 1, 0, -1, 2, mode, check, false, socketBuffer);
         Map<String, Object> out = new LoadGen(cfg).measure();
         assertEquals(mode, out.get("mode"));
         return out;
@@ -138,12 +160,24 @@ class LoadGenTest {
 
     @Test
     void shouldResumeWritesTheSocketBufferCouldNotTake() throws Exception {
-        int port = startServer(Fault.NONE, 0);
-        // 16 × 256 KiB in flight per connection: the kernel takes part and the rest waits for OP_WRITE.
-        Map<String, Object> out = run(port, 2, 256 * 1024, 16, "nio");
+        // 16 × 256 KiB (4 MiB) in flight per connection, through socket buffers fixed at 32 KiB at both
+        // ends (the kernel doubles the size and autotunes no more): the generator's and the server's
+        // buffers and the server's 64 KiB read hold a few hundred KiB, so writes fall short and the
+        // rest waits for OP_WRITE, however large the kernel would have grown its buffers.
+        int buffer = 32 * 1024;
+        int port = startServer(Fault.NONE, 0, buffer);
+        Map<String, Object> out = run(port, 2, 256 * 1024, 16, "nio", "all", buffer);
         assertFalse(out.containsKey("error"), String.valueOf(out.get("error")));
         assertTrue(((Number) out.get("short_writes")).longValue() > 0, "no write was short: " + out);
         assertTrue(messages(out) > 10, "only " + messages(out) + " messages");
+        assertEquals(1.0, ((Number) out.get("compared_fraction")).doubleValue(), "every echoed byte is checked: " + out);
+    }
+
+    @Test
+    void shouldRefuseANegativeSocketBufferNamingIt() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new LoadGen.Config("127.0.0.1", 1, 1, 64, 1, 1, 0, -1, 1, "nio", "all", false, -1));
+        assertEquals("socketBuffer must be 0 (the kernel's) or a size in bytes, got -1", e.getMessage());
     }
 
     @Test
