@@ -5,28 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.bench.EchoHarness.Fault;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The load generator against small echo servers in this JVM: a faithful one, one that corrupts a
- * byte, one that hangs up. Shows both modes move and check data, including messages larger than
- * the socket buffers (partial writes), and that a bad echo fails the run with the offset.
+ * The load generator against small echo servers in this JVM ({@link EchoHarness}): a faithful one,
+ * one that corrupts a byte, one that hangs up. Shows both modes move and check data, including
+ * messages larger than the socket buffers (partial writes), and that a bad echo fails the run with
+ * the offset.
  */
 class LoadGenTest {
-    /** What the test server does to the stream once it has echoed {@code after} bytes. */
-    enum Fault { NONE, FLIP_BYTE, CLOSE, DROP_BYTES, FLIP_ALL }
-
-    ServerSocket server;
+    private EchoHarness server;
 
     @AfterEach
     void stop() throws IOException {
@@ -35,70 +27,15 @@ class LoadGenTest {
         }
     }
 
-    /** Starts a test echo server (one thread per connection) doing {@code fault}; returns its port. Also used by {@link NativeLoadGenTest}. */
-    int startServer(Fault fault, long after) throws IOException {
+    /** Starts a test echo server doing {@code fault}; returns its port. */
+    private int startServer(Fault fault, long after) throws IOException {
         return startServer(fault, after, 0);
     }
 
-    /**
-     * {@link #startServer(Fault, long)} with {@code SO_RCVBUF} (set before bind, so accepted
-     * sockets inherit it) and {@code SO_SNDBUF} of {@code socketBuffer} bytes per connection, 0 for
-     * the kernel's: a size set by hand turns off the kernel's autotuning.
-     */
-    int startServer(Fault fault, long after, int socketBuffer) throws IOException {
-        server = new ServerSocket();
-        if (socketBuffer > 0) {
-            server.setReceiveBufferSize(socketBuffer);
-        }
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        Thread t = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    if (socketBuffer > 0) {
-                        s.setSendBufferSize(socketBuffer);
-                    }
-                    Thread c = new Thread(() -> echo(s, fault, after), "test-echo-conn");
-                    c.setDaemon(true);
-                    c.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "test-echo-accept");
-        t.setDaemon(true);
-        t.start();
-        return server.getLocalPort();
-    }
-
-    private static void echo(Socket s, Fault fault, long after) {
-        byte[] buf = new byte[64 * 1024];
-        long total = 0;
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                int drop = 0;
-                if (fault == Fault.FLIP_ALL && total + n > after) {
-                    for (int i = (int) Math.max(0, after - total); i < n; i++) {
-                        buf[i] ^= 0x5a;
-                    }
-                } else if (fault != Fault.NONE && total + n > after) {
-                    if (fault == Fault.CLOSE) {
-                        return;
-                    }
-                    if (fault == Fault.DROP_BYTES) {
-                        drop = Math.min(n, 100); // the last bytes of this read are never echoed
-                    } else {
-                        buf[(int) (after - total)] ^= 0x5a;
-                    }
-                    fault = Fault.NONE;
-                }
-                out.write(buf, 0, n - drop);
-                total += n;
-            }
-        } catch (IOException ignored) {
-            // the load generator closed its end
-        }
+    /** {@link #startServer(Fault, long)} with socket buffers of {@code socketBuffer} bytes (see {@link EchoHarness#plain(Fault, long, int)}). */
+    private int startServer(Fault fault, long after, int socketBuffer) throws IOException {
+        server = EchoHarness.plain(fault, after, socketBuffer);
+        return server.port();
     }
 
     private static final String[] MODES = {"blocking", "nio"};
