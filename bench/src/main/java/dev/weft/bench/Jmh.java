@@ -128,17 +128,83 @@ final class Jmh {
         return cmd;
     }
 
-    /** Full names of the packed benchmarks matching {@code regex} (null: the suite), as JMH's include does. */
-    static List<String> matching(String regex) {
-        List<String> out = new ArrayList<>();
+    /** The packed benchmarks matching {@code regex} (null: the suite), as JMH's include does: one entry per benchmark and mode. */
+    private static List<BenchmarkListEntry> find(String regex) {
         OutputFormat quiet = OutputFormatFactory.createFormatInstance(
                 new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8), VerboseMode.SILENT);
-        for (BenchmarkListEntry e : BenchmarkList.defaultList().find(quiet, List.of(regex == null ? SUITE : regex), List.of())) {
+        return new ArrayList<>(BenchmarkList.defaultList().find(quiet, List.of(regex == null ? SUITE : regex), List.of()));
+    }
+
+    /** Full names of the packed benchmarks matching {@code regex} (null: the suite), as JMH's include does. */
+    static List<String> matching(String regex) {
+        return names(find(regex));
+    }
+
+    private static List<String> names(List<BenchmarkListEntry> entries) {
+        List<String> out = new ArrayList<>();
+        for (BenchmarkListEntry e : entries) {
             if (!out.contains(e.getUsername())) {
                 out.add(e.getUsername());
             }
         }
         return out;
+    }
+
+    /** What {@link #runSuite} runs: the suite's benchmarks in one JMH run, TaskBench's in another. */
+    private record Selection(List<BenchmarkListEntry> suite, List<BenchmarkListEntry> tasks) {
+    }
+
+    private static Selection select(String regex, Settings s) {
+        // the quick suite keeps TaskBench to the round trip the target is about (≤ 3-minute report)
+        boolean quickSuite = regex == null && s.equals(Settings.of(true));
+        List<BenchmarkListEntry> suite = new ArrayList<>();
+        List<BenchmarkListEntry> tasks = new ArrayList<>();
+        for (BenchmarkListEntry e : find(regex)) {
+            if (!e.getUsername().matches(TASKS + ".*")) {
+                suite.add(e);
+            } else if (!quickSuite || e.getUsername().equals(QUICK_TASKS)) {
+                tasks.add(e);
+            }
+        }
+        return new Selection(suite, tasks);
+    }
+
+    /**
+     * How many benchmark runs {@link #runSuite} makes: one per benchmark, mode and parameter
+     * combination (JMH announces each with a {@code # Fork: 1 of N} line), in the suite's JMH run
+     * and in TaskBench's.
+     */
+    record Runs(int suite, int tasks) {
+    }
+
+    /**
+     * The {@link Runs} of {@link #runSuite}{@code (regex, s, ...)} on a machine with
+     * {@code backends} Weft backends ({@code WriteBench.backend} takes that many values) and, when
+     * {@code virtual}, a JDK 21+ for TaskBench's forks ({@code mode} takes both values, else
+     * {@code handoff} only). Reads the benchmark list packed in this jar; starts nothing.
+     */
+    static Runs runs(String regex, Settings s, int backends, boolean virtual) {
+        Selection sel = select(regex, s);
+        int suite = 0;
+        for (BenchmarkListEntry e : sel.suite()) {
+            suite += combinations(e, "backend", Math.max(1, backends));
+        }
+        int tasks = 0;
+        for (BenchmarkListEntry e : sel.tasks()) {
+            tasks += combinations(e, "mode", virtual ? 2 : 1);
+        }
+        return new Runs(suite, tasks);
+    }
+
+    /** The parameter combinations of {@code e} when parameter {@code name} takes {@code values} values. */
+    private static int combinations(BenchmarkListEntry e, String name, int values) {
+        int n = 1;
+        if (e.getParams().hasValue()) {
+            for (Map.Entry<String, String[]> p : e.getParams().get().entrySet()) {
+                n *= p.getKey().equals(name) ? values : p.getValue().length;
+            }
+        }
+        return n;
     }
 
     /**
@@ -148,25 +214,13 @@ final class Jmh {
      * results are appended to {@code json}.
      */
     static int runSuite(String regex, Settings s, Path json, Consumer<String> lines) throws IOException, InterruptedException {
-        List<String> all = matching(regex);
-        List<String> tasks = new ArrayList<>();
-        boolean others = false;
-        for (String n : all) {
-            if (n.matches(TASKS + ".*")) {
-                tasks.add(n);
-            } else {
-                others = true;
-            }
-        }
-        if (regex == null && s.equals(Settings.of(true))) {
-            // the quick suite keeps TaskBench to the round trip the target is about (≤ 3-minute report)
-            tasks.removeIf(n -> !n.equals(QUICK_TASKS));
-        }
+        Selection sel = select(regex, s);
+        List<String> tasks = names(sel.tasks());
         if (json != null) {
             Files.deleteIfExists(json); // the TaskBench results are appended to this run's only
         }
         int rc = 0;
-        if (others || tasks.isEmpty()) {
+        if (!sel.suite().isEmpty() || tasks.isEmpty()) {
             rc = run(command(regex, s, json), lines);
         }
         if (!tasks.isEmpty()) {

@@ -76,8 +76,23 @@ final class LoadGen {
     /** In {@code --check sample}, one read in this many (per connection) is compared. */
     static final int SAMPLE_EVERY = 8;
 
+    /**
+     * One run. {@code socketBuffer}: {@code SO_SNDBUF} and {@code SO_RCVBUF} of every connection in
+     * bytes, set before it connects; 0 leaves the kernel's autotuned buffers (what the command line
+     * runs with). A small one makes writes of large messages short by construction.
+     */
     record Config(String host, int port, int connections, int size, int pipeline, int durationSec,
-                  int warmupSec, long pid, int threads, String mode, String check, boolean markers) {
+                  int warmupSec, long pid, int threads, String mode, String check, boolean markers, int socketBuffer) {
+        Config {
+            if (socketBuffer < 0) {
+                throw new IllegalArgumentException("socketBuffer must be 0 (the kernel's) or a size in bytes, got " + socketBuffer);
+            }
+        }
+
+        Config(String host, int port, int connections, int size, int pipeline, int durationSec,
+               int warmupSec, long pid, int threads, String mode, String check, boolean markers) {
+            this(host, port, connections, size, pipeline, durationSec, warmupSec, pid, threads, mode, check, markers, 0);
+        }
     }
 
     private volatile int phase = WARMUP;
@@ -183,8 +198,7 @@ final class LoadGen {
         List<Worker> workers = new ArrayList<>();
         if (mode.equals("blocking")) {
             for (int c = 0; c < cfg.connections(); c++) {
-                SocketChannel ch = SocketChannel.open();
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                SocketChannel ch = open();
                 ch.socket().connect(addr, 5000);
                 workers.add(new BlockingWorker(ch, c));
             }
@@ -195,8 +209,7 @@ final class LoadGen {
                 groups.add(new ArrayList<>());
             }
             for (int c = 0; c < cfg.connections(); c++) {
-                SocketChannel ch = SocketChannel.open();
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                SocketChannel ch = open();
                 ch.connect(addr);
                 ch.configureBlocking(false);
                 groups.get(c % n).add(ch);
@@ -297,6 +310,17 @@ final class LoadGen {
             out.put("error", error.get());
         }
         return out;
+    }
+
+    /** A socket for one connection, not yet connected: no Nagle delay, and the buffers of {@link Config#socketBuffer}. */
+    private SocketChannel open() throws IOException {
+        SocketChannel ch = SocketChannel.open();
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        if (cfg.socketBuffer() > 0) {
+            ch.setOption(StandardSocketOptions.SO_SNDBUF, cfg.socketBuffer());
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, cfg.socketBuffer());
+        }
+        return ch;
     }
 
     /** With {@code --markers}, tells the report (reading stdout) when the measured window opens and closes. */

@@ -13,13 +13,16 @@ import java.util.List;
  * {@link LoadGen}), {@link #findTls} the TLS one ({@code tls_load.c}, OpenSSL: those of
  * {@link TlsLoadGen}). Each is found, in this order: the binary built by gcc at package time and
  * shipped in the jar ({@code /peers/bin/linux-<os.arch>/NAME}); else the source compiled by gcc at
- * run time; else unavailable, with the reason (the report then falls back to the Java generator).
+ * run time (with {@code load_common.c}, the code both share); else unavailable, with the reason
+ * (the report then falls back to the Java generator).
  * Extracted and compiled binaries live in the {@link Resources} cache. Thread-safe: each lookup
  * runs once.
  */
 final class NativeLoadGen {
     static final String TCP = "loadgen_epoll";
     static final String TLS = "tls_load";
+    /** The code both generators are compiled with ({@code load_common.c} and its header). */
+    static final String COMMON = "load_common";
 
     /** What {@link #find} found: a runnable binary and its version, or why there is none. */
     record Found(Path binary, String version, String unavailable) {
@@ -90,13 +93,14 @@ final class NativeLoadGen {
     }
 
     private static Path compile(Path gcc, String name, List<String> libs) throws IOException {
-        Path src = Resources.extract("c/" + name + ".c");
+        Path src = Resources.extractTogether(List.of("c/" + name + ".c", "c/" + COMMON + ".c", "c/" + COMMON + ".h"));
         Path bin = src.resolveSibling(name);
         if (Files.isExecutable(bin)) {
             return bin;
         }
         Path tmp = src.resolveSibling(name + "." + ProcessHandle.current().pid() + ".tmp");
-        List<String> cmd = new ArrayList<>(List.of(gcc.toString(), "-O2", "-Wall", "-o", tmp.toString(), src.toString()));
+        List<String> cmd = new ArrayList<>(List.of(gcc.toString(), "-O2", "-Wall", "-o", tmp.toString(), src.toString(),
+                src.resolveSibling(COMMON + ".c").toString()));
         cmd.addAll(libs);
         Proc.Result r = Proc.run(cmd, 120);
         if (r.exit() != 0) {

@@ -58,14 +58,20 @@ final class Report {
         return TimerCell.IMPLS.size() * (quick ? 3.5 : 8.0);
     }
 
-    /** Benchmark and parameter combinations in the JMH suite for {@code backends} Weft backends. */
+    /**
+     * Benchmark, mode and parameter combinations the JMH suite runs for {@code backends} Weft
+     * backends, TaskBench aside: one progress step each (counted from the packed benchmark list).
+     */
     static int jmhCombinations(int backends) {
-        return 17 + 2 * Math.max(1, backends);
+        return Jmh.runs(null, Jmh.Settings.of(false), backends, false).suite();
     }
 
-    /** TaskBench's benchmark and mode combinations (a run of its own, see {@link Jmh#runSuite}); quick: awaitResume only. */
+    /**
+     * TaskBench's benchmark and mode combinations (a run of its own, see {@link Jmh#runSuite}; quick:
+     * awaitResume only): both modes where a JDK 21+ runs its forks, else hand-off only.
+     */
     static int taskCombinations(boolean quick) {
-        return (quick ? 1 : 5) * 2;
+        return Jmh.runs(null, Jmh.Settings.of(quick), 1, Jmh.taskJvm().java() != null).tasks();
     }
 
     /** Seconds the JMH part takes: the suite, then TaskBench with its own settings. */

@@ -1,12 +1,15 @@
 package dev.weft.bench;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -52,7 +55,34 @@ final class Resources {
     /** Extracts {@code /peers/<resource>} and returns its path in the cache. */
     static Path extract(String resource) throws IOException {
         byte[] data = read(resource);
-        Path dir = cacheRoot().resolve(hash(data));
+        return write(cacheRoot().resolve(hash(data)), resource, data);
+    }
+
+    /**
+     * Extracts {@code /peers/<resource>} for each of {@code resources} into one cache folder, keyed
+     * by the hash of them all (sources that include each other must sit side by side); returns the
+     * path of the first.
+     */
+    static Path extractTogether(List<String> resources) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        List<byte[]> data = new ArrayList<>();
+        for (String r : resources) {
+            byte[] d = read(r);
+            data.add(d);
+            all.writeBytes(r.getBytes(StandardCharsets.UTF_8));
+            all.write(0);
+            all.writeBytes(d);
+        }
+        Path dir = cacheRoot().resolve(hash(all.toByteArray()));
+        Path first = null;
+        for (int i = 0; i < resources.size(); i++) {
+            Path p = write(dir, resources.get(i), data.get(i));
+            first = first == null ? p : first;
+        }
+        return first;
+    }
+
+    private static Path write(Path dir, String resource, byte[] data) throws IOException {
         Path target = dir.resolve(Path.of(resource).getFileName().toString());
         if (Files.isRegularFile(target) && Files.size(target) == data.length) {
             return target;

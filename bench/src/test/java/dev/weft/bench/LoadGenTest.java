@@ -5,27 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.bench.EchoHarness.Fault;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The load generator against small echo servers in this JVM: a faithful one, one that corrupts a
- * byte, one that hangs up. Shows both modes move and check data, including messages larger than
- * the socket buffers (partial writes), and that a bad echo fails the run with the offset.
+ * The load generator against small echo servers in this JVM ({@link EchoHarness}): a faithful one,
+ * one that corrupts a byte, one that hangs up. Shows both modes move and check data, including
+ * messages larger than the socket buffers (partial writes), and that a bad echo fails the run with
+ * the offset.
  */
 class LoadGenTest {
-    /** What the test server does to the stream once it has echoed {@code after} bytes. */
-    enum Fault { NONE, FLIP_BYTE, CLOSE, DROP_BYTES, FLIP_ALL }
-
-    ServerSocket server;
+    private EchoHarness server;
 
     @AfterEach
     void stop() throws IOException {
@@ -34,54 +27,15 @@ class LoadGenTest {
         }
     }
 
-    /** Starts a test echo server (one thread per connection) doing {@code fault}; returns its port. Also used by {@link NativeLoadGenTest}. */
-    int startServer(Fault fault, long after) throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    Thread c = new Thread(() -> echo(s, fault, after), "test-echo-conn");
-                    c.setDaemon(true);
-                    c.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "test-echo-accept");
-        t.setDaemon(true);
-        t.start();
-        return server.getLocalPort();
+    /** Starts a test echo server doing {@code fault}; returns its port. */
+    private int startServer(Fault fault, long after) throws IOException {
+        return startServer(fault, after, 0);
     }
 
-    private static void echo(Socket s, Fault fault, long after) {
-        byte[] buf = new byte[64 * 1024];
-        long total = 0;
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                int drop = 0;
-                if (fault == Fault.FLIP_ALL && total + n > after) {
-                    for (int i = (int) Math.max(0, after - total); i < n; i++) {
-                        buf[i] ^= 0x5a;
-                    }
-                } else if (fault != Fault.NONE && total + n > after) {
-                    if (fault == Fault.CLOSE) {
-                        return;
-                    }
-                    if (fault == Fault.DROP_BYTES) {
-                        drop = Math.min(n, 100); // the last bytes of this read are never echoed
-                    } else {
-                        buf[(int) (after - total)] ^= 0x5a;
-                    }
-                    fault = Fault.NONE;
-                }
-                out.write(buf, 0, n - drop);
-                total += n;
-            }
-        } catch (IOException ignored) {
-            // the load generator closed its end
-        }
+    /** {@link #startServer(Fault, long)} with socket buffers of {@code socketBuffer} bytes (see {@link EchoHarness#plain(Fault, long, int)}). */
+    private int startServer(Fault fault, long after, int socketBuffer) throws IOException {
+        server = EchoHarness.plain(fault, after, socketBuffer);
+        return server.port();
     }
 
     private static final String[] MODES = {"blocking", "nio"};
@@ -91,7 +45,12 @@ class LoadGenTest {
     }
 
     private static Map<String, Object> run(int port, int conns, int size, int depth, String mode, String check) throws Exception {
-        LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", port, conns, size, depth, 1, 0, -1, 2, mode, check, false);
+        return run(port, conns, size, depth, mode, check, 0);
+    }
+
+    private static Map<String, Object> run(int port, int conns, int size, int depth, String mode, String check, int socketBuffer)
+            throws Exception {
+        LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", port, conns, size, depth, 1, 0, -1, 2, mode, check, false, socketBuffer);
         Map<String, Object> out = new LoadGen(cfg).measure();
         assertEquals(mode, out.get("mode"));
         return out;
@@ -138,12 +97,24 @@ class LoadGenTest {
 
     @Test
     void shouldResumeWritesTheSocketBufferCouldNotTake() throws Exception {
-        int port = startServer(Fault.NONE, 0);
-        // 16 × 256 KiB in flight per connection: the kernel takes part and the rest waits for OP_WRITE.
-        Map<String, Object> out = run(port, 2, 256 * 1024, 16, "nio");
+        // 16 × 256 KiB (4 MiB) in flight per connection, through socket buffers fixed at 32 KiB at both
+        // ends (the kernel doubles the size and autotunes no more): the generator's and the server's
+        // buffers and the server's 64 KiB read hold a few hundred KiB, so writes fall short and the
+        // rest waits for OP_WRITE, however large the kernel would have grown its buffers.
+        int buffer = 32 * 1024;
+        int port = startServer(Fault.NONE, 0, buffer);
+        Map<String, Object> out = run(port, 2, 256 * 1024, 16, "nio", "all", buffer);
         assertFalse(out.containsKey("error"), String.valueOf(out.get("error")));
         assertTrue(((Number) out.get("short_writes")).longValue() > 0, "no write was short: " + out);
         assertTrue(messages(out) > 10, "only " + messages(out) + " messages");
+        assertEquals(1.0, ((Number) out.get("compared_fraction")).doubleValue(), "every echoed byte is checked: " + out);
+    }
+
+    @Test
+    void shouldRefuseANegativeSocketBufferNamingIt() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new LoadGen.Config("127.0.0.1", 1, 1, 64, 1, 1, 0, -1, 1, "nio", "all", false, -1));
+        assertEquals("socketBuffer must be 0 (the kernel's) or a size in bytes, got -1", e.getMessage());
     }
 
     @Test

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.bench.EchoHarness.Fault;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -15,12 +15,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The native load generator (built by gcc at package time, else at run time) against the small
- * echo servers of {@link LoadGenTest}: it moves and checks data in each workload shape of the
+ * echo servers of {@link EchoHarness}: it moves and checks data in each workload shape of the
  * report, prints the Java generator's JSON fields, and fails a run on a corrupted byte, a hang-up
  * or a stalled connection. Skipped, with the reason, where the generator is unavailable.
  */
 class NativeLoadGenTest {
-    private final LoadGenTest servers = new LoadGenTest();
+    private EchoHarness server;
     private NativeLoadGen.Found gen;
 
     @BeforeEach
@@ -31,29 +31,23 @@ class NativeLoadGenTest {
 
     @AfterEach
     void stop() throws IOException {
-        servers.stop();
+        if (server != null) {
+            server.close();
+        }
     }
 
-    private Map<String, Object> run(int port, Workload w, int exitWanted, String... extra) {
-        List<String> cmd = new ArrayList<>(NativeLoadGen.command(gen.binary(), port, w, 0, 1, ProcessHandle.current().pid()));
-        cmd.addAll(List.of(extra));
-        Proc.Result r = Proc.run(cmd, 60);
-        String json = null;
-        for (String l : r.out().split("\n")) {
-            if (l.startsWith("{")) {
-                json = l;
-            }
-        }
-        assertEquals(exitWanted, r.exit(), r.out());
-        assertTrue(json != null, "no JSON line: " + r.out());
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) Json.parse(json);
-        return m;
+    private int startServer(Fault fault, long after) throws IOException {
+        server = EchoHarness.plain(fault, after);
+        return server.port();
+    }
+
+    private Map<String, Object> run(int port, Workload w, int exitWanted) {
+        return EchoHarness.runJson(NativeLoadGen.command(gen.binary(), port, w, 0, 1, ProcessHandle.current().pid()), 60, exitWanted);
     }
 
     @Test
     void shouldEchoAndCheckEveryWorkloadShapeOfTheReport() throws Exception {
-        int port = servers.startServer(LoadGenTest.Fault.NONE, 0);
+        int port = startServer(Fault.NONE, 0);
         for (Workload w : List.of(new Workload("a", "one connection", 1, 64, 1), new Workload("b", "pipelined", 3, 64, 8),
                 new Workload("c", "large", 2, 100 * 1024, 1), new Workload("d", "one connection, 1.6 MB in flight", 1, 100 * 1024, 16))) {
             Map<String, Object> out = run(port, w, 0);
@@ -73,23 +67,23 @@ class NativeLoadGenTest {
     void shouldFailTheRunOnACorruptedByteAndNameItsOffset() throws Exception {
         long at = 300_001;
         for (int conns : new int[] {1, 2}) {
-            int port = servers.startServer(LoadGenTest.Fault.FLIP_BYTE, at);
+            int port = startServer(Fault.FLIP_BYTE, at);
             Map<String, Object> out = run(port, new Workload("x", "x", conns, 1024, 2), 1);
             String err = String.valueOf(out.get("error"));
             assertTrue(err.startsWith("echoed bytes differ from those sent at stream offset "), conns + ": " + err);
             long reported = Long.parseLong(err.substring(err.lastIndexOf(' ') + 1));
             assertTrue(reported <= at && at - reported < LoadGen.MAX_SIZE, conns + ": " + err);
-            servers.server.close();
+            server.close();
         }
     }
 
     @Test
     void shouldFailTheRunWhenTheServerHangsUpOrALossStallsAConnection() throws Exception {
-        int port = servers.startServer(LoadGenTest.Fault.CLOSE, 500_000);
+        int port = startServer(Fault.CLOSE, 500_000);
         String err = String.valueOf(run(port, new Workload("x", "x", 2, 1024, 1), 1).get("error"));
         assertTrue(err.startsWith("server closed the connection after ") || err.startsWith("connection failed: "), err);
-        servers.server.close();
-        port = servers.startServer(LoadGenTest.Fault.DROP_BYTES, 0);
+        server.close();
+        port = startServer(Fault.DROP_BYTES, 0);
         err = String.valueOf(run(port, new Workload("x", "x", 1, 1024, 1), 1).get("error"));
         assertEquals("1 of 1 connections (the first: connection 0) completed no message in the 1 s measured window; "
                 + "a server that loses bytes stalls a connection", err);

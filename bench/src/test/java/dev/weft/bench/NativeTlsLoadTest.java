@@ -6,19 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.bench.EchoHarness.Fault;
 import dev.weft.bench.weft.TlsSetup;
 import dev.weft.loop.tls.PemFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.net.ssl.SSLServerSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,18 +22,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The native TLS load generator ({@code tls_load.c}, built by gcc at package time, else at run time)
- * against a JDK {@code SSLServerSocket} echo server in this JVM: it negotiates TLS 1.3 AES-128-GCM,
- * moves and checks data in each shape of the report's TLS part, makes full handshakes only, prints
- * the Java generator's JSON fields, and fails a run on a corrupted byte, a hang-up or an untrusted
- * certificate. Skipped, with the reason, where the generator is unavailable.
+ * against a JDK {@code SSLServerSocket} echo server in this JVM ({@link EchoHarness#tls}): it
+ * negotiates TLS 1.3 AES-128-GCM, moves and checks data in each shape of the report's TLS part,
+ * makes full handshakes only, prints the Java generator's JSON fields, and fails a run on a
+ * corrupted byte, a hang-up or an untrusted certificate. Skipped, with the reason, where the generator is unavailable.
  */
 class NativeTlsLoadTest {
-    /** What the test server does to the plaintext stream once it has echoed {@code after} bytes. */
-    enum Fault { NONE, FLIP_BYTE, CLOSE }
-
     private static Path[] pem;
     private NativeLoadGen.Found gen;
-    private SSLServerSocket server;
+    private EchoHarness server;
 
     @BeforeAll
     static void certificate() throws Exception {
@@ -58,63 +51,15 @@ class NativeTlsLoadTest {
     }
 
     private int startServer(Fault fault, long after) throws Exception {
-        server = (SSLServerSocket) PemFiles.serverContext(pem[0], pem[1]).getServerSocketFactory()
-                .createServerSocket(0, 200, InetAddress.getLoopbackAddress());
-        SSLServerSocket ss = server;
-        Thread t = new Thread(() -> {
-            while (!ss.isClosed()) {
-                try {
-                    Socket s = ss.accept();
-                    Thread c = new Thread(() -> echo(s, fault, after), "test-tls-echo-conn");
-                    c.setDaemon(true);
-                    c.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "test-tls-echo-accept");
-        t.setDaemon(true);
-        t.start();
-        return server.getLocalPort();
-    }
-
-    private static void echo(Socket s, Fault fault, long after) {
-        byte[] buf = new byte[64 * 1024];
-        long total = 0;
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                if (fault != Fault.NONE && total + n > after) {
-                    if (fault == Fault.CLOSE) {
-                        return;
-                    }
-                    buf[(int) (after - total)] ^= 0x5a;
-                    fault = Fault.NONE;
-                }
-                out.write(buf, 0, n);
-                total += n;
-            }
-        } catch (IOException ignored) {
-            // the load generator closed its end
-        }
+        server = EchoHarness.tls(PemFiles.serverContext(pem[0], pem[1]), fault, after);
+        return server.port();
     }
 
     private Map<String, Object> run(int port, int exitWanted, String... args) {
         List<String> cmd = new ArrayList<>(List.of(gen.binary().toString(), "--port", String.valueOf(port),
                 "--ca", pem[0].toString(), "--warmup", "0", "--duration", "1", "--pid", String.valueOf(ProcessHandle.current().pid())));
         cmd.addAll(List.of(args));
-        Proc.Result r = Proc.run(cmd, 120);
-        String json = null;
-        for (String l : r.out().split("\n")) {
-            if (l.startsWith("{")) {
-                json = l;
-            }
-        }
-        assertEquals(exitWanted, r.exit(), r.out());
-        assertTrue(json != null, "no JSON line: " + r.out());
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) Json.parse(json);
-        return m;
+        return EchoHarness.runJson(cmd, 120, exitWanted);
     }
 
     @Test

@@ -217,4 +217,66 @@ class ReportTest {
         assertTrue(md.contains("two modes: 1× ~0k"), "weft-nio's 100 | 200 300 reps: " + md);
         assertTrue(md.contains("skipped: no node on PATH"), md);
     }
+
+    /**
+     * Benchmark runs of the packed JMH classes, counted from their annotations: for each
+     * {@code @Benchmark} method, its modes times the values of each {@code @Param} of its class,
+     * {@code backend} taking {@code backends} values and {@code mode} {@code modes} (what the
+     * report's {@code -p backend=...} and {@code -p mode=...} give them).
+     */
+    private static int annotatedRuns(boolean taskBench, int backends, int modes) throws Exception {
+        java.net.URL dir = ReportTest.class.getClassLoader().getResource("dev/weft/bench/jmh");
+        assertTrue(dir != null && dir.getProtocol().equals("file"), "the benchmark classes are in a folder: " + dir);
+        int runs = 0;
+        String[] files = new java.io.File(dir.toURI()).list();
+        assertTrue(files != null && files.length > 0, "no benchmark classes in " + dir);
+        for (String f : files) {
+            if (!f.endsWith(".class") || f.contains("$") || f.endsWith("TaskBench.class") != taskBench) {
+                continue;
+            }
+            Class<?> c = Class.forName("dev.weft.bench.jmh." + f.substring(0, f.length() - 6), false, ReportTest.class.getClassLoader());
+            int params = 1;
+            for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+                for (java.lang.reflect.Field fl : k.getDeclaredFields()) {
+                    org.openjdk.jmh.annotations.Param p = fl.getAnnotation(org.openjdk.jmh.annotations.Param.class);
+                    if (p != null) {
+                        params *= fl.getName().equals("backend") ? backends : fl.getName().equals("mode") ? modes : p.value().length;
+                    }
+                }
+            }
+            for (java.lang.reflect.Method m : c.getMethods()) {
+                if (m.isAnnotationPresent(org.openjdk.jmh.annotations.Benchmark.class)) {
+                    org.openjdk.jmh.annotations.BenchmarkMode mode = m.getAnnotation(org.openjdk.jmh.annotations.BenchmarkMode.class);
+                    mode = mode != null ? mode : c.getAnnotation(org.openjdk.jmh.annotations.BenchmarkMode.class);
+                    runs += (mode == null ? 1 : mode.value().length) * params;
+                }
+            }
+        }
+        return runs;
+    }
+
+    @Test
+    void shouldPlanOneProgressStepForEachBenchmarkAndParameterCombinationTheJmhSuiteRuns() throws Exception {
+        for (int backends : new int[] {1, 2, 3}) {
+            assertEquals(annotatedRuns(false, backends, 1), Report.jmhCombinations(backends), backends + " backend(s)");
+        }
+    }
+
+    @Test
+    void shouldPlanTaskBenchInHandoffModeOnlyWhereNoJdk21RunsItsForks() throws Exception {
+        String key = "weft.jdk21.home";
+        String before = System.getProperty(key);
+        System.setProperty(key, "/nonexistent-jdk-home");
+        try {
+            assertNull(Jmh.taskJvm().java(), Jmh.taskJvm().describe());
+            assertEquals(annotatedRuns(true, 1, 1), Report.taskCombinations(false), "each TaskBench benchmark in handoff mode");
+            assertEquals(1, Report.taskCombinations(true), "quick: awaitResume only");
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
 }
