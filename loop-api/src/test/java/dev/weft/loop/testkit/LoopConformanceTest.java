@@ -346,8 +346,11 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
             return s;
         });
         try (client) {
-            runFor(100);
+            // The client is done once its bytes are in the kernel; the loop may not have accepted yet.
+            runLoopUntil("the server accepted the connection", () -> !side.isEmpty());
             TestProtocols.Collector c = side.get(0);
+            await(c.made);
+            runFor(100);
             assertEquals(0, c.dataCalls, "no data while reading is paused");
             c.transport.resumeReading();
             assertTrue(c.transport.isReading());
@@ -451,6 +454,8 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
             }
             return null;
         });
+        // The client is done before the server needs to have accepted its connection.
+        runLoopUntil("the server accepted the connection", () -> !side.isEmpty());
         assertNull(await(side.get(0).lost));
         assertEquals("x", side.get(0).bytes.toString(StandardCharsets.US_ASCII));
         assertTrue(side.get(0).eof.isDone());
@@ -581,7 +586,9 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
                 "127.0.0.1", port(server), null)).protocol();
         TestProtocols.Collector b = await(loop.createConnection(() -> new TestProtocols.Collector(loop),
                 "127.0.0.1", port(server), null)).protocol();
-        runFor(20);
+        // Each client is connected once the loop sees its handshake done; the server accepts
+        // when the loop sees the listener ready, which can be a later iteration.
+        runLoopUntil("the server accepted both connections", () -> server.connectionCount() == 2);
         assertEquals(2, server.connectionCount());
         server.close();
         LoopFuture<Void> closed = server.waitClosed();

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -135,6 +136,19 @@ public abstract class LoopTestSupport {
     /** Runs the loop until {@code f} completes (with a bound so a broken backend fails, not hangs). */
     protected <T> T await(LoopFuture<T> f) {
         return loop.runUntilComplete(f);
+    }
+
+    /**
+     * Runs the loop until {@code done} holds, failing with {@code what} when it does not within
+     * 10 s of loop time. For what a later loop iteration brings about: a server accepts the
+     * connection of a blocking client when the loop sees its listener ready, which can be after
+     * that client has finished and {@link #whileLoopRuns} has returned.
+     */
+    protected void runLoopUntil(String what, BooleanSupplier done) {
+        for (int i = 0; i < 1000 && !done.getAsBoolean(); i++) {
+            runFor(10);
+        }
+        assertTrue(done.getAsBoolean(), what + ": not reached in 10 s of loop time");
     }
 
     /** Runs the loop for {@code millis} of loop time. */
