@@ -423,7 +423,9 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
             Socket s = new Socket("127.0.0.1", port(server));
             s.setSoLinger(true, 0);
             s.getOutputStream().write(1);
-            Thread.sleep(50);
+            // Reset only once the server answers: it has accepted the connection and is writing.
+            s.setSoTimeout(20_000);
+            assertTrue(s.getInputStream().read() >= 0, "the server writes before the reset");
             s.close();
             return null;
         });
