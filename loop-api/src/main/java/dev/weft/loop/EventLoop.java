@@ -133,7 +133,11 @@ public final class EventLoop implements Executor, AutoCloseable {
      */
     private final long handoffSpinNanos = Math.max(0, Long.getLong("weft.loop.handoffSpinNanos",
             DEFAULT_HANDOFF_SPIN_NANOS));
-    /** Items this loop took from its inbox since it last slept (or started). Loop thread only. */
+    /**
+     * Items this loop took from its inbox since it last slept (or started). Loop thread only; read
+     * and written only when {@link #watchesHandoffs()}: it shares a cache line with fields other
+     * threads read on every {@link #execute}, and a write per iteration would make each of them miss.
+     */
     private long handedOff;
 
     /**
@@ -475,19 +479,18 @@ public final class EventLoop implements Executor, AutoCloseable {
             long next = timers.earliestDeadline();
             timeout = next == Long.MAX_VALUE ? -1 : pollTimeout(next, clock.getAsLong());
         }
-        // handedOff is written only when the watch is on: it shares a cache line with fields other
-        // threads read on every execute(), and a write per iteration would make each of them miss.
-        if (handoffSpinNanos > 0) {
+        if (watchesHandoffs()) {
             handedOff += work;
-            if (timeout != 0 && handedOff != 0 && watchInbox(timeout)) {
-                timeout = 0;
+            if (timeout != 0) {
+                if (handedOff != 0 && watchInbox(timeout)) {
+                    timeout = 0;
+                } else {
+                    handedOff = 0; // the poll below may sleep: count again from there
+                }
             }
         }
         boolean armed = timeout != 0;
         if (armed) {
-            if (handoffSpinNanos > 0) {
-                handedOff = 0;
-            }
             // Arm before the last check of the inbox and of a stop: a producer (or stop()) after
             // this sees the flag and wakes the poll; one before is seen by the check.
             wakeupArmed.arm();
@@ -544,7 +547,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             }
         }
         work += chased;
-        if (handoffSpinNanos > 0) {
+        if (watchesHandoffs()) {
             handedOff += chased;
         }
         metrics.iterationEnded(io, ran, timers.size(), driver.liveHandles() + liveChildren.size());
@@ -569,6 +572,15 @@ public final class EventLoop implements Executor, AutoCloseable {
             Thread.onSpinWait();
         } while (System.nanoTime() - start < limit);
         return -1;
+    }
+
+    /**
+     * Whether this loop watches its inbox before sleeping after a hand-off ({@link #handoffSpinNanos}
+     * above 0); only then is {@link #handedOff} counted. One read of a final field and no state of
+     * its own, so asking costs an iteration that read and nothing more.
+     */
+    private boolean watchesHandoffs() {
+        return handoffSpinNanos > 0;
     }
 
     /**

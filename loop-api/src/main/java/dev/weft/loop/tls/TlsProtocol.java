@@ -8,6 +8,7 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.TimerHandle;
 import dev.weft.loop.Transport;
+import dev.weft.loop.core.StreamProtocols;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -140,11 +141,11 @@ public final class TlsProtocol implements Protocol {
     /**
      * True while the engine is known to be in the steady wrapped state: the last wrap or unwrap
      * returned OK or a buffer status with NOT_HANDSHAKING, and nothing that changes the engine's
-     * state ran since. While it holds (and the state is {@link State#WRAPPED}) the engine loop does
-     * not ask the engine for its handshake status or whether either side is done: each of those
-     * calls takes the engine's lock, and an echo asked a dozen of them per message. Cleared by
-     * every call that can change the answer (beginHandshake, closeInbound, closeOutbound,
-     * delegated tasks, an error, a CLOSED result, FINISHED).
+     * state ran since. While it holds and the state is {@link State#WRAPPED} ({@link #steady()}),
+     * the engine loop does not ask the engine for its handshake status or whether either side is
+     * done: each of those calls takes the engine's lock, and an echo asked a dozen of them per
+     * message. Cleared by every call that can change the answer (beginHandshake, closeInbound,
+     * closeOutbound, delegated tasks, an error, a CLOSED result, FINISHED).
      */
     private boolean quiet;
     /** The session's buffer sizes, read again whenever the engine reports a buffer too small. */
@@ -182,14 +183,12 @@ public final class TlsProtocol implements Protocol {
         this.callConnectionMade = callConnectionMade;
         bindApp(app);
         this.engine = newEngine(options, serverSide, this.serverHostname, peerPort);
-        int packet = engine.getSession().getPacketBufferSize();
-        int plain = engine.getSession().getApplicationBufferSize();
-        this.packetSize = packet;
-        this.appSize = plain;
-        this.netIn = ByteBuffer.allocate(packet);
-        this.netOut = ByteBuffer.allocate(packet * 2);
-        this.appIn = ByteBuffer.allocate(plain * 2);
-        this.backlog = ByteBuffer.allocate(plain);
+        this.packetSize = engine.getSession().getPacketBufferSize();
+        this.appSize = engine.getSession().getApplicationBufferSize();
+        this.netIn = ByteBuffer.allocate(packetSize);
+        this.netOut = ByteBuffer.allocate(packetSize * 2);
+        this.appIn = ByteBuffer.allocate(appSize * 2);
+        this.backlog = ByteBuffer.allocate(appSize);
         this.handshake = loop.createFuture();
         this.appTransport = new TlsTransport(this);
         handshake.addDoneCallback(f -> {
@@ -257,12 +256,7 @@ public final class TlsProtocol implements Protocol {
     }
 
     private void bindApp(BaseProtocol p) {
-        Objects.requireNonNull(p, "protocol");
-        if (!(p instanceof Protocol) && !(p instanceof BufferedProtocol)) {
-            throw new IllegalArgumentException("a stream protocol must implement Protocol or BufferedProtocol: "
-                    + p.getClass().getName());
-        }
-        app = p;
+        app = StreamProtocols.requireStream(p);
         appStream = p instanceof Protocol sp ? sp : null;
         appBuffered = p instanceof BufferedProtocol bp ? bp : null;
     }
@@ -466,14 +460,24 @@ public final class TlsProtocol implements Protocol {
         }
     }
 
-    /** The engine's handshake status; without asking the engine while it is known to be steady. */
-    private HandshakeStatus handshakeStatus() {
-        return quiet && state == State.WRAPPED ? HandshakeStatus.NOT_HANDSHAKING : engine.getHandshakeStatus();
+    /**
+     * Whether the engine's answers are known without asking it: {@link #quiet} holds and the state
+     * is {@link State#WRAPPED}. While true, its handshake status is NOT_HANDSHAKING and it is done
+     * neither for reading nor for writing, so {@link #handshakeStatus()}, {@link #outboundDone()}
+     * and {@link #mayUnwrap()} give those answers without taking the engine's lock.
+     */
+    private boolean steady() {
+        return quiet && state == State.WRAPPED;
     }
 
-    /** Whether the engine is done for writing; false without asking while it is known to be steady. */
+    /** The engine's handshake status; without asking the engine while it is {@link #steady()}. */
+    private HandshakeStatus handshakeStatus() {
+        return steady() ? HandshakeStatus.NOT_HANDSHAKING : engine.getHandshakeStatus();
+    }
+
+    /** Whether the engine is done for writing; false without asking while it is {@link #steady()}. */
     private boolean outboundDone() {
-        return !(quiet && state == State.WRAPPED) && engine.isOutboundDone();
+        return !steady() && engine.isOutboundDone();
     }
 
     /** Notes what a wrap or unwrap result says about the engine's state (see {@link #quiet}). */
@@ -483,7 +487,7 @@ public final class TlsProtocol implements Protocol {
     }
 
     private boolean mayUnwrap() {
-        if (!(quiet && state == State.WRAPPED) && engine.isInboundDone()) {
+        if (!steady() && engine.isInboundDone()) {
             return false;
         }
         return state == State.DO_HANDSHAKE || !appReadingPaused;
