@@ -11,7 +11,8 @@ from /proc/PID/stat), and the user us per message of each thread group, read fro
   C2, C1 the JIT compiler threads
   GC     the garbage collector's and the VM thread (safepoints)
   other  every other live thread (by name with --verbose)
-  gone   threads that ended inside the window (the process's ticks minus the live threads' sum)
+  gone   the process's user ticks minus the live threads' sum: threads that ended inside the window,
+         and the kernel's process-wide scaling of the tick samples (proc(5): it differs per thread)
 
 Several configurations (NAME=COMMAND, COMMAND holding {port}) are started in turn, the order
 alternating between starts (A B, B A, ...), so that the machine's drift touches them alike. Before
@@ -48,18 +49,21 @@ def group_of(name):
 
 
 def task_times(pid):
-    """{tid: (name, utime, stime)} of the live threads, and the process's (utime, stime), in ticks."""
+    """{tid: (name, utime, stime, on-CPU ns)} of the live threads, and the process's (utime, stime); times in
+    ticks but the on-CPU time (user + sys, exact: /proc/PID/task/TID/schedstat, first field)."""
     threads = {}
     base = f"/proc/{pid}/task"
     for tid in os.listdir(base):
         try:
             with open(f"{base}/{tid}/stat") as f:
                 s = f.read()
+            with open(f"{base}/{tid}/schedstat") as f:
+                ns = int(f.read().split()[0])
         except OSError:
             continue  # ended meanwhile
         name = s[s.index("(") + 1:s.rindex(")")]
         fields = s[s.rindex(")") + 2:].split()
-        threads[tid] = (name, int(fields[11]), int(fields[12]))
+        threads[tid] = (name, int(fields[11]), int(fields[12]), ns)
     with open(f"/proc/{pid}/stat") as f:
         s = f.read()
     fields = s[s.rindex(")") + 2:].split()
@@ -67,21 +71,26 @@ def task_times(pid):
 
 
 def split(before, after, msgs):
-    """User us per message per group, and per thread name (threads alive at the end)."""
+    """User us per message per group, per thread name (threads alive at the end), and on-CPU us
+    (user + sys, exact) per message per group of the live threads."""
     (t0, p0), (t1, p1) = before, after
     groups = dict.fromkeys(GROUPS, 0.0)
+    cpu = dict.fromkeys(GROUPS[:-1], 0.0)
     names = {}
     live = 0
-    for tid, (name, u1, _) in t1.items():
-        u0 = t0[tid][1] if tid in t0 else 0
+    for tid, (name, u1, _, ns1) in t1.items():
+        u0, ns0 = (t0[tid][1], t0[tid][3]) if tid in t0 else (0, 0)
         d = u1 - u0
         live += d
         groups[group_of(name)] += d
+        cpu[group_of(name)] += (ns1 - ns0) / 1000
         names[name] = names.get(name, 0) + d
-    # Threads alive at the start and gone at the end took their ticks with them.
+    # Threads that ended took their ticks with them; the process figure is also scaled differently.
     groups["gone"] = (p1[0] - p0[0]) - live
     per = lambda ticks: round(ticks * TICK_US / msgs, 2) if msgs else None
-    return {g: per(v) for g, v in groups.items()}, {n: per(v) for n, v in sorted(names.items(), key=lambda kv: -kv[1]) if v}
+    return ({g: per(v) for g, v in groups.items()},
+            {n: per(v) for n, v in sorted(names.items(), key=lambda kv: -kv[1]) if v},
+            {g: round(v / msgs, 2) if msgs else None for g, v in cpu.items()})
 
 
 def loadgen(lg, port, pid, duration, warmup):
@@ -169,10 +178,10 @@ def one_start(name, cmd, k, args):
             if label is None:
                 continue
             s = d["server_cpu"]
-            groups, names = split(before, after, d["messages"])
+            groups, names, cpu = split(before, after, d["messages"])
             row = {"config": name, "start": k, "window": label, "msgs_per_s": round(d["msgs_per_s"]),
                    "user_us_per_msg": round(s["user_us_per_msg"], 2), "sys_us_per_msg": round(s["sys_us_per_msg"], 2),
-                   "groups": groups, "threads": names, "load1": load1, "others_runnable": quiet,
+                   "groups": groups, "threads": names, "on_cpu": cpu, "load1": load1, "others_runnable": quiet,
                    "listening_s": round(listening, 2)}
             if jit_log:
                 row["jit"] = jit_counts(jit_log, t0 - spawned, t1 - spawned)
@@ -188,6 +197,8 @@ def fmt(row, verbose):
     g = row["groups"]
     s = (f"  {row['window']:5} {row['msgs_per_s']:6}/s user {row['user_us_per_msg']:5} sys {row['sys_us_per_msg']:5} | "
          + " ".join(f"{n} {g[n]}" for n in GROUPS))
+    if row.get("on_cpu"):
+        s += " | on-CPU " + " ".join(f"{n} {v}" for n, v in row["on_cpu"].items() if n in ("loop", "C2", "C1"))
     if row.get("jit") is not None:
         s += " | compiled " + " ".join(f"{t} {c}" for t, c in sorted(row["jit"].items()))
     if verbose:
@@ -196,19 +207,31 @@ def fmt(row, verbose):
 
 
 def summary(rows, configs):
-    print("\n| config | window | user us/msg | " + " | ".join(GROUPS) + " | msgs/s |")
-    print("| --- | --- | --- | " + " | ".join("---" for _ in GROUPS) + " | --- |")
+    print("\n| config | window | user us/msg | x warm | " + " | ".join(GROUPS) + " | on-CPU loop, C2, C1 | msgs/s |")
+    print("| --- | --- | --- | --- | " + " | ".join("---" for _ in GROUPS) + " | --- | --- |")
     rng = lambda xs: f"{statistics.median(xs):.2f} ({min(xs):.2f}-{max(xs):.2f})" if len(xs) > 1 else f"{xs[0]:.2f}"
     for name in configs:
+        # Each start's own warm figure (the mean of its two warm windows) is what its windows are divided by.
+        warm = {}
+        for r in rows:
+            if r["config"] == name and r["window"] == "warm":
+                warm.setdefault(r["start"], []).append(r["user_us_per_msg"])
+        warm = {k: statistics.mean(v) or float("nan") for k, v in warm.items()}
         for w in ["0-2s", "2-4s", "4-6s", "warm"]:
             rs = [r for r in rows if r["config"] == name and r["window"] == w]
             if not rs:
                 continue
-            cells = [rng([r["user_us_per_msg"] for r in rs])]
+            cells = [rng([r["user_us_per_msg"] for r in rs]), rng([r["user_us_per_msg"] / warm[r["start"]] for r in rs])]
             cells += [f"{statistics.median(r['groups'][g] for r in rs):.2f}" for g in GROUPS]
+            if all(r.get("on_cpu") for r in rs):
+                cells.append(", ".join(f"{statistics.median(r['on_cpu'][g] for r in rs):.2f}" for g in ("loop", "C2", "C1")))
+            else:
+                cells.append("")
             cells.append(f"{statistics.median(r['msgs_per_s'] for r in rs):.0f}")
             print(f"| {name} | {w} | " + " | ".join(cells) + " |")
-    print("\n(groups: median user us/msg over the starts; warm: both warm windows of every start)")
+    print("\n(user us/msg and x warm: median (min-max) over the starts; x warm: the window's user us/msg over its"
+          " start's warm mean; groups: median user us/msg; on-CPU: user + sys us/msg from schedstat, exact;"
+          " warm: both warm windows of every start)")
 
 
 def main():
