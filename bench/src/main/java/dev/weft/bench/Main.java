@@ -22,7 +22,7 @@ public final class Main {
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
     static {
-        add("echo-server", "--backend B (--port P [--host H] [--tls [--cert F --key F]] [--udp] | --unix PATH) [--loops N]   Weft echo server (quiet; N loops: a loop group)",
+        add("echo-server", "--backend B (--port P [--host H] [--tls [--cert F --key F]] [--udp] | --unix PATH) [--loops N] [--train SEC]   Weft echo server (quiet; N loops: a loop group; SEC: drive itself, then end)",
                 WeftEchoServer::run);
         add("example-echo", "--port P [--backend B] [--host 127.0.0.1]   the seed's EchoServer example (talkative, 5 s idle timeout)",
                 ExampleEcho::run);

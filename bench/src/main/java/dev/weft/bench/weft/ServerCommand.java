@@ -27,6 +27,16 @@ final class ServerCommand {
     final TlsOptions tls;
     /** {@code --udp}: serve UDP instead of TCP (only where the subcommand's usage lists it). */
     final boolean udp;
+    /**
+     * {@code --train SECONDS} (only where the subcommand's usage lists it): drive the server with
+     * its own load for that long, then end; 0 when not given.
+     */
+    final int trainSeconds;
+    /**
+     * {@code --warm SECONDS} (only where the subcommand's usage lists it): drive the server with
+     * its own load for that long before saying it is listening; 0 when not given.
+     */
+    final int warmSeconds;
 
     /** Thrown after the reason was printed; {@link #code} is the exit status. */
     static final class Exit extends Exception {
@@ -40,7 +50,9 @@ final class ServerCommand {
     }
 
     private ServerCommand(String host, int port, String unixPath, EventLoop loop, TlsOptions tls, boolean udp,
-                          int loops, String backend) {
+                          int loops, String backend, int trainSeconds, int warmSeconds) {
+        this.trainSeconds = trainSeconds;
+        this.warmSeconds = warmSeconds;
         this.loops = loops;
         this.backend = backend;
         this.udp = udp;
@@ -73,6 +85,8 @@ final class ServerCommand {
         String cert = null;
         String key = null;
         int loops = 0;
+        int train = 0;
+        int warm = 0;
         for (int i = from; i < argv.length; i++) {
             String opt = argv[i];
             if (opt.equals("--tls")) {
@@ -85,7 +99,9 @@ final class ServerCommand {
             }
             boolean known = opt.equals("--backend") || opt.equals("--port") || opt.equals("--host")
                     || opt.equals("--cert") || opt.equals("--key") || (unix && opt.equals("--unix"))
-                    || (opt.equals("--loops") && usage.contains("--loops"));
+                    || (opt.equals("--loops") && usage.contains("--loops"))
+                    || (opt.equals("--train") && usage.contains("--train"))
+                    || (opt.equals("--warm") && usage.contains("--warm"));
             if (!known) {
                 return fail(name, "unknown argument '" + opt + "' (usage: " + usage + ")", 2);
             }
@@ -109,6 +125,22 @@ final class ServerCommand {
                     }
                     if (loops < 1 || loops > 1024) {
                         return fail(name, "--loops must be an integer in [1, 1024], got '" + v + "'", 2);
+                    }
+                }
+                case "--train", "--warm" -> {
+                    int secs;
+                    try {
+                        secs = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        secs = -1;
+                    }
+                    if (secs < 1 || secs > 3600) {
+                        return fail(name, opt + " must be a number of seconds in [1, 3600], got '" + v + "'", 2);
+                    }
+                    if (opt.equals("--train")) {
+                        train = secs;
+                    } else {
+                        warm = secs;
                     }
                 }
                 case "--unix" -> {
@@ -143,6 +175,13 @@ final class ServerCommand {
         if (loops > 0 && (tls || udp)) {
             return fail(name, "--loops serves TCP or --unix on a loop group; it does not combine with --tls or --udp", 2);
         }
+        if ((train > 0 || warm > 0) && (tls || udp || unixPath != null)) {
+            return fail(name, (train > 0 ? "--train" : "--warm")
+                    + " drives plain TCP (--port); it does not combine with --tls, --udp or --unix", 2);
+        }
+        if (warm > 0 && (train > 0 || loops > 0)) {
+            return fail(name, "--warm serves one loop after warming it; it does not combine with --train or --loops", 2);
+        }
         if (!tls && (cert != null || key != null)) {
             return fail(name, "--cert and --key need --tls", 2);
         }
@@ -160,10 +199,10 @@ final class ServerCommand {
             if (loops > 0) {
                 // The group makes its loops; check the backend now, as a single loop would.
                 EventLoopPolicy.backend(backend);
-                return new ServerCommand(host, port, unixPath, null, tlsOptions, udp, loops, backend);
+                return new ServerCommand(host, port, unixPath, null, tlsOptions, udp, loops, backend, train, warm);
             }
             return new ServerCommand(host, port, unixPath, EventLoopPolicy.newEventLoop(backend), tlsOptions, udp, 0,
-                    backend);
+                    backend, train, warm);
         } catch (IllegalArgumentException | IllegalStateException e) {
             return fail(name, e.getMessage(), 3);
         }

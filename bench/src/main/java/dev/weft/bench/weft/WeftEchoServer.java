@@ -16,6 +16,8 @@ import dev.weft.loop.Transport;
 import dev.weft.loop.UnixServerOptions;
 import dev.weft.loop.UnsupportedCapabilityException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionException;
 import java.util.Locale;
 import org.agrona.DirectBuffer;
@@ -37,10 +39,20 @@ import org.agrona.DirectBuffer;
  * <p>{@code --loops N} serves TCP (or {@code --unix}) on an {@link EventLoopGroup} of N loops, each on
  * its own thread: a balanced SO_REUSEPORT listener per loop where the OS has one, else one acceptor
  * handing connections to the loops in turn. Same line when ready.
+ *
+ * <p>{@code --train SECONDS} (TCP only): once listening, the server drives itself with a
+ * {@link TrainingLoad} from another thread for that long, then stops and ends the process (status
+ * 0, or 1 when an echo came back wrong). It is the training run of a start-up cache: run under
+ * {@code -XX:AOTCacheOutput=FILE} (JDK 25+) or {@code -XX:ArchiveClassesAtExit=FILE} (JDK 17+),
+ * the JVM writes at its exit what a later start with {@code -XX:AOTCache=FILE} or
+ * {@code -XX:SharedArchiveFile=FILE} then finds ready (see {@code bench/README.md}).
+ *
+ * <p>{@code --warm SECONDS} (TCP, one loop): the same load for that long before the server prints
+ * that it is listening, then it serves as without; the line comes that much later.
  */
 public final class WeftEchoServer {
     static final String USAGE = "--backend B (--port P [--host 127.0.0.1] [--tls [--cert FILE --key FILE]] [--udp] | --unix PATH)"
-            + " [--loops N]";
+            + " [--loops N] [--train SECONDS | --warm SECONDS]";
 
     private WeftEchoServer() {
     }
@@ -94,7 +106,7 @@ public final class WeftEchoServer {
     }
 
     /** {@code --loops N}: the echo on a group of N loops; returns when the group ends (never, unless killed). */
-    private static int runGroup(ServerCommand c) {
+    private static int runGroup(ServerCommand c) throws InterruptedException {
         EventLoopGroup group;
         try {
             group = EventLoopGroup.builder().backend(c.backend).loops(c.loops).name("echo").build();
@@ -124,8 +136,50 @@ public final class WeftEchoServer {
         System.err.println("weft-bench echo-server: " + EventLoopPolicy.backend(backend) + "; " + group.size()
                 + " loops, " + (server.listenerPerLoop() ? "a listener per loop (SO_REUSEPORT)" : "one acceptor handing off"));
         dev.weft.bench.ServerStats.start();
+        Training training = c.trainSeconds > 0
+                ? Training.start(server.addresses().get(0), c.trainSeconds, () -> group.shutdownGracefully(Duration.ofSeconds(5)))
+                : null;
         group.terminationFuture().toCompletableFuture().join();
-        return 0;
+        return training == null ? 0 : training.finish();
+    }
+
+    /** The server's own load ({@code --train}, {@code --warm}) on its own thread; {@code done} runs when it ends, however it ends. */
+    private static final class Training {
+        private final Thread thread;
+        private volatile long messages;
+        private volatile Throwable failure;
+        private final long startNanos = System.nanoTime();
+
+        private Training(InetSocketAddress server, int seconds, Runnable done) {
+            thread = new Thread(() -> {
+                try {
+                    messages = new TrainingLoad(server, TimeUnit.SECONDS.toNanos(seconds)).run();
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    done.run();
+                }
+            }, "training-load");
+            thread.setDaemon(true);
+        }
+
+        static Training start(InetSocketAddress server, int seconds, Runnable done) {
+            Training t = new Training(server, seconds, done);
+            t.thread.start();
+            return t;
+        }
+
+        /** Waits for the load to end; prints its outcome on stderr; returns the exit status. */
+        int finish() throws InterruptedException {
+            thread.join();
+            double secs = (System.nanoTime() - startNanos) / 1e9;
+            if (failure != null) {
+                System.err.println("weft-bench echo-server: own load failed: " + failure);
+                return 1;
+            }
+            System.err.printf(Locale.ROOT, "weft-bench echo-server: own load: %d messages in %.1f s%n", messages, secs);
+            return 0;
+        }
     }
 
     public static int run(String[] argv, int from) throws Exception {
@@ -182,8 +236,23 @@ public final class WeftEchoServer {
                     ? loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS)
                     : loop.createServer(Echo::new, c.host, c.port, ServerOptions.DEFAULTS, c.tls));
             InetSocketAddress a = server.addresses().get(0);
+            if (c.warmSeconds > 0) {
+                Training warming = Training.start(a, c.warmSeconds, loop::stop);
+                loop.runForever();
+                if (warming.finish() != 0) {
+                    return 1;
+                }
+            }
             System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort()
                     + " backend=" + loop.backendName());
+            if (c.trainSeconds > 0) {
+                System.out.flush();
+                Training training = Training.start(a, c.trainSeconds, loop::stop);
+                loop.runForever();
+                server.close();
+                loop.runUntilComplete(server.waitClosed());
+                return training.finish();
+            }
         }
         System.out.flush();
         System.err.println("weft-bench echo-server: " + EventLoopPolicy.backend(loop.backendName()));

@@ -88,4 +88,39 @@ class ServerCommandTest {
                 "--backend B --port P", null, new String[] {"--backend", "nio", "--port", "0", "--loops", "2"}, 0));
         assertEquals(2, e.code);
     }
+
+    @Test
+    void shouldTakeTrainSecondsOnTcp() throws Exception {
+        ServerCommand c = ServerCommand.parse("echo-server", WeftEchoServer.USAGE, null,
+                new String[] {"--backend", "nio", "--port", "0", "--train", "2"}, 0, true);
+        try {
+            assertEquals(2, c.trainSeconds);
+            assertEquals(0, c.warmSeconds);
+        } finally {
+            c.loop.close();
+        }
+    }
+
+    @Test
+    void shouldRefuseTrainOrWarmWithBadSecondsOrOffTcpOrWhereTheSubcommandHasNone() {
+        for (String[] argv : new String[][] {
+            {"--backend", "nio", "--port", "0", "--train", "0"},
+            {"--backend", "nio", "--port", "0", "--train", "soon"},
+            {"--backend", "nio", "--port", "0", "--train", "3601"},
+            {"--backend", "nio", "--port", "0", "--train", "2", "--udp"},
+            {"--backend", "nio", "--port", "0", "--train", "2", "--tls"},
+            {"--backend", "nio", "--unix", "/tmp/x.sock", "--train", "2"},
+            {"--backend", "nio", "--port", "0", "--warm", "0"},
+            {"--backend", "nio", "--port", "0", "--warm", "2", "--train", "2"},
+            {"--backend", "nio", "--port", "0", "--warm", "2", "--loops", "2"},
+            {"--backend", "nio", "--port", "0", "--warm", "2", "--tls"},
+        }) {
+            ServerCommand.Exit e = assertThrows(ServerCommand.Exit.class,
+                    () -> ServerCommand.parse("echo-server", WeftEchoServer.USAGE, null, argv, 0, true));
+            assertEquals(2, e.code, String.join(" ", argv));
+        }
+        ServerCommand.Exit e = assertThrows(ServerCommand.Exit.class, () -> ServerCommand.parse("http-server",
+                "--backend B --port P", null, new String[] {"--backend", "nio", "--port", "0", "--train", "2"}, 0));
+        assertEquals(2, e.code);
+    }
 }
