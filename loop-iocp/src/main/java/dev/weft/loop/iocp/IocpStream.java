@@ -408,6 +408,8 @@ final class IocpStream implements StreamIo, Completion {
 
     @Override
     public String toString() {
-        return "IocpStream[" + handle + (core.isLost() ? ", closed" : "") + "]";
+        return "IocpStream[" + handle + (core.isLost() ? ", closed" : "")
+                + (ops.inFlight(READ) ? ", read" : "") + (ops.inFlight(WRITE) ? ", write" : "")
+                + (ops.inFlight(FILE) ? ", TransmitFile" : "") + (ops.idle() ? "" : " in flight") + "]";
     }
 }
