@@ -38,6 +38,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -373,6 +375,11 @@ public abstract class SendfileConformanceTest extends LoopTestSupport {
         assertTrue(e.getCause().getMessage().startsWith("sendfile: "), e.getCause().getMessage());
         assertTrue(link.transport.isClosing(), "the transport is closed");
         long pos = f.position();
+        String message = e.getCause().getMessage();
+        Matcher reported = Pattern.compile(" after (\\d+) bytes").matcher(message);
+        assertTrue(reported.find(), "the error says how many bytes went: " + message);
+        assertEquals(Long.parseLong(reported.group(1)), pos, "the position is offset plus the bytes the error reports: "
+                + message);
         assertTrue(pos > 0 && pos < content.length, "the position is offset plus the bytes sent: " + pos);
         link.received.join();
         link.closeServer();

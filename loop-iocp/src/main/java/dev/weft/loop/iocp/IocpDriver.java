@@ -342,6 +342,11 @@ final class IocpDriver implements IoDriver {
         return owners.size();
     }
 
+    /** The registered owners, each as its toString says (for messages). */
+    String describeOwners() {
+        return owners.values().toString();
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -373,7 +378,7 @@ final class IocpDriver implements IoDriver {
             // Their memory stays allocated: the kernel may still write into it.
             loop.callExceptionHandler(new dev.weft.loop.ExceptionContext(owners.size()
                     + " socket(s) still had operations in flight after " + CLOSE_DRAIN_MILLIS
-                    + " ms; their memory is leaked, not freed", null, this));
+                    + " ms; their memory is leaked, not freed: " + describeOwners(), null, this));
             owners.clear();
         }
         port.close();

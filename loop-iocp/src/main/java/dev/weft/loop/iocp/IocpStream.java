@@ -39,7 +39,12 @@ import static dev.weft.loop.iocp.WinConstants.*;
  * bytes it sent. Writes queue meanwhile and go after it. A TransmitFile still in flight
  * when its transfer ends (cancelled) is not stopped: under Wine 8.0 one cancelled with CancelIoEx
  * went on to send its whole range yet completed reporting none of it. When it completes, the
- * file's position is set past the bytes it sent, and the queued writes follow.
+ * file's position is set past the bytes it sent, and the queued writes follow. A read posted before
+ * the transfer began that fails while a TransmitFile runs (the peer reset the connection: both fail)
+ * is held until the TransmitFile has completed, so its bytes are counted before the connection is
+ * reported lost, whichever of the two completions the port delivers first; the sendfile then fails
+ * with the bytes sent and the file's position past them, as on the readiness backends, where the
+ * failing send reports the reset after the sends before it reported their bytes.
  *
  * <p><b>Closing</b> the handle cancels what is in flight; the native block and the frozen buffer are
  * freed only when the last completion has come back. Loop thread only.
@@ -76,6 +81,8 @@ final class IocpStream implements StreamIo, Completion {
     private long fileResult = -1;
     private int fileError;
     private int held;
+    /** The error of a read that failed while a TransmitFile ran, not yet reported (0: none). */
+    private int heldReadError;
 
     /** Takes over {@code socket}, already registered with the driver under {@code key}. */
     IocpStream(IocpDriver driver, long socket, int key, BaseProtocol protocol, ServerClients server)
@@ -129,6 +136,9 @@ final class IocpStream implements StreamIo, Completion {
                 core.readerClosed();
             } else if (handle.isEnd(error)) {
                 core.eofReceived();
+            } else if (ops.inFlight(FILE)) {
+                // Reported once the TransmitFile's completion has counted its bytes.
+                heldReadError = error;
             } else {
                 core.lost(handle.readFailure(error));
             }
@@ -160,6 +170,15 @@ final class IocpStream implements StreamIo, Completion {
         long ov = ops.start(READ);
         readCancelled = false;
         handle.read(this, ov, block + READ_DATA, readSize, block + AREA);
+    }
+
+    /** The connection failed under a read while a TransmitFile ran: it is lost now. */
+    private void reportHeldReadError() {
+        int error = heldReadError;
+        heldReadError = 0;
+        if (error != 0 && !core.isLost()) {
+            core.lost(handle.readFailure(error));
+        }
     }
 
     private void deliverHeld() {
@@ -203,6 +222,10 @@ final class IocpStream implements StreamIo, Completion {
                 }
             }
             if (!core.isLost()) {
+                if (heldReadError != 0) {
+                    reportHeldReadError();
+                    return;
+                }
                 postWrite();
                 core.drained();
             }
@@ -278,6 +301,12 @@ final class IocpStream implements StreamIo, Completion {
         if (ops.inFlight(FILE)) {
             return 0;
         }
+        if (heldReadError != 0) {
+            // A read failed while the last TransmitFile ran, which completed without error.
+            int error = heldReadError;
+            heldReadError = 0;
+            throw handle.readFailure(error);
+        }
         long source = FileHandles.of(file);
         if (source == -1) {
             throw new ClosedChannelException();
@@ -351,6 +380,11 @@ final class IocpStream implements StreamIo, Completion {
             // moves the file's position past what it sent.
             fileOrphaned = true;
         }
+        if (heldReadError != 0 && !ops.inFlight(FILE) && !core.wantsWritable()) {
+            // The sendfile ended without asking for more: the held failure ends the connection.
+            driver.loop.callSoon(this::reportHeldReadError);
+            return;
+        }
         if (watchReader) {
             startRead();
         } else if (core.wantsRead()) {
@@ -408,6 +442,8 @@ final class IocpStream implements StreamIo, Completion {
 
     @Override
     public String toString() {
-        return "IocpStream[" + handle + (core.isLost() ? ", closed" : "") + "]";
+        return "IocpStream[" + handle + (core.isLost() ? ", closed" : "")
+                + (ops.inFlight(READ) ? ", read" : "") + (ops.inFlight(WRITE) ? ", write" : "")
+                + (ops.inFlight(FILE) ? ", TransmitFile" : "") + (ops.idle() ? "" : " in flight") + "]";
     }
 }

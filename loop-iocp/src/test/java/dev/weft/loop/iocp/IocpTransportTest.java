@@ -122,7 +122,8 @@ class IocpTransportTest {
             for (int i = 0; i < 1500 && d.registeredOwners() == owners; i++) {
                 runFor(loop, 10);
             }
-            assertEquals(owners - 1, d.registeredOwners(), "released once both completions came back");
+            assertEquals(owners - 1, d.registeredOwners(), "released once both completions came back; registered: "
+                    + d.describeOwners());
             assertTrue(Mem.liveAllocations() < blocks, "and its memory freed");
 
             for (Server s : servers) {
