@@ -1,5 +1,5 @@
 /*
- * load_common: the code the native TCP load generators share; see load_common.h.
+ * load_common: the code the native TCP load generators and pingpong share; see load_common.h.
  */
 #define _GNU_SOURCE
 #include "load_common.h"
@@ -228,8 +228,7 @@ static double percentile(double q) {
     return (double)hist_max;
 }
 
-/* utime and stime (clock ticks) of a process: fields 14 and 15 of /proc/PID/stat, after the last ')'. */
-static int proc_cpu(const char *path, long long *user, long long *sys) {
+int load_proc_cpu(const char *path, long long *user, long long *sys) {
     char buf[2048];
     FILE *f = fopen(path, "r");
     if (!f) return -1;
@@ -278,7 +277,7 @@ int load_window_init(struct load_window *w, int sleeps) {
     w->sleeps = sleeps;
     w->sw0 = w->sw1 = -1;
     snprintf(w->statpath, sizeof w->statpath, "/proc/%ld/stat", opt.pid);
-    if (opt.pid > 0 && proc_cpu(w->statpath, &w->su0, &w->ss0) < 0) {
+    if (opt.pid > 0 && load_proc_cpu(w->statpath, &w->su0, &w->ss0) < 0) {
         fprintf(stderr, "%s: --pid %ld: no such process (%s)\n", load_prog, opt.pid, w->statpath);
         return 2;
     }
@@ -305,7 +304,7 @@ void load_window_start(struct load_window *w) {
 int load_window_tick(struct load_window *w, uint64_t total_done) {
     uint64_t n = now_ns();
     if (phase == WARMUP && n >= w->measure_at) {
-        if (opt.pid > 0 && proc_cpu(w->statpath, &w->su0, &w->ss0) < 0) fail("server process %ld ended", opt.pid);
+        if (opt.pid > 0 && load_proc_cpu(w->statpath, &w->su0, &w->ss0) < 0) fail("server process %ld ended", opt.pid);
         if (opt.pid > 0 && w->sleeps) w->sw0 = proc_sleeps(opt.pid);
         getrusage(RUSAGE_SELF, &w->r0);
         for (int i = 0; i < w->conns; i++) w->done_at_start[i] = done_of(w, i);
@@ -318,7 +317,7 @@ int load_window_tick(struct load_window *w, uint64_t total_done) {
     if (phase == MEASURE && n >= w->end_at) {
         w->done1 = total_done;
         w->t1 = now_ns();
-        if (opt.pid > 0 && proc_cpu(w->statpath, &w->su1, &w->ss1) < 0) fail("server process %ld ended", opt.pid);
+        if (opt.pid > 0 && load_proc_cpu(w->statpath, &w->su1, &w->ss1) < 0) fail("server process %ld ended", opt.pid);
         if (opt.pid > 0 && w->sleeps) w->sw1 = proc_sleeps(opt.pid);
         getrusage(RUSAGE_SELF, &w->r1);
         w->stalled = 0;
@@ -342,7 +341,7 @@ void load_window_end(struct load_window *w, uint64_t total_done) {
     w->done1 = total_done;
     if (w->t0 == 0) w->t0 = w->t1;
     getrusage(RUSAGE_SELF, &w->r1);
-    if (opt.pid > 0) proc_cpu(w->statpath, &w->su1, &w->ss1);
+    if (opt.pid > 0) load_proc_cpu(w->statpath, &w->su1, &w->ss1);
 }
 
 static double micros(struct timeval a, struct timeval b) {

@@ -3,7 +3,8 @@
  * (loadgen_epoll.c, tls_load.c): the options both take, the pattern each connection's byte stream
  * is a window of, TCP connections under level-triggered epoll, the measured window (warm-up,
  * measurement, CPU of the server and of this process), the latency histogram and the JSON fields
- * both print. Each binary is one of those files compiled with load_common.c:
+ * both print. pingpong.c takes the clock, the connection and the /proc CPU reader from here too.
+ * Each binary is one of those files compiled with load_common.c:
  *   gcc -O2 -Wall -o loadgen_epoll loadgen_epoll.c load_common.c
  * One thread: nothing here is thread-safe. Failures go through fail(): the first one is kept and
  * ends the run (phase STOP); the JSON line reports it.
@@ -45,6 +46,7 @@ extern int phase;
 /* The first failure, or "" while the run is good. */
 extern char failure[768];
 
+/* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t now_ns(void);
 /* Keeps the first failure and ends the run (phase STOP); later ones are dropped. */
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -84,6 +86,12 @@ int load_epoll_wait(int ep, struct epoll_event *evs);
 
 /* Records one latency, ns, in the histogram (64 buckets per power of two: 1.6%). */
 void record(uint64_t v);
+
+/*
+ * utime and stime (clock ticks, sysconf(_SC_CLK_TCK)) of a process from its stat file (path:
+ * "/proc/PID/stat"): fields 14 and 15, counted after the last ')'. 0, or -1 when unreadable.
+ */
+int load_proc_cpu(const char *path, long long *user, long long *sys);
 
 /*
  * The measured window: warm-up, then the measured seconds, over which the messages completed, the

@@ -4,42 +4,17 @@
  *
  * Usage: pingpong PORT PID [SECONDS=3] [SIZE=64] [CELLS=1]
  * Every echoed byte is checked. Clock ticks are converted with sysconf(_SC_CLK_TCK).
+ * The clock, the connection and the /proc reader are load_common.c's:
+ *   gcc -O2 -Wall -o pingpong pingpong.c load_common.c
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include "load_common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-static int cpu(int pid, long long *user, long long *sys) {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return -1;
-    /* fields after ")": state(3) ... utime(14) stime(15) */
-    int field = 2;
-    for (p++; *p && field < 14; p++) {
-        if (*p == ' ') field++;
-    }
-    return sscanf(p, "%lld %lld", user, sys) == 2 ? 0 : -1;
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv) {
     if (argc < 3) {
@@ -51,18 +26,21 @@ int main(int argc, char **argv) {
     int size = argc > 4 ? atoi(argv[4]) : 64;
     int cells = argc > 5 ? atoi(argv[5]) : 1;
     long tck = sysconf(_SC_CLK_TCK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) { perror("connect"); return 1; }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    char statpath[64];
+    snprintf(statpath, sizeof statpath, "/proc/%d/stat", pid);
+    load_prog = "pingpong";
+    opt.host = "127.0.0.1";
+    opt.port = port;
+    struct sockaddr_in a;
+    if (load_address(&a) != 0) return 1;
+    int fd = load_connect(&a, 0, NULL);
+    if (fd < 0) { fprintf(stderr, "pingpong: %s\n", failure); return 1; }
     char *out = malloc(size), *in = malloc(size);
     unsigned long long seq = 0;
     for (int c = 0; c < cells; c++) {
         long long u0, s0, u1, s1;
-        if (cpu(pid, &u0, &s0) < 0) { fprintf(stderr, "no /proc/%d/stat\n", pid); return 1; }
-        double t0 = now(), t;
+        if (load_proc_cpu(statpath, &u0, &s0) < 0) { fprintf(stderr, "no %s\n", statpath); return 1; }
+        double t0 = now_ns() / 1e9, t;
         long msgs = 0;
         do {
             for (int k = 0; k < 64; k++, seq++) {
@@ -78,9 +56,9 @@ int main(int argc, char **argv) {
                 if (memcmp(in, out, size) != 0) { fprintf(stderr, "echo differs at %llu\n", seq); return 1; }
                 msgs++;
             }
-            t = now();
+            t = now_ns() / 1e9;
         } while (t - t0 < secs);
-        cpu(pid, &u1, &s1);
+        load_proc_cpu(statpath, &u1, &s1);
         double us = 1e6 / tck;
         printf("cell %d: %.0f msgs/s, server user %.3f us/msg, sys %.3f us/msg\n", c, msgs / (t - t0),
                (u1 - u0) * us / msgs, (s1 - s0) * us / msgs);
