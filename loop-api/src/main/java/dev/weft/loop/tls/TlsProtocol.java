@@ -8,6 +8,7 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.TimerHandle;
 import dev.weft.loop.Transport;
+import dev.weft.loop.core.StreamProtocols;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -255,12 +256,7 @@ public final class TlsProtocol implements Protocol {
     }
 
     private void bindApp(BaseProtocol p) {
-        Objects.requireNonNull(p, "protocol");
-        if (!(p instanceof Protocol) && !(p instanceof BufferedProtocol)) {
-            throw new IllegalArgumentException("a stream protocol must implement Protocol or BufferedProtocol: "
-                    + p.getClass().getName());
-        }
-        app = p;
+        app = StreamProtocols.requireStream(p);
         appStream = p instanceof Protocol sp ? sp : null;
         appBuffered = p instanceof BufferedProtocol bp ? bp : null;
     }

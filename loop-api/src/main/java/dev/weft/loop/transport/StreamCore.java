@@ -9,6 +9,7 @@ import dev.weft.loop.Protocol;
 import dev.weft.loop.Transport;
 import dev.weft.loop.core.LoopProbe;
 import dev.weft.loop.core.ResourceWatch;
+import dev.weft.loop.core.StreamProtocols;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -121,12 +122,7 @@ public final class StreamCore implements Transport {
     }
 
     private void bindProtocol(BaseProtocol p) {
-        Objects.requireNonNull(p, "protocol");
-        if (!(p instanceof Protocol) && !(p instanceof BufferedProtocol)) {
-            throw new IllegalArgumentException("a stream protocol must implement Protocol or BufferedProtocol: "
-                    + p.getClass().getName());
-        }
-        protocol = p;
+        protocol = StreamProtocols.requireStream(p);
         streamProtocol = p instanceof Protocol sp ? sp : null;
         bufferedProtocol = p instanceof BufferedProtocol bp ? bp : null;
     }
