@@ -387,10 +387,18 @@ public abstract class SendfileConformanceTest extends LoopTestSupport {
 
     @Test
     void shouldFailWhenTheTransportIsClosedDuringSendfile() throws IOException {
-        FileChannel f = file(random(16 * 1024 * 1024, 13));
-        Link link = connect(-1);
+        FileChannel f = file(random(32 * 1024 * 1024, 13));
+        // The peer reads only after the close: a peer draining on another core while sendfile
+        // starts can take the whole file before the close comes, and then nothing is in progress.
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Link link = connect(s -> {
+            closed.join();
+            return s.getInputStream().readAllBytes();
+        });
         LoopFuture<Long> done = loop.sendfile(link.transport, f, 0, 0, true);
+        assertFalse(done.isDone(), "the file is larger than what the socket buffers hold");
         link.transport.close();
+        closed.complete(null);
         CompletionException e = assertThrows(CompletionException.class, () -> await(done));
         assertInstanceOf(IOException.class, e.getCause());
         link.finish();
