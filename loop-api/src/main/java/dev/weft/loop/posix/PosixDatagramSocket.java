@@ -78,6 +78,11 @@ public final class PosixDatagramSocket implements DatagramSocket {
     static final int GSO_REFUSALS = 4;
     /** Payload bytes of one GSO message: the IPv4 UDP maximum (IPv6 allows 20 more). */
     static final int GSO_MAX_BYTES = 65_507;
+    /**
+     * Slots of the sender cache: two-way sets, so that any two senders taking turns stay cached
+     * together whatever their hashes (a direct-mapped cache let two whose hashes met in one slot
+     * evict each other on every datagram).
+     */
     private static final int SENDER_CACHE = 64;
     /** Bytes of a cached sender's sockaddr: the whole of sockaddr_in, sockaddr_in6 and sockaddr_un (110). */
     private static final int SENDER_KEY = 112;
@@ -122,6 +127,8 @@ public final class PosixDatagramSocket implements DatagramSocket {
     private final UnsafeBuffer senderKeys = new UnsafeBuffer(new byte[SENDER_CACHE * SENDER_KEY]);
     private final int[] senderLengths = new int[SENDER_CACHE];
     private final SocketAddress[] senders = new SocketAddress[SENDER_CACHE];
+    /** Per set of the sender cache, the way (0 or 1) that answered or was filled last. */
+    private final byte[] senderRecent = new byte[SENDER_CACHE / 2];
     /** UDP_GRO is on: received messages may be coalesced runs, split by their control data. */
     private boolean gro;
     /** Largest segment joined with UDP_SEGMENT; 0 when GSO is not used. */
@@ -197,35 +204,48 @@ public final class PosixDatagramSocket implements DatagramSocket {
             h = h * 31 + buf.getByte(offset + i);
         }
         // Murmur3's finalizer: senders that differ in the port alone (bits 16..31 of the first word)
-        // must not share their low bits, or two peers taking turns evict each other.
+        // spread over the sets instead of sharing their low bits.
         h ^= h >>> 16;
         h *= 0x85EBCA6B;
         h ^= h >>> 13;
         h *= 0xC2B2AE35;
         h ^= h >>> 16;
-        int slot = h & (SENDER_CACHE - 1);
-        SocketAddress cached = senders[slot];
-        if (cached != null && senderLengths[slot] == len) {
-            int k = slot * SENDER_KEY;
-            boolean same = true;
-            for (int i = 0; i < words && same; i += 4) {
-                same = senderKeys.getInt(k + i) == buf.getInt(offset + i);
-            }
-            for (int i = words; i < len && same; i++) {
-                same = senderKeys.getByte(k + i) == buf.getByte(offset + i);
-            }
-            if (same) {
-                return cached;
+        int set = h & (SENDER_CACHE / 2 - 1);
+        for (int way = 0; way < 2; way++) {
+            int slot = 2 * set + way;
+            if (senders[slot] != null && senderLengths[slot] == len && sameKey(slot, buf, offset, len)) {
+                senderRecent[set] = (byte) way;
+                return senders[slot];
             }
         }
         SocketAddress a = unix ? SockAddr.decodeUnix(ABI, buf, offset, len) : SockAddr.decode(ABI, buf, offset);
         if (a == null) {
             return remote;
         }
+        int way = 1 - senderRecent[set];
+        int slot = 2 * set + way;
         senderKeys.putBytes(slot * SENDER_KEY, buf, offset, len);
         senderLengths[slot] = len;
         senders[slot] = a;
+        senderRecent[set] = (byte) way;
         return a;
+    }
+
+    /** Whether cache slot {@code slot} holds exactly the {@code len} sockaddr bytes at {@code offset}. */
+    private boolean sameKey(int slot, UnsafeBuffer buf, int offset, int len) {
+        int k = slot * SENDER_KEY;
+        int words = len & ~3;
+        for (int i = 0; i < words; i += 4) {
+            if (senderKeys.getInt(k + i) != buf.getInt(offset + i)) {
+                return false;
+            }
+        }
+        for (int i = words; i < len; i++) {
+            if (senderKeys.getByte(k + i) != buf.getByte(offset + i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private IOException failure(String call, int errno) {

@@ -58,6 +58,36 @@ class PosixDatagramSocketTest {
     }
 
     @Test
+    void shouldKeepTwoSendersTakingTurnsCachedWhateverTheirHashes() throws Exception {
+        assumeTrue(new EpollBackend().isAvailable(), "epoll unavailable");
+        PosixSocketFactory f = new PosixSocketFactory();
+        try (Closer a = new Closer(f.openDatagram(StandardProtocolFamily.INET))) {
+            java.lang.reflect.Method sender = PosixDatagramSocket.class.getDeclaredMethod("sender",
+                    UnsafeBuffer.class, int.class, int.class);
+            sender.setAccessible(true);
+            // 2,000 peers each take turns with one fixed peer: with 64 slots some of them share its
+            // hash bucket, and a cache that lets the two evict each other decodes it afresh.
+            UnsafeBuffer fixed = sockaddrIn(40_000);
+            for (int port = 41_000; port < 43_000; port++) {
+                UnsafeBuffer other = sockaddrIn(port);
+                Object first = sender.invoke(a.s, fixed, 0, 16);
+                assertEquals(new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+                        sender.invoke(a.s, other, 0, 16));
+                assertSame(first, sender.invoke(a.s, fixed, 0, 16), "peer 40000 after peer " + port);
+            }
+        }
+    }
+
+    /** A Linux sockaddr_in for 127.0.0.1:{@code port}. */
+    private static UnsafeBuffer sockaddrIn(int port) {
+        UnsafeBuffer b = new UnsafeBuffer(new byte[16]);
+        b.putShort(0, (short) 2, java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putShort(2, (short) port, java.nio.ByteOrder.BIG_ENDIAN);
+        b.putBytes(4, new byte[] {127, 0, 0, 1});
+        return b;
+    }
+
+    @Test
     void shouldReceiveABatchInOrderWithEachDatagramsOwnSender() throws Exception {
         assumeTrue(new EpollBackend().isAvailable(), "epoll unavailable");
         PosixSocketFactory f = new PosixSocketFactory();
