@@ -1174,25 +1174,6 @@ public abstract class LoopConformanceTest extends CoreLoopTests {
         }
     }
 
-    /** Runs the loop until {@code f} is done, failing the test if it is not done within {@code millis}. */
-    protected <T> T awaitWithin(LoopFuture<T> f, long millis) {
-        LoopFuture<Void> either = loop.createFuture();
-        f.addDoneCallback(x -> {
-            if (!either.isDone()) {
-                either.setResult(null);
-            }
-        });
-        TimerHandle bound = loop.callLater(millis, TimeUnit.MILLISECONDS, () -> {
-            if (!either.isDone()) {
-                either.setResult(null);
-            }
-        });
-        loop.runUntilComplete(either);
-        bound.cancel();
-        assertTrue(f.isDone(), "not done within " + millis + " ms");
-        return await(f);
-    }
-
     @Test
     void shouldConnectToALaterAddressAfterTheDelayAndCloseTheLosersWhenEarlierOnesNeverAnswer() throws Exception {
         Server server = echoServer();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.LoopFuture;
+import dev.weft.loop.TimerHandle;
 import java.io.File;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -130,13 +131,42 @@ public abstract class LoopTestSupport {
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, clients);
-        return loop.runUntilComplete(LoopFuture.fromStage(loop, cf));
+        return await(LoopFuture.fromStage(loop, cf));
     }
 
-    /** Runs the loop until {@code f} completes (with a bound so a broken backend fails, not hangs). */
+    /**
+     * Runs the loop until {@code f} completes and returns its result (or throws what
+     * {@link EventLoop#runUntilComplete} throws). Fails, naming {@code f}, when it has not
+     * completed after {@link #AWAIT_SECONDS} of loop time, so that an event a backend never
+     * delivers fails one test instead of holding the whole run.
+     */
     protected <T> T await(LoopFuture<T> f) {
+        return awaitWithin(f, TimeUnit.SECONDS.toMillis(AWAIT_SECONDS));
+    }
+
+    /** Runs the loop until {@code f} is done, failing the test if it is not done within {@code millis}. */
+    protected <T> T awaitWithin(LoopFuture<T> f, long millis) {
+        if (!f.isDone()) {
+            LoopFuture<Void> either = loop.createFuture();
+            f.addDoneCallback(done -> {
+                if (!either.isDone()) {
+                    either.setResult(null);
+                }
+            });
+            TimerHandle bound = loop.callLater(millis, TimeUnit.MILLISECONDS, () -> {
+                if (!either.isDone()) {
+                    either.setResult(null);
+                }
+            });
+            loop.runUntilComplete(either);
+            bound.cancel();
+            assertTrue(f.isDone(), () -> "not done within " + millis + " ms: " + f);
+        }
         return loop.runUntilComplete(f);
     }
+
+    /** The bound of {@link #await}, in seconds: {@code -Dweft.test.await.seconds}, default 120. */
+    protected static final long AWAIT_SECONDS = Long.getLong("weft.test.await.seconds", 120);
 
     /**
      * Runs the loop until {@code done} holds, failing with {@code what} when it does not within

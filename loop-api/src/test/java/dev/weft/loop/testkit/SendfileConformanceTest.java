@@ -100,7 +100,7 @@ public abstract class SendfileConformanceTest extends LoopTestSupport {
             if (!transport.isClosing()) {
                 transport.close();
             }
-            byte[] got = loop.runUntilComplete(LoopFuture.fromStage(loop, received));
+            byte[] got = await(LoopFuture.fromStage(loop, received));
             closeServer();
             return got;
         }
@@ -184,7 +184,7 @@ public abstract class SendfileConformanceTest extends LoopTestSupport {
                 throw new CompletionException(e);
             }
         }, clients);
-        loop.runUntilComplete(LoopFuture.fromStage(loop, connected));
+        await(LoopFuture.fromStage(loop, connected));
         Transport t = await(awaitMade(protocol));
         return new Link(server, t, protocol[0], received, peer);
     }
@@ -381,7 +381,7 @@ public abstract class SendfileConformanceTest extends LoopTestSupport {
         assertEquals(Long.parseLong(reported.group(1)), pos, "the position is offset plus the bytes the error reports: "
                 + message);
         assertTrue(pos > 0 && pos < content.length, "the position is offset plus the bytes sent: " + pos);
-        link.received.join();
+        link.received.orTimeout(AWAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS).join();
         link.closeServer();
     }
 
