@@ -5,6 +5,9 @@
 #   loop-iocp/wine/run-tests.sh [console-launcher selectors instead of the whole package, e.g.
 #                                --select-class dev.weft.loop.iocp.LoopbackTcpTest]
 #
+#   A method order printed as "random, seed N" is repeated with
+#   loop-iocp/wine/run-tests.sh --select-package dev.weft.loop.iocp --config=junit.jupiter.execution.order.random.seed=N
+#
 # 1. loop-iocp/wine/setup.sh makes Wine and the JRE ready (or the run is skipped). It keeps them in
 #    <repository>/.cache/wine; with WEFT_WINE_CACHE=DIR (.ci/run sets ~/.cache/weft/wine) that
 #    folder, when absent, is made a link to DIR, so that a fresh clone uses the JRE and the Wine
@@ -24,7 +27,7 @@
 # fails, 124 on time-out (WEFT_WINE_TIMEOUT seconds, default 1200). When Wine, the JRE or Maven cannot
 # be set up here it prints one line "skipped: <reason>" and exits 0.
 #
-# Environment: WEFT_WINE_TIMEOUT, WEFT_WINE_DETAILS (launcher --details: tree, summary, flat...),
+# Environment: WEFT_WINE_TIMEOUT, WEFT_WINE_TEST_TIMEOUT, WEFT_WINE_STALL, WEFT_WINE_DETAILS (launcher --details: tree, summary, flat...),
 # WEFT_MVN (default mvn), WEFT_WINE_CACHE, WEFT_REUSE_BUILD.
 set -u
 
@@ -120,6 +123,17 @@ ARGS="$OUT/java-args.txt"
   echo "-Dfile.encoding=UTF-8"
 } > "$ARGS"
 
+# Each test method runs on a thread of its own and fails after WEFT_WINE_TEST_TIMEOUT seconds (default
+# 300; the slowest takes about 60 under load), so that one stuck test fails alone instead of holding the
+# whole run until WEFT_WINE_TIMEOUT. Before that, at weft.test.stall.seconds (120), StallWatch (found
+# by extension autodetection) prints the stuck test's name and every thread's stack.
+configs=(
+  --config=junit.jupiter.extensions.autodetection.enabled=true
+  --config=weft.test.stall.seconds="${WEFT_WINE_STALL:-120}"
+  --config=junit.jupiter.execution.timeout.testable.method.default="${WEFT_WINE_TEST_TIMEOUT:-300}s"
+  --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD
+)
+
 # Arguments replace the default selection (every test class in package dev.weft.loop.iocp).
 if [ $# -gt 0 ]; then
   selectors=("$@")
@@ -142,7 +156,7 @@ timeout -k 10 "${WEFT_WINE_TIMEOUT:-1200}" "$WINE" "$WINE_JAVA" "@$(to_windows "
   --disable-banner --disable-ansi-colors --fail-if-no-tests \
   --details="${WEFT_WINE_DETAILS:-tree}" \
   --reports-dir="$(to_windows "$REPORTS")" \
-  "${selectors[@]}"
+  "${configs[@]}" "${selectors[@]}"
 status=$?
 if [ $status -eq 124 ] || [ $status -eq 137 ]; then
   echo "error: the Wine run timed out after ${WEFT_WINE_TIMEOUT:-1200} s"
