@@ -1,5 +1,8 @@
 package dev.weft.loop.iocp;
 
+import static dev.weft.loop.iocp.IocpTestLoops.driver;
+import static dev.weft.loop.iocp.IocpTestLoops.runFor;
+import static dev.weft.loop.iocp.WinConstants.ERROR_OPERATION_ABORTED;
 import static dev.weft.loop.iocp.WinConstants.WSAECONNRESET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,12 +14,10 @@ import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Protocol;
 import dev.weft.loop.transport.StreamCore;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,6 +41,7 @@ class IocpStreamSendfileTest {
         long readOverlapped;
         long transmitOverlapped;
         int transmitCount;
+        long cancelled;
         boolean closed;
 
         @Override
@@ -88,6 +90,7 @@ class IocpStreamSendfileTest {
 
         @Override
         public void cancel(long overlapped) {
+            cancelled = overlapped;
         }
 
         @Override
@@ -129,18 +132,6 @@ class IocpStreamSendfileTest {
         }
     }
 
-    private static IocpDriver driver(EventLoop loop) throws ReflectiveOperationException {
-        Field f = EventLoop.class.getDeclaredField("driver");
-        f.setAccessible(true);
-        return (IocpDriver) f.get(loop);
-    }
-
-    private static void runFor(EventLoop loop, long millis) {
-        LoopFuture<Void> done = loop.createFuture();
-        loop.callLater(millis, TimeUnit.MILLISECONDS, () -> done.setResult(null));
-        loop.runUntilComplete(done);
-    }
-
     /**
      * Best effort: after a failed assertion the duplicate of the file's handle that a TransmitFile
      * in flight holds is still open, and deleting would hide the failure.
@@ -160,7 +151,12 @@ class IocpStreamSendfileTest {
         long positionWhenDone = -1;
     }
 
-    private void resetDuringTransmitFile(boolean readCompletesFirst) throws Exception {
+    /**
+     * The peer resets after {@link #SENT_BEFORE_RESET} bytes: the read fails, and the TransmitFile
+     * completes with {@code transmitError} (the reset, or ERROR_OPERATION_ABORTED when the stream
+     * cancelled it) and those bytes.
+     */
+    private void resetDuringTransmitFile(boolean readCompletesFirst, int transmitError) throws Exception {
         Path dir = Files.createTempDirectory("weft-iocp-sendfile");
         Path path = dir.resolve("f.bin");
         Files.write(path, new byte[FILE_SIZE]);
@@ -190,12 +186,16 @@ class IocpStreamSendfileTest {
 
             // The peer read 256 KiB and reset: the read and the TransmitFile both fail.
             Runnable readFails = () -> stream.complete(handle.readOverlapped, WSAECONNRESET, 0);
-            Runnable transmitFails = () -> stream.complete(handle.transmitOverlapped, WSAECONNRESET,
+            Runnable transmitFails = () -> stream.complete(handle.transmitOverlapped, transmitError,
                     SENT_BEFORE_RESET);
             loop.callSoon(readCompletesFirst ? readFails : transmitFails);
             runFor(loop, 20);
             if (readCompletesFirst) {
                 assertFalse(done.isDone(), "the sendfile waits for the TransmitFile in flight: " + outcome.message);
+                assertEquals(handle.transmitOverlapped, handle.cancelled,
+                        "the TransmitFile is cancelled once the read has failed (Wine may never complete it)");
+            } else {
+                assertEquals(0, handle.cancelled, "nothing is cancelled");
             }
             loop.callSoon(readCompletesFirst ? transmitFails : readFails);
             Throwable cause = loop.runUntilComplete(protocol.lost);
@@ -217,12 +217,17 @@ class IocpStreamSendfileTest {
 
     @Test
     void shouldCountTheTransmitFileBytesWhenTheFailedReadCompletesFirst() throws Exception {
-        resetDuringTransmitFile(true);
+        resetDuringTransmitFile(true, WSAECONNRESET);
+    }
+
+    @Test
+    void shouldCountTheBytesOfTheTransmitFileCancelledAfterTheReadFailedAndReportTheReset() throws Exception {
+        resetDuringTransmitFile(true, ERROR_OPERATION_ABORTED);
     }
 
     @Test
     void shouldCountTheTransmitFileBytesWhenTheFailedTransmitFileCompletesFirst() throws Exception {
-        resetDuringTransmitFile(false);
+        resetDuringTransmitFile(false, WSAECONNRESET);
     }
 
     /** The TransmitFile sent its whole range before the reset reached the read. */
