@@ -1,5 +1,7 @@
 package dev.weft.loop.iocp;
 
+import static dev.weft.loop.iocp.IocpTestLoops.driver;
+import static dev.weft.loop.iocp.IocpTestLoops.runFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -21,7 +23,6 @@ import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.Transport;
-import java.lang.reflect.Field;
 import java.net.ConnectException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -30,7 +31,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -111,21 +111,9 @@ class IocpDatagramTest {
         assertEquals(List.of(), loopErrors, "nothing reached the loop's exception handler");
     }
 
-    private static IocpDriver driver(EventLoop loop) throws ReflectiveOperationException {
-        Field f = EventLoop.class.getDeclaredField("driver");
-        f.setAccessible(true);
-        return (IocpDriver) f.get(loop);
-    }
-
-    private void runFor(long millis) {
-        LoopFuture<Void> done = loop.createFuture();
-        loop.callLater(millis, TimeUnit.MILLISECONDS, () -> done.setResult(null));
-        loop.runUntilComplete(done);
-    }
-
     private void runUntil(BooleanSupplier done) {
         for (int i = 0; i < 500 && !done.getAsBoolean(); i++) {
-            runFor(10);
+            runFor(loop, 10);
         }
         assertTrue(done.getAsBoolean(), "condition not reached in 5 s of loop time");
     }
@@ -273,7 +261,7 @@ class IocpDatagramTest {
         assertEquals(blocks + 1, Mem.liveAllocations(), "nothing freed while the kernel owns it");
         assertNull(loop.runUntilComplete(r.lost), "abort reports no error");
         for (int i = 0; i < 100 && d.registeredOwners() > owners; i++) {
-            runFor(10);
+            runFor(loop, 10);
         }
         assertEquals(owners, d.registeredOwners(), "released once the completion came back");
         assertEquals(blocks, Mem.liveAllocations(), "and its memory freed");
@@ -307,7 +295,7 @@ class IocpDatagramTest {
         Recorder client = open(null, nobody);
         for (int i = 0; i < 50 && client.errors.isEmpty(); i++) {
             client.transport.send(ascii("ping"));
-            runFor(20);
+            runFor(loop, 20);
         }
         assertFalse(client.errors.isEmpty(), "ICMP port unreachable reported");
         assertInstanceOf(ConnectException.class, client.errors.get(0));
@@ -319,7 +307,7 @@ class IocpDatagramTest {
             byte[] hello = ascii("hello");
             peer.send(new DatagramPacket(hello, hello.length, localOf(client)));
             for (int i = 0; i < 200 && client.data.isEmpty(); i++) {
-                runFor(10);
+                runFor(loop, 10);
             }
         }
         assertEquals(List.of("hello"), client.data, "the endpoint kept receiving after the error");
@@ -357,7 +345,7 @@ class IocpDatagramTest {
         for (Recorder r : all) {
             loop.runUntilComplete(r.lost);
         }
-        runFor(50);
+        runFor(loop, 50);
         for (long s : sockets) {
             assertEquals(-WinConstants.WSAENOTSOCK, soType(s), "socket " + s + " was closed");
         }

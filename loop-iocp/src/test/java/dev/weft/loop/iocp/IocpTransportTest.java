@@ -1,5 +1,7 @@
 package dev.weft.loop.iocp;
 
+import static dev.weft.loop.iocp.IocpTestLoops.driver;
+import static dev.weft.loop.iocp.IocpTestLoops.runFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,10 +14,8 @@ import dev.weft.loop.Protocol;
 import dev.weft.loop.Server;
 import dev.weft.loop.ServerOptions;
 import dev.weft.loop.Transport;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,18 +58,6 @@ class IocpTransportTest {
         public void connectionLost(Throwable cause) {
             lost.setResult(cause);
         }
-    }
-
-    private static IocpDriver driver(EventLoop loop) throws ReflectiveOperationException {
-        Field f = EventLoop.class.getDeclaredField("driver");
-        f.setAccessible(true);
-        return (IocpDriver) f.get(loop);
-    }
-
-    private static void runFor(EventLoop loop, long millis) {
-        LoopFuture<Void> done = loop.createFuture();
-        loop.callLater(millis, TimeUnit.MILLISECONDS, () -> done.setResult(null));
-        loop.runUntilComplete(done);
     }
 
     /** Opens a server whose connections do not read, and a client whose writes therefore stay in flight. */
