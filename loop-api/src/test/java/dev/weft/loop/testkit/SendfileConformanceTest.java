@@ -370,19 +370,50 @@ public abstract class SendfileConformanceTest extends LoopTestSupport {
         FileChannel f = file(content);
         Link link = connect(256 * 1024);
         LoopFuture<Long> done = loop.sendfile(link.transport, f, 0, 0, true);
+        assertLostAfterTheBytesReported(link, done, f, content.length);
+    }
+
+    /**
+     * {@code done} fails with a connection error that starts "sendfile: " and says how many bytes
+     * went; the file's position (offset 0) is that count, more than none and less than
+     * {@code size}; the transport is closed; the peer has finished.
+     */
+    private void assertLostAfterTheBytesReported(Link link, LoopFuture<Long> done, FileChannel f, int size)
+            throws IOException {
         CompletionException e = assertThrows(CompletionException.class, () -> await(done));
         assertInstanceOf(IOException.class, e.getCause(), "a connection error: " + e.getCause());
-        assertTrue(e.getCause().getMessage().startsWith("sendfile: "), e.getCause().getMessage());
+        String message = e.getCause().getMessage();
+        assertTrue(message.startsWith("sendfile: "), message);
         assertTrue(link.transport.isClosing(), "the transport is closed");
         long pos = f.position();
-        String message = e.getCause().getMessage();
         Matcher reported = Pattern.compile(" after (\\d+) bytes").matcher(message);
         assertTrue(reported.find(), "the error says how many bytes went: " + message);
-        assertEquals(Long.parseLong(reported.group(1)), pos, "the position is offset plus the bytes the error reports: "
-                + message);
-        assertTrue(pos > 0 && pos < content.length, "the position is offset plus the bytes sent: " + pos);
+        assertEquals(Long.parseLong(reported.group(1)), pos, "the position is the bytes the error reports: " + message);
+        assertTrue(pos > 0 && pos < size, "some of the file went, not all: " + pos);
         link.received.orTimeout(AWAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS).join();
         link.closeServer();
+    }
+
+    /**
+     * The peer resets while the transfer waits for room in the socket buffers (the peer never
+     * read): the read and the send fail together, in no order the kernel promises. The sendfile
+     * fails, says how many bytes went, and leaves the position past them.
+     */
+    @Test
+    void shouldFailWhenThePeerResetsWhileTheTransferWaitsForRoom() throws IOException {
+        byte[] content = random(32 * 1024 * 1024, 16);
+        FileChannel f = file(content);
+        CompletableFuture<Void> reset = new CompletableFuture<>();
+        Link link = connect(s -> {
+            reset.join();
+            s.setSoLinger(true, 0);
+            return new byte[0];
+        });
+        LoopFuture<Long> done = loop.sendfile(link.transport, f, 0, 0, true);
+        runFor(200);
+        assertFalse(done.isDone(), "the file is larger than what the socket buffers hold");
+        reset.complete(null);
+        assertLostAfterTheBytesReported(link, done, f, content.length);
     }
 
     @Test
