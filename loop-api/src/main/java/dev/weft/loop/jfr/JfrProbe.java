@@ -4,29 +4,74 @@ import dev.weft.loop.Transport;
 import dev.weft.loop.core.CallbackWrapper;
 import dev.weft.loop.core.LoopProbe;
 import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
 
 /**
  * The loop's probe when the JVM has {@code jdk.jfr}: each method first asks the event type whether
  * a recording enables it, and does nothing more (no allocation) when none does.
+ *
+ * <p>The event types are looked up only once the Flight Recorder is initialized (a recording was
+ * started: {@code -XX:StartFlightRecording}, {@code jcmd JFR.start}, or the JFR API). Looking one up
+ * initializes JFR's metadata, which cost a server 150-250 ms of CPU at start (JDK 17) even when
+ * nothing was ever recorded; before any recording no event can be enabled, and the check is one
+ * read of a static flag.
  */
 public final class JfrProbe extends LoopProbe {
-    private final EventType slowCallback = EventType.getEventType(SlowCallbackEvent.class);
-    private final EventType slowTaskStep = EventType.getEventType(SlowTaskStepEvent.class);
-    private final EventType loopLag = EventType.getEventType(LoopLagEvent.class);
-    private final EventType transportError = EventType.getEventType(TransportErrorEvent.class);
+    /** The event types, once the Flight Recorder is initialized; null before. */
+    private volatile Types types;
 
     /** Made once by {@link LoopProbe#INSTANCE}. */
     public JfrProbe() {
     }
 
+    private static final class Types {
+        final EventType slowCallback = EventType.getEventType(SlowCallbackEvent.class);
+        final EventType slowTaskStep = EventType.getEventType(SlowTaskStepEvent.class);
+        final EventType loopLag = EventType.getEventType(LoopLagEvent.class);
+        final EventType transportError = EventType.getEventType(TransportErrorEvent.class);
+    }
+
+    /** The event types, or null while no recording has ever initialized the Flight Recorder. */
+    private Types types() {
+        Types t = types;
+        if (t == null && FlightRecorder.isInitialized()) {
+            synchronized (this) {
+                t = types;
+                if (t == null) {
+                    t = new Types();
+                    types = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    private boolean enabled(int which) {
+        Types t = types();
+        if (t == null) {
+            return false;
+        }
+        return switch (which) {
+            case SLOW_CALLBACK -> t.slowCallback.isEnabled();
+            case SLOW_TASK_STEP -> t.slowTaskStep.isEnabled();
+            case LOOP_LAG -> t.loopLag.isEnabled();
+            default -> t.transportError.isEnabled();
+        };
+    }
+
+    private static final int SLOW_CALLBACK = 0;
+    private static final int SLOW_TASK_STEP = 1;
+    private static final int LOOP_LAG = 2;
+    private static final int TRANSPORT_ERROR = 3;
+
     @Override
     public boolean timeCallbacks() {
-        return slowCallback.isEnabled();
+        return enabled(SLOW_CALLBACK);
     }
 
     @Override
     public Object callbackStarted() {
-        if (!slowCallback.isEnabled()) {
+        if (!enabled(SLOW_CALLBACK)) {
             return null;
         }
         SlowCallbackEvent e = new SlowCallbackEvent();
@@ -50,7 +95,7 @@ public final class JfrProbe extends LoopProbe {
 
     @Override
     public Object taskStepStarted() {
-        if (!slowTaskStep.isEnabled()) {
+        if (!enabled(SLOW_TASK_STEP)) {
             return null;
         }
         SlowTaskStepEvent e = new SlowTaskStepEvent();
@@ -71,7 +116,7 @@ public final class JfrProbe extends LoopProbe {
 
     @Override
     public void loopLag(long lagNanos, String backend) {
-        if (loopLag.isEnabled()) {
+        if (enabled(LOOP_LAG)) {
             LoopLagEvent e = new LoopLagEvent();
             e.lag = lagNanos;
             if (e.shouldCommit()) {
@@ -83,7 +128,7 @@ public final class JfrProbe extends LoopProbe {
 
     @Override
     public void transportError(Object transport, Throwable cause) {
-        if (transportError.isEnabled()) {
+        if (enabled(TRANSPORT_ERROR)) {
             TransportErrorEvent e = new TransportErrorEvent();
             if (e.shouldCommit()) {
                 e.transport = String.valueOf(transport);
