@@ -166,15 +166,23 @@ class EpollPollerTest {
         for (int i = 0; i < 20_000; i++) {
             poller.poll(0);
         }
+        // Three windows, the least counts, as in AbstractAllocationTest: an allocation per poll
+        // shows in every window (10,000 polls), a one-off on this thread in one (once on kqueue in
+        // a loaded run: 7,352 bytes in the single window this test then measured).
         long tid = Thread.currentThread().getId();
-        int before = calls;
-        long start = threads.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 10_000; i++) {
-            poller.poll(0);
+        long[] windows = new long[3];
+        for (int w = 0; w < windows.length; w++) {
+            int before = calls;
+            long start = threads.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 10_000; i++) {
+                poller.poll(0);
+            }
+            windows[w] = threads.getThreadAllocatedBytes(tid) - start;
+            assertEquals(10_000, calls - before, "the readable, writable socket is reported each time");
         }
-        long allocated = threads.getThreadAllocatedBytes(tid) - start;
-        assertEquals(10_000, calls - before, "the readable, writable socket is reported each time");
-        assertTrue(allocated < 1024, "allocated " + allocated + " bytes in 10000 polls");
+        long least = Math.min(windows[0], Math.min(windows[1], windows[2]));
+        assertTrue(least < 1024, "allocated " + java.util.Arrays.toString(windows)
+                + " bytes in three windows of 10000 polls");
     }
 
     @Test
