@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.weft.loop.spi.Poller;
 import dev.weft.loop.posix.PosixSocket;
 import dev.weft.loop.posix.PosixSocketFactory;
-import java.lang.management.ManagementFactory;
+import dev.weft.loop.testkit.ThreadAllocation;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -159,29 +159,22 @@ class EpollPollerTest {
 
     @Test
     void shouldAllocateNothingPerPollAndDispatch() throws Exception {
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assumeTrue(threads.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
+        ThreadAllocation.assumeCounter();
         poller.register(socket, Poller.READABLE | Poller.WRITABLE, handler);
         peer.getOutputStream().write(new byte[10]);
         for (int i = 0; i < 20_000; i++) {
             poller.poll(0);
         }
-        // Three windows, the least counts, as in AbstractAllocationTest: an allocation per poll
-        // shows in every window (10,000 polls), a one-off on this thread in one (once on kqueue in
-        // a loaded run: 7,352 bytes in the single window this test then measured).
-        long tid = Thread.currentThread().getId();
-        long[] windows = new long[3];
-        for (int w = 0; w < windows.length; w++) {
+        // The least of three windows counts (once on kqueue in a loaded run, a single window of
+        // this test saw a one-off 7,352 bytes).
+        long[] windows = ThreadAllocation.perWindow(3, () -> {
             int before = calls;
-            long start = threads.getThreadAllocatedBytes(tid);
             for (int i = 0; i < 10_000; i++) {
                 poller.poll(0);
             }
-            windows[w] = threads.getThreadAllocatedBytes(tid) - start;
             assertEquals(10_000, calls - before, "the readable, writable socket is reported each time");
-        }
-        long least = Math.min(windows[0], Math.min(windows[1], windows[2]));
-        assertTrue(least < 1024, "allocated " + java.util.Arrays.toString(windows)
+        });
+        assertTrue(ThreadAllocation.least(windows) < 1024, "allocated " + java.util.Arrays.toString(windows)
                 + " bytes in three windows of 10000 polls");
     }
 
