@@ -145,6 +145,42 @@ class IocpStreamSendfileTest {
         }
     }
 
+    /**
+     * An iocp loop, a file of {@link #FILE_SIZE} zero bytes, and a started, reading stream over a
+     * {@link ScriptedHandle}. Closing closes the file and the loop and removes the file.
+     */
+    private static final class Scripted implements AutoCloseable {
+        final Path dir = Files.createTempDirectory("weft-iocp-sendfile");
+        final Path path = dir.resolve("f.bin");
+        final EventLoop loop;
+        final FileChannel file;
+        final ScriptedHandle handle = new ScriptedHandle();
+        final Lost protocol;
+        final IocpStream stream;
+        final StreamCore transport;
+
+        Scripted() throws Exception {
+            Files.write(path, new byte[FILE_SIZE]);
+            loop = EventLoop.builder().backend("iocp").build();
+            file = FileChannel.open(path, StandardOpenOption.READ);
+            protocol = new Lost(loop);
+            stream = new IocpStream(driver(loop), handle, protocol, null, StreamCore.Direction.BOTH,
+                    IocpStream.READ_SIZE);
+            transport = stream.transport();
+            transport.start();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                file.close();
+                loop.close();
+            } finally {
+                removeQuietly(path, dir);
+            }
+        }
+    }
+
     /** What the sendfile's future said when it completed, and the file's position at that moment. */
     private static final class Outcome {
         String message;
@@ -157,18 +193,13 @@ class IocpStreamSendfileTest {
      * cancelled it) and those bytes.
      */
     private void resetDuringTransmitFile(boolean readCompletesFirst, int transmitError) throws Exception {
-        Path dir = Files.createTempDirectory("weft-iocp-sendfile");
-        Path path = dir.resolve("f.bin");
-        Files.write(path, new byte[FILE_SIZE]);
         long blocks = Mem.liveAllocations();
-        try (EventLoop loop = EventLoop.builder().backend("iocp").build();
-             FileChannel file = FileChannel.open(path, StandardOpenOption.READ)) {
-            ScriptedHandle handle = new ScriptedHandle();
-            Lost protocol = new Lost(loop);
-            IocpStream stream = new IocpStream(driver(loop), handle, protocol, null, StreamCore.Direction.BOTH,
-                    IocpStream.READ_SIZE);
-            StreamCore transport = stream.transport();
-            transport.start();
+        try (Scripted s = new Scripted()) {
+            EventLoop loop = s.loop;
+            FileChannel file = s.file;
+            ScriptedHandle handle = s.handle;
+            IocpStream stream = s.stream;
+            StreamCore transport = s.transport;
             assertNotEquals(0, handle.readOverlapped, "reading: a read is posted");
 
             LoopFuture<Long> done = loop.sendfile(transport, file, 0, 0, true);
@@ -198,7 +229,7 @@ class IocpStreamSendfileTest {
                 assertEquals(0, handle.cancelled, "nothing is cancelled");
             }
             loop.callSoon(readCompletesFirst ? transmitFails : readFails);
-            Throwable cause = loop.runUntilComplete(protocol.lost);
+            Throwable cause = loop.runUntilComplete(s.protocol.lost);
 
             assertTrue(done.isDone());
             assertTrue(outcome.message.startsWith("sendfile: the connection was lost after " + SENT_BEFORE_RESET
@@ -209,8 +240,6 @@ class IocpStreamSendfileTest {
             assertTrue(handle.closed, "the handle is closed");
             runFor(loop, 20);
             assertEquals(0, loop.liveHandles());
-        } finally {
-            removeQuietly(path, dir);
         }
         assertEquals(blocks, Mem.liveAllocations(), "the stream's memory is freed: nothing is left in flight");
     }
@@ -233,30 +262,18 @@ class IocpStreamSendfileTest {
     /** The TransmitFile sent its whole range before the reset reached the read. */
     @Test
     void shouldReportAReadFailureHeldDuringTransmitFileOnceItCompleted() throws Exception {
-        Path dir = Files.createTempDirectory("weft-iocp-sendfile");
-        Path path = dir.resolve("f.bin");
-        Files.write(path, new byte[FILE_SIZE]);
-        try (EventLoop loop = EventLoop.builder().backend("iocp").build();
-             FileChannel file = FileChannel.open(path, StandardOpenOption.READ)) {
-            ScriptedHandle handle = new ScriptedHandle();
-            Lost protocol = new Lost(loop);
-            IocpStream stream = new IocpStream(driver(loop), handle, protocol, null, StreamCore.Direction.BOTH,
-                    IocpStream.READ_SIZE);
-            StreamCore transport = stream.transport();
-            transport.start();
-            LoopFuture<Long> done = loop.sendfile(transport, file, 0, 0, true);
-            loop.callSoon(() -> stream.complete(handle.readOverlapped, WSAECONNRESET, 0));
-            runFor(loop, 20);
-            loop.callSoon(() -> stream.complete(handle.transmitOverlapped, 0, FILE_SIZE));
-            Throwable cause = loop.runUntilComplete(protocol.lost);
+        try (Scripted s = new Scripted()) {
+            LoopFuture<Long> done = s.loop.sendfile(s.transport, s.file, 0, 0, true);
+            s.loop.callSoon(() -> s.stream.complete(s.handle.readOverlapped, WSAECONNRESET, 0));
+            runFor(s.loop, 20);
+            s.loop.callSoon(() -> s.stream.complete(s.handle.transmitOverlapped, 0, FILE_SIZE));
+            Throwable cause = s.loop.runUntilComplete(s.protocol.lost);
             assertEquals(Long.valueOf(FILE_SIZE), done.result(), "every byte went before the reset was seen");
-            assertEquals(FILE_SIZE, file.position());
+            assertEquals(FILE_SIZE, s.file.position());
             assertTrue(String.valueOf(cause.getMessage()).contains("WSARecv"), String.valueOf(cause));
-            assertTrue(transport.isClosing());
-            runFor(loop, 20);
-            assertEquals(0, loop.liveHandles());
-        } finally {
-            removeQuietly(path, dir);
+            assertTrue(s.transport.isClosing());
+            runFor(s.loop, 20);
+            assertEquals(0, s.loop.liveHandles());
         }
     }
 }
