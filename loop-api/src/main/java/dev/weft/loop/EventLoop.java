@@ -1,5 +1,6 @@
 package dev.weft.loop;
 
+import dev.weft.loop.core.CreationSite;
 import dev.weft.loop.core.Inbox;
 import dev.weft.loop.core.Nanos;
 import dev.weft.loop.core.LoopInternals;
@@ -24,8 +25,11 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.NonReadableChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
@@ -118,6 +122,12 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final WakeupFlag wakeupArmed = new WakeupFlag();
     private final TimerWheel.Handler timerFired = this::onTimerFired;
     private final LoopMetrics metrics = new LoopMetrics();
+    /**
+     * Debug mode: where the handles made meanwhile were made, weakly keyed, so an entry goes with
+     * its handle. Kept here rather than in a field of every handle, which would add 8 bytes to
+     * each {@code callSoon}, {@code callSoonThreadsafe} and {@code callLater} outside debug mode.
+     */
+    private final Map<Handle, StackTraceElement[]> handleSites = Collections.synchronizedMap(new WeakHashMap<>());
     /** Whether this iteration's callbacks are timed: debug mode, or a recording wants slow callbacks. */
     private boolean timeCallbacks;
     /**
@@ -1747,6 +1757,16 @@ public final class EventLoop implements Executor, AutoCloseable {
     public void setDebug(boolean on) {
         checkThread("setDebug");
         this.debug = on;
+    }
+
+    /** Debug mode: records where {@code h} is being made (the caller's stack). Thread-safe. */
+    void recordCreationSite(Handle h) {
+        handleSites.put(h, CreationSite.capture());
+    }
+
+    /** Where {@code h} was made if the loop was in debug mode then; else null. Thread-safe. */
+    StackTraceElement[] creationSiteOf(Handle h) {
+        return handleSites.get(h);
     }
 
     public boolean isDebug() {

@@ -11,13 +11,13 @@ public class Handle {
     final EventLoop loop;
     final Runnable callback;
     volatile boolean cancelled;
-    /** Where it was made, when the loop was in debug mode; else null. */
-    private final StackTraceElement[] creationSite;
 
     Handle(EventLoop loop, Runnable callback) {
         this.loop = loop;
         this.callback = callback;
-        this.creationSite = loop.isDebug() ? CreationSite.capture() : null;
+        if (loop.isDebug()) {
+            loop.recordCreationSite(this);
+        }
     }
 
     /** Prevents the callback from running if it has not run yet. Thread-safe; idempotent. */
@@ -31,12 +31,13 @@ public class Handle {
 
     /** Where this handle was made, innermost frame first, when its loop was in debug mode; else null. */
     public StackTraceElement[] creationSite() {
-        return creationSite == null ? null : creationSite.clone();
+        StackTraceElement[] site = loop.creationSiteOf(this);
+        return site == null ? null : site.clone();
     }
 
     /** The creation site as lines to append to a report, or "" outside debug mode. */
     String creationReport() {
-        return CreationSite.format("handle created at", creationSite);
+        return CreationSite.format("handle created at", loop.creationSiteOf(this));
     }
 
     /** The callback this handle runs. */

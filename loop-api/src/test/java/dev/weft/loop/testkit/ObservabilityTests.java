@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.loop.EventLoop;
 import dev.weft.loop.ExceptionContext;
+import dev.weft.loop.Handle;
 import dev.weft.loop.LoopFuture;
 import dev.weft.loop.LoopStats;
 import dev.weft.loop.Protocol;
@@ -15,11 +16,13 @@ import dev.weft.loop.ServerOptions;
 import dev.weft.loop.Transport;
 import dev.weft.loop.task.Task;
 import java.io.InputStream;
+import java.lang.ref.WeakReference;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -322,6 +325,38 @@ public abstract class ObservabilityTests extends LoopTestSupport {
 
     private void scheduleTheSlowOne() {
         loop.callSoon(new DeliberatelySlow());
+    }
+
+    @Test
+    void shouldRecordWhereAHandleHandedOverFromAnotherThreadWasMadeInDebugMode() throws Exception {
+        loop.setDebug(true);
+        AtomicReference<Handle> made = new AtomicReference<>();
+        Thread other = new Thread(() -> handOverFromAnotherThread(made), "hand-over");
+        other.start();
+        other.join(10_000);
+        StackTraceElement[] site = made.get().creationSite();
+        assertNotNull(site, "a handle made in debug mode records its site");
+        assertTrue(Arrays.stream(site).anyMatch(f -> f.getMethodName().equals("handOverFromAnotherThread")),
+                Arrays.toString(site));
+        loop.runOnce();
+    }
+
+    private void handOverFromAnotherThread(AtomicReference<Handle> made) {
+        made.set(loop.callSoonThreadsafe(() -> { }));
+    }
+
+    @Test
+    void shouldNotKeepAHandleAliveForItsCreationSiteInDebugMode() throws Exception {
+        loop.setDebug(true);
+        WeakReference<Handle> ref = new WeakReference<>(loop.callSoon(() -> { }));
+        assertNotNull(ref.get().creationSite());
+        loop.runOnce();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ref.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(null, ref.get(), "the loop holds a handle that ran only weakly, for its creation site");
     }
 
     @Test
