@@ -123,11 +123,12 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final TimerWheel.Handler timerFired = this::onTimerFired;
     private final LoopMetrics metrics = new LoopMetrics();
     /**
-     * Debug mode: where the handles made meanwhile were made, weakly keyed, so an entry goes with
-     * its handle. Kept here rather than in a field of every handle, which would add 8 bytes to
-     * each {@code callSoon}, {@code callSoonThreadsafe} and {@code callLater} outside debug mode.
+     * Debug mode: where the handles and futures made meanwhile were made, weakly keyed, so an
+     * entry goes with its object. Kept here rather than in a field of every handle and future,
+     * which would add 8 bytes to each {@code callSoon}, {@code callSoonThreadsafe}, {@code callLater}
+     * and future outside debug mode.
      */
-    private final Map<Handle, StackTraceElement[]> handleSites = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<Object, StackTraceElement[]> creationSites = Collections.synchronizedMap(new WeakHashMap<>());
     /** Whether this iteration's callbacks are timed: debug mode, or a recording wants slow callbacks. */
     private boolean timeCallbacks;
     /**
@@ -1759,14 +1760,17 @@ public final class EventLoop implements Executor, AutoCloseable {
         this.debug = on;
     }
 
-    /** Debug mode: records where {@code h} is being made (the caller's stack). Thread-safe. */
-    void recordCreationSite(Handle h) {
-        handleSites.put(h, CreationSite.capture());
+    /**
+     * Debug mode: records where {@code made} (a handle or future) is being made, the caller's
+     * stack. Thread-safe.
+     */
+    void recordCreationSite(Object made) {
+        creationSites.put(made, CreationSite.capture());
     }
 
-    /** Where {@code h} was made if the loop was in debug mode then; else null. Thread-safe. */
-    StackTraceElement[] creationSiteOf(Handle h) {
-        return handleSites.get(h);
+    /** Where {@code made} was made if the loop was in debug mode then; else null. Thread-safe. */
+    StackTraceElement[] creationSiteOf(Object made) {
+        return creationSites.get(made);
     }
 
     public boolean isDebug() {

@@ -64,8 +64,6 @@ public class LoopFuture<T> implements Future<T> {
     }
 
     private final EventLoop loop;
-    /** Where it was made, when the loop was in debug mode; else null. */
-    private final StackTraceElement[] creationSite;
     private volatile int state = PENDING;
     private T result;
     private Throwable exception;
@@ -81,7 +79,9 @@ public class LoopFuture<T> implements Future<T> {
 
     public LoopFuture(EventLoop loop) {
         this.loop = Objects.requireNonNull(loop, "loop");
-        this.creationSite = loop.isDebug() ? CreationSite.capture() : null;
+        if (loop.isDebug()) {
+            loop.recordCreationSite(this);
+        }
     }
 
     /**
@@ -89,7 +89,8 @@ public class LoopFuture<T> implements Future<T> {
      * ({@link EventLoop#setDebug}); else null.
      */
     public StackTraceElement[] creationSite() {
-        return creationSite == null ? null : creationSite.clone();
+        StackTraceElement[] site = loop.creationSiteOf(this);
+        return site == null ? null : site.clone();
     }
 
     public final EventLoop loop() {
@@ -380,7 +381,7 @@ public class LoopFuture<T> implements Future<T> {
 
     /** The report of a failure nobody retrieved, with the creation site in debug mode. */
     protected String neverRetrievedMessage() {
-        return "Future exception was never retrieved" + CreationSite.format("future created at", creationSite);
+        return "Future exception was never retrieved" + CreationSite.format("future created at", loop.creationSiteOf(this));
     }
 
     /** The raw failure without marking it retrieved; null if none. */

@@ -346,17 +346,21 @@ public abstract class ObservabilityTests extends LoopTestSupport {
     }
 
     @Test
-    void shouldNotKeepAHandleAliveForItsCreationSiteInDebugMode() throws Exception {
+    void shouldNotKeepAHandleOrAFutureAliveForItsCreationSiteInDebugMode() throws Exception {
         loop.setDebug(true);
-        WeakReference<Handle> ref = new WeakReference<>(loop.callSoon(() -> { }));
-        assertNotNull(ref.get().creationSite());
+        WeakReference<Handle> handle = new WeakReference<>(loop.callSoon(() -> { }));
+        WeakReference<LoopFuture<String>> future = new WeakReference<>(loop.createFuture());
+        assertNotNull(handle.get().creationSite());
+        assertNotNull(future.get().creationSite());
+        future.get().setResult("done");
         loop.runOnce();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (ref.get() != null && System.nanoTime() < deadline) {
+        while ((handle.get() != null || future.get() != null) && System.nanoTime() < deadline) {
             System.gc();
             Thread.sleep(10);
         }
-        assertEquals(null, ref.get(), "the loop holds a handle that ran only weakly, for its creation site");
+        assertEquals(null, handle.get(), "the loop holds a handle that ran only weakly, for its creation site");
+        assertEquals(null, future.get(), "the loop holds a done future only weakly, for its creation site");
     }
 
     @Test
