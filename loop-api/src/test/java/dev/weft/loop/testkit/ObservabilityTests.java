@@ -348,11 +348,15 @@ public abstract class ObservabilityTests extends LoopTestSupport {
     @Test
     void shouldNotKeepAHandleOrAFutureAliveForItsCreationSiteInDebugMode() throws Exception {
         loop.setDebug(true);
-        WeakReference<Handle> handle = new WeakReference<>(loop.callSoon(() -> { }));
-        WeakReference<LoopFuture<String>> future = new WeakReference<>(loop.createFuture());
-        assertNotNull(handle.get().creationSite());
-        assertNotNull(future.get().creationSite());
-        future.get().setResult("done");
+        Handle h = loop.callSoon(() -> { });
+        LoopFuture<String> f = loop.createFuture();
+        WeakReference<Handle> handle = new WeakReference<>(h);
+        WeakReference<LoopFuture<String>> future = new WeakReference<>(f);
+        assertNotNull(h.creationSite());
+        assertNotNull(f.creationSite());
+        f.setResult("done");
+        h = null;
+        f = null;
         loop.runOnce();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while ((handle.get() != null || future.get() != null) && System.nanoTime() < deadline) {
